@@ -1,0 +1,52 @@
+"""``nanodds`` command line: a thin shell over the library.
+
+Each command group lives in its own module exposing ``register(subparsers)``; the module sets
+``func`` on its parser. Bad input (:class:`nanodds.errors.InputError`) prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from nanodds.errors import InputError
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "nanodds.interfaces.cli_engine",
+    "nanodds.interfaces.cli_release",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
+        self.exit(2, f"nanodds: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every registered command."""
+    parser = _Parser(prog="nanodds", description="Nanomedicine drug delivery simulator.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nanodds`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except InputError as exc:
+        print(f"nanodds: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"nanodds: error: file not found: {exc.filename}", file=sys.stderr)
+        return 2
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
