@@ -1,0 +1,96 @@
+"""Doxorubicin parameter file and published PK data sets (validation/data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nanodds.specs.params import Param, load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "validation" / "data"
+
+KP_ORGANS = ("lung", "heart", "liver", "spleen", "gut", "kidney", "brain", "muscle", "skin",
+             "adipose", "marrow", "rest", "tumour")
+SPECIES = ("human", "mouse", "rat")
+
+# file -> the role it holds (a data set is wholly calibration or wholly validation)
+FILES = {
+    "gabizon1994_human.csv": "validation",
+    "doxil_label_human.csv": "calibration",
+    "laginha2005_mouse_4t1.csv": "validation",
+    "mouse_doxil_plasma_calibration.csv": "calibration",
+    "rat_pld_plasma_calibration.csv": "calibration",
+}
+REQUIRED = {
+    "gabizon1994_human.csv": {"formulation", "dose_mg_per_m2", "metric", "value", "statistic"},
+    "doxil_label_human.csv": {"formulation", "dose_mg_per_m2", "metric", "value", "unit"},
+    "laginha2005_mouse_4t1.csv": {"formulation", "dose_mg_per_kg", "compartment", "metric", "value", "unit"},
+    "mouse_doxil_plasma_calibration.csv": {"formulation", "species", "metric", "value", "unit"},
+    "rat_pld_plasma_calibration.csv": {"formulation", "species", "dose_mg_per_kg", "metric", "value", "unit"},
+}
+
+
+@pytest.fixture(scope="module")
+def dox() -> dict:
+    return load_yaml("drugs/doxorubicin.yaml")
+
+
+def test_doxorubicin_basics(dox: dict) -> None:
+    assert dox["name"] == "doxorubicin"
+    assert dox["molecular_weight"].to("g/mol") == pytest.approx(543.52)
+    fu = dox["fraction_unbound"].value
+    assert 0 < fu < 1
+    assert dox["blood_plasma_ratio"].value > 0
+
+
+def test_all_kp_present_and_positive(dox: dict) -> None:
+    assert set(dox["kp"]) == set(KP_ORGANS)
+    for organ in KP_ORGANS:
+        assert isinstance(dox["kp"][organ], Param)
+        assert dox["kp"][organ].value > 0
+
+
+def test_kp_give_label_vss(dox: dict) -> None:
+    # Brown 1997 volume fractions (L/kg) used to design the Kp set; label Vss 809-1214 L/m2 at 1.8 m2
+    vol = {"liver": 0.0257, "kidney": 0.0044, "heart": 0.0047, "lung": 0.0076, "brain": 0.02,
+           "spleen": 0.0026, "muscle": 0.40, "skin": 0.037, "adipose": 0.214, "gut": 0.017,
+           "marrow": 0.02, "rest": 0.1}
+    vss = sum(dox["kp"][o].value * v * 70 for o, v in vol.items()) + 3.0
+    assert 809 * 1.8 <= vss <= 1214 * 1.8
+
+
+def test_clearances_positive(dox: dict) -> None:
+    for sp in SPECIES:
+        cl = dox["clearance"][sp]
+        assert cl["hepatic_blood"].to("L/h") > 0
+        assert cl["renal_plasma"].to("L/h") > 0
+    # human hepatic blood clearance must stay below liver blood flow (~90 L/h)
+    assert dox["clearance"]["human"]["hepatic_blood"].to("L/h") < 90
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_validation_csv(name: str) -> None:
+    df = pd.read_csv(DATA / name, comment="#")
+    missing = (REQUIRED[name] | {"role", "verified"}) - set(df.columns)
+    assert not missing, f"{name} lacks {sorted(missing)}"
+    assert len(df) > 0
+    assert set(df["role"]) <= {"calibration", "validation"}
+    assert df["role"].nunique() == 1, f"{name} mixes calibration and validation rows"
+    assert df["role"].iloc[0] == FILES[name]
+    assert set(df["verified"]) <= {"yes", "no"}
+    assert pd.to_numeric(df["value"]).notna().all()
+
+
+def test_no_dataset_in_both_roles() -> None:
+    present = sorted(p.name for p in DATA.glob("*.csv"))
+    assert set(FILES) <= set(present)
+    roles: dict[str, set[str]] = {}
+    for name in present:
+        df = pd.read_csv(DATA / name, comment="#")
+        stem = name.removesuffix(".csv").removesuffix("_calibration").removesuffix("_validation")
+        roles.setdefault(stem, set()).update(df["role"])
+    both = {k for k, v in roles.items() if len(v) > 1}
+    assert not both, f"data sets used for both calibration and validation: {both}"
