@@ -1,0 +1,304 @@
+"""Weighted nonlinear least-squares fitting of release models (DDSolver class).
+
+Each model is fitted with :func:`scipy.optimize.least_squares` (trust-region reflective, bounds) from the
+data-driven initial guess plus ``n_starts - 1`` deterministic random restarts; the best objective wins.
+Weights follow DDSolver: ``"none"`` (w = 1), ``"1/y"`` and ``"1/y2"`` (w = 1/y²); points with y ≤ 0 get
+no finite 1/y weight and are left out of weighted fits (with a warning). Statistics are defined in
+:mod:`nanodds.release.fit_stats` and ``docs/release_fitting.md``.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from nanodds.errors import InputError
+from nanodds.release.fit_stats import RANK_KEYS, fit_statistics, parameter_uncertainty
+from nanodds.release.model_base import ReleaseModel, summarise
+from nanodds.release.models import get_model, parse_model_list
+
+__all__ = ["WEIGHTS", "FitResult", "check_profile", "fit_all", "fit_model", "rank_fits"]
+
+WEIGHTS: tuple[str, ...] = ("none", "1/y", "1/y2")
+_WEIGHT_ALIASES = {"none": "none", "1": "none", "1/y": "1/y", "1/y2": "1/y2", "1/y^2": "1/y2"}
+
+
+@dataclass
+class FitResult:
+    """Outcome of fitting one model to one profile.
+
+    Attributes
+    ----------
+    model : str
+        Model name.
+    status : str
+        ``"ok"``, ``"not converged: <reason>"`` or ``"skipped: fewer points (n) than parameters (p)"``.
+        Numbers are only given when the status is ``"ok"``.
+    params, se, ci95 : dict
+        Estimates, standard errors and 95 % confidence intervals keyed by parameter name
+        (units in ``units``); ``None`` entries when the covariance is not available.
+    stats : dict
+        ``n, p, SSR, R2, R2adj, RMSE, AIC, BIC, MSC`` (see :mod:`nanodds.release.fit_stats`).
+    """
+
+    model: str
+    status: str
+    n_points: int
+    weight: str
+    params: dict[str, float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    se: dict[str, float | None] = field(default_factory=dict)
+    ci95: dict[str, list[float] | None] = field(default_factory=dict)
+    stats: dict[str, float | None] = field(default_factory=dict)
+    rank: int | None = None
+    equation: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the fit converged and numbers are available."""
+        return self.status == "ok"
+
+    def predict(self, t: np.ndarray) -> np.ndarray:
+        """Fitted percent released (%) at times ``t`` (data time unit)."""
+        if not self.ok:
+            raise ValueError(f"{self.model}: no fitted parameters ({self.status})")
+        return get_model(self.model)(t, *self.params.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (non-finite numbers become ``None``)."""
+        return _jsonable(
+            {
+                "model": self.model, "rank": self.rank, "status": self.status, "equation": self.equation,
+                "n_points": self.n_points, "weight": self.weight, "params": self.params,
+                "units": self.units, "se": self.se, "ci95": self.ci95, "stats": self.stats,
+            }
+        )  # fmt: skip
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, float | np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def normalise_weight(weight: str) -> str:
+    """Canonical weight name; raises :class:`InputError` for unknown schemes."""
+    key = _WEIGHT_ALIASES.get(str(weight).strip().lower().replace(" ", ""))
+    if key is None:
+        raise InputError("weight", weight, "one of none, 1/y, 1/y2")
+    return key
+
+
+def check_profile(t: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a profile and return it as float arrays sorted by time.
+
+    Raises :class:`InputError` for non-numeric, missing or negative times and non-numeric percentages;
+    warns (``warnings.warn``) for values above 100 %, below 0 % or a decrease between time points.
+    """
+    arrays = []
+    for name, values in (("time", t), ("percent", y)):
+        try:
+            arr = np.asarray(values, dtype=float)
+        except (TypeError, ValueError):
+            bad = next(v for v in values if not _is_number(v))
+            raise InputError(name, bad, "a number") from None
+        if arr.ndim != 1:
+            raise InputError(name, f"array of shape {arr.shape}", "a 1-D sequence")
+        bad_idx = np.nonzero(~np.isfinite(arr))[0]
+        if bad_idx.size:
+            raise InputError(name, values[int(bad_idx[0])], "a finite number")
+        arrays.append(arr)
+    t_arr, y_arr = arrays
+    if t_arr.shape != y_arr.shape:
+        raise InputError("percent", f"{y_arr.size} values", f"{t_arr.size} values, one per time")
+    if (t_arr < 0).any():
+        raise InputError("time", float(t_arr[t_arr < 0][0]), "time >= 0")
+    order = np.argsort(t_arr, kind="stable")
+    t_arr, y_arr = t_arr[order], y_arr[order]
+    if (y_arr > 100.0).any():
+        warnings.warn(f"percent above 100 % accepted (max {y_arr.max():.4g} %)", stacklevel=2)
+    if (y_arr < 0.0).any():
+        warnings.warn(f"percent below 0 % accepted (min {y_arr.min():.4g} %)", stacklevel=2)
+    if y_arr.size > 1 and (np.diff(y_arr) < 0).any():
+        warnings.warn("percent released decreases between time points (noise accepted)", stacklevel=2)
+    return t_arr, y_arr
+
+
+def _is_number(v: object) -> bool:
+    try:
+        float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _weights(y: np.ndarray, weight: str) -> np.ndarray:
+    if weight == "none":
+        return np.ones_like(y)
+    with np.errstate(divide="ignore"):
+        w = 1.0 / y if weight == "1/y" else 1.0 / (y * y)
+    return np.where(y > 0, w, 0.0)
+
+
+def _starts(model: ReleaseModel, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int, seed: int):
+    yield p0
+    rng = np.random.default_rng([seed, zlib.crc32(model.name.encode())])
+    for _ in range(n - 1):
+        step = rng.normal(0.0, 1.0, p0.size)
+        positive = lo >= 0
+        x = np.where(positive, p0 * np.exp(step), p0 + step * (1.0 + np.abs(p0)))
+        finite = np.isfinite(lo) & np.isfinite(hi)
+        x = np.where(finite & (rng.random(p0.size) < 0.3), lo + rng.random(p0.size) * (hi - lo), x)
+        span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+        yield np.clip(x, lo + 1e-6 * span, hi - 1e-6 * span)
+
+
+def fit_model(
+    t: Sequence[float],
+    y: Sequence[float],
+    model: str | ReleaseModel,
+    *,
+    weight: str = "none",
+    n_starts: int = 4,
+    seed: int = 0,
+    strict: bool = True,
+    checked: bool = False,
+) -> FitResult:
+    """Fit one release model to a profile.
+
+    Parameters
+    ----------
+    t, y : sequence of float
+        Times (data time unit, ≥ 0) and percent released (%).
+    model : str or ReleaseModel
+        Model or its registry name (unknown name raises :class:`InputError`).
+    weight : {"none", "1/y", "1/y2"}
+        Weighting scheme of the residuals.
+    n_starts : int
+        Initial guess plus ``n_starts - 1`` seeded random restarts.
+    seed : int
+        Seed of the restarts (combined with the model name, so results are reproducible).
+    strict : bool
+        If True, fewer points than parameters raises :class:`InputError`; otherwise a ``"skipped: ..."``
+        status is returned.
+    checked : bool
+        Skip :func:`check_profile` (already done by the caller).
+
+    Returns
+    -------
+    FitResult
+    """
+    m = get_model(model) if isinstance(model, str) else model
+    weight = normalise_weight(weight)
+    t_arr, y_arr = (np.asarray(t, float), np.asarray(y, float)) if checked else check_profile(t, y)
+    w = _weights(y_arr, weight)
+    if weight != "none" and (w == 0).any():
+        if not checked:
+            warnings.warn(f"{int((w == 0).sum())} point(s) with y <= 0 left out of the {weight} fit",
+                          stacklevel=2)
+        keep = w > 0
+        t_arr, y_arr, w = t_arr[keep], y_arr[keep], w[keep]
+    n, p = t_arr.size, len(m.params)
+    base = FitResult(model=m.name, status="ok", n_points=n, weight=weight, equation=m.equation,
+                     units={q.name: q.unit for q in m.params})
+    if n < p:
+        msg = f"skipped: fewer points ({n}) than parameters ({p})"
+        if strict:
+            raise InputError(f"{m.name}.data", f"{n} points", f"at least {p} points (one per parameter)")
+        base.status = msg
+        return base
+    s = summarise(t_arr, y_arr)
+    lo, hi = m.bounds(s)
+    sw = np.sqrt(w)
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        r = sw * (m(t_arr, *x) - y_arr)
+        return np.where(np.isfinite(r), r, 1e6)
+
+    best, last_msg = None, "no start evaluated"
+    for x0 in _starts(m, m.initial_guess(s), lo, hi, max(1, n_starts), seed):
+        try:
+            res = least_squares(resid, x0, bounds=(lo, hi), x_scale="jac", method="trf",
+                                max_nfev=200 * (p + 1))
+        except (ValueError, FloatingPointError) as exc:  # pragma: no cover - defensive
+            last_msg = str(exc)
+            continue
+        finite = np.all(np.isfinite(m(t_arr, *res.x)))
+        if res.status <= 0 or not finite:
+            last_msg = res.message if finite else "non-finite model values at the optimum"
+            continue
+        if best is not None and abs(res.cost - best.cost) <= 1e-9 * max(best.cost, 1e-12):
+            break  # two starts agree on the optimum: further restarts are not needed
+        if best is None or res.cost < best.cost:
+            best = res
+    if best is None:
+        base.status = f"not converged: {last_msg}"
+        return base
+    yhat = m(t_arr, *best.x)
+    base.params = dict(zip(m.param_names, map(float, best.x), strict=True))
+    base.stats = fit_statistics(y_arr, yhat, w, p)
+    se, ci = parameter_uncertainty(best.jac, best.x, base.stats["SSR"], n, p)
+    base.se = dict(zip(m.param_names, se, strict=True))
+    base.ci95 = dict(zip(m.param_names, ci, strict=True))
+    return base
+
+
+def rank_fits(fits: Iterable[FitResult], by: str = "AIC") -> list[FitResult]:
+    """Order fits best first by ``AIC`` or ``BIC`` (low is best) or ``MSC``, ``R2adj`` (high is best).
+
+    Fits without numbers (status not ``"ok"``) come last, unranked.
+    """
+    key = by if by in RANK_KEYS else {k.lower(): k for k in RANK_KEYS}.get(str(by).lower())
+    if key is None:
+        raise InputError("rank_by", by, "one of " + ", ".join(RANK_KEYS))
+    sign = RANK_KEYS[key]
+    fits = list(fits)
+    good = [f for f in fits if f.ok and f.stats.get(key) is not None and np.isfinite(f.stats[key])]
+    good.sort(key=lambda f: sign * f.stats[key])
+    rest = [f for f in fits if f not in good]
+    for i, f in enumerate(good, start=1):
+        f.rank = i
+    for f in rest:
+        f.rank = None
+    return good + rest
+
+
+def fit_all(
+    t: Sequence[float],
+    y: Sequence[float],
+    models: str | Iterable[str] | None = None,
+    *,
+    weight: str = "none",
+    rank_by: str = "AIC",
+    n_starts: int = 4,
+    seed: int = 0,
+) -> list[FitResult]:
+    """Fit several models (default: the whole catalogue) and rank them.
+
+    A single requested model with fewer points than parameters raises :class:`InputError`; in a
+    multi-model fit such a model gets the status ``"skipped: fewer points (n) than parameters (p)"``.
+    """
+    chosen = parse_model_list(models)
+    weight = normalise_weight(weight)
+    t_arr, y_arr = check_profile(t, y)
+    if weight != "none" and (y_arr <= 0).any():
+        warnings.warn(f"{int((y_arr <= 0).sum())} point(s) with y <= 0 left out of the {weight} fits",
+                      stacklevel=2)
+    strict = len(chosen) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        fits = [fit_model(t_arr, y_arr, m, weight=weight, n_starts=n_starts, seed=seed, strict=strict,
+                          checked=True) for m in chosen]
+    return rank_fits(fits, rank_by)
