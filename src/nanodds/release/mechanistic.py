@@ -71,11 +71,11 @@ def sphere_fraction_dimensionless(tau: ArrayLike) -> FloatArray:
     if np.any(small):
         ts = tau[small]
         sq = np.sqrt(ts)
-        with np.errstate(divide="ignore"):
-            arg = np.where(sq > 0, 1.0 / np.where(sq > 0, sq, 1.0), np.inf)
+        pos = sq > 0
+        arg = 1.0 / np.where(pos, sq, 1.0)
         acc = np.zeros_like(ts)
         for n in range(1, 4):
-            acc += np.where(np.isfinite(arg), _ierfc(n * arg), 0.0)
+            acc += np.where(pos, _ierfc(n * arg), 0.0)
         out[small] = 6.0 * sq * (1.0 / math.sqrt(math.pi) + 2.0 * acc) - 3.0 * ts
     if np.any(~small):
         tl = tau[~small][:, None]
