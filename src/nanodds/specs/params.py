@@ -20,6 +20,10 @@ from nanodds.units import ureg
 DATA_ROOT = Path(str(resources.files("nanodds") / "data"))
 
 
+CITATION_TAGS = ("doi", "label", "smpc", "pmid", "icrp", "isbn", "pubchem", "drugbank")
+"""A source must contain one of these (a traceable citation) or start with 'assumption'/'derived'."""
+
+
 class DataFileError(RuntimeError):
     """A parameter file in the package violates the value/unit/source schema."""
 
@@ -50,8 +54,8 @@ def _check(node: Any, where: str) -> Any:
         if not isinstance(node["value"], int | float) or isinstance(node["value"], bool):
             raise DataFileError(f"{where}: value {node['value']!r} is not a number")
         src = str(node["source"]).strip()
-        if not src or not ("doi" in src.lower() or src.lower().startswith("assumption") or
-                           "label" in src.lower() or "derived" in src.lower() or "http" in src.lower()):
+        if not src or not (src.lower().startswith(("assumption", "derived")) or
+                           any(tag in src.lower() for tag in CITATION_TAGS)):
             raise DataFileError(f"{where}: source must cite a DOI/label or start with 'assumption:'")
         unit = str(node["unit"])
         try:

@@ -1,0 +1,134 @@
+"""Assemble free-drug, carrier and encapsulated-drug blocks into one :class:`Model`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nanodds.model.carrier import add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
+from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
+from nanodds.release.stimuli import default_environment
+from nanodds.specs.carrier import Carrier
+from nanodds.specs.drug import Drug
+from nanodds.specs.environment import Environment
+from nanodds.specs.params import load_yaml
+from nanodds.specs.physiology import Physiology
+
+ENV_COMPARTMENT = {"blood": "blood", "tissue": "tissue", "tumour": "tumour_interstitium",
+                   "phagocyte": "lysosome"}
+
+
+def default_environments() -> dict[str, Environment]:
+    """Environment of each compartment kind from ``data/release/environments.yaml``."""
+    return {kind: default_environment(comp) for kind, comp in ENV_COMPARTMENT.items()}
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """Everything :func:`build_model` needs, in canonical units."""
+
+    physiology: Physiology
+    drug: Drug
+    carrier: Carrier | None
+    flow_scale: float
+    environments: dict[str, Environment] = field(default_factory=default_environments)
+    saturable: bool = True
+    # (start_h, end_h, environments) windows in which the environments differ (e.g. hyperthermia)
+    windows: tuple[tuple[float, float, dict[str, Environment]], ...] = ()
+
+
+def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder, list, dict]:
+    phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
+    rb = RateBuilder()
+    add_free_drug(rb, phys, drug, inp.flow_scale)
+    meta: dict[str, object] = {}
+    sat: list = []
+    if carrier is not None:
+        kin = load_yaml(f"carriers/{phys.species}.yaml")
+        ck = carrier_kinetics(phys, carrier, kin)
+        v_ven, v_art = blood_pools_L(phys)
+        tl = kin["tumour_lymph_flow_fraction"].to("1")
+        sat = add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
+        meta["carrier_kinetics"] = ck
+    for sink in ("free:sink.hepatic", "free:sink.renal"):
+        rb.state(sink)
+    if carrier is not None:
+        for sink in ("carrier:sink.degraded", "carrier:sink.renal", "encapsulated:sink.renal"):
+            rb.state(sink)
+    return rb, sat, meta
+
+
+def build_model(inp: ModelInputs) -> Model:
+    """Build the whole-body model of one formulation in one subject."""
+    phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
+    rb, sat, meta = _rates(inp, inp.environments)
+    names = tuple(rb.names)
+    idx = {nm: i for i, nm in enumerate(names)}
+    K = rb.matrix()
+    schedule: list[tuple[float, np.ndarray]] = []
+    for t0, t1, envs in sorted(inp.windows, key=lambda w: w[0]):
+        rb_w, _, _ = _rates(inp, envs)
+        if tuple(rb_w.names) != names:
+            raise RuntimeError("state order changed between environments")
+        schedule += [(t0, rb_w.matrix()), (t1, K)]
+    n = len(names)
+    sinks = np.array([i for i, nm in enumerate(names) if ":sink." in nm], dtype=int)
+    dose = np.zeros(n)
+    ef = carrier.encapsulated_fraction if carrier is not None else 0.0
+    dose[idx[free("venous_blood")]] = 1.0 - ef
+    per_mg = {"drug": 1.0}
+    groups = {"drug": np.array([nm.startswith(("free:", "encapsulated:")) for nm in names])}
+    if carrier is not None:
+        dose[idx["encapsulated:venous_plasma"]] = ef
+        dose[idx["carrier:venous_plasma"]] = ef / carrier.drug_loading
+        per_mg["carrier"] = ef / carrier.drug_loading
+        groups["carrier"] = np.array([nm.startswith("carrier:") for nm in names])
+    saturable: tuple[SaturableTerm, ...] = ()
+    if inp.saturable:
+        saturable = tuple(SaturableTerm(idx[s], idx[d], idx[p], k, cap) for s, d, p, k, cap in sat)
+    obs = observables(phys, drug, carrier, idx, n)
+    vols = {o: phys_volume(phys, o) for o in phys.organs()}
+    meta.update({"species": phys.species, "drug": drug.name,
+                 "carrier": carrier.type if carrier is not None else None})
+    return Model(names, K, saturable, dose, sinks, groups, per_mg, obs, vols, tuple(schedule), meta)
+
+
+def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict[str, int],
+                n: int) -> dict[str, Observable]:
+    """Linear read-outs: plasma concentrations, tissue concentrations and amounts."""
+    v_ven, v_art = blood_pools_L(phys)
+    obs: dict[str, Observable] = {}
+
+    def w(pairs: dict[str, float]) -> np.ndarray:
+        vec = np.zeros(n)
+        for nm, c in pairs.items():
+            vec[idx[nm]] += c
+        return vec
+
+    free_pl = w({free("venous_blood"): 1.0 / (v_ven * drug.blood_plasma_ratio)})
+    enc_pl = np.zeros(n)
+    if carrier is not None:
+        vp_ven, _ = plasma_pools_L(phys, v_ven, v_art)
+        enc_pl = w({"encapsulated:venous_plasma": 1.0 / vp_ven})
+        obs["plasma_carrier"] = Observable(w({"carrier:venous_plasma": 1.0 / vp_ven}), "mg/L",
+                                           "Plasma carrier [mg carrier/L]")
+    obs["plasma_total"] = Observable(free_pl + enc_pl, "mg/L", "Plasma total drug [mg/L]")
+    obs["plasma_encapsulated"] = Observable(enc_pl, "mg/L", "Plasma encapsulated drug [mg/L]")
+    obs["plasma_free"] = Observable(free_pl, "mg/L", "Plasma released (non-encapsulated) drug [mg/L]")
+    obs["plasma_unbound"] = Observable(free_pl * drug.fraction_unbound, "mg/L", "Plasma unbound drug [mg/L]")
+    for o in phys.organs():
+        v = phys_volume(phys, o)
+        comps = {free(o): 1.0 / v}
+        if carrier is not None:
+            for part in ("vascular", "interstitial", "phagocyte"):
+                if f"encapsulated:{o}.{part}" in idx:
+                    comps[f"encapsulated:{o}.{part}"] = 1.0 / v
+        obs[f"tissue_{o}"] = Observable(w(comps), "mg/L", f"{o} total drug [mg/L]")
+        obs[f"amount_{o}"] = Observable(w({k: c * v for k, c in comps.items()}), "mg", f"{o} drug [mg]")
+        if carrier is not None:
+            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
+                  if f"carrier:{o}.{p}" in idx}
+            obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
+    return obs

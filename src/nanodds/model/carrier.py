@@ -1,0 +1,136 @@
+"""Carrier PBPK (permeability-limited, after Lin, Monteiro-Riviere & Riviere 2016) and encapsulated drug.
+
+Per organ the carrier sits in the vascular plasma (``.vascular``), the interstitium (``.interstitial``) and
+phagocytic cells (``.phagocyte``, MPS organs and tumour-associated macrophages). The encapsulated drug moves
+with its carrier and leaves it by release (into the organ's free drug) or when a phagocyte digests the
+carrier. Lin Z et al. Nanotoxicology 2016;10:162, doi:10.3109/17435390.2015.1027314.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nanodds.model.free_drug import free, phys_flow, phys_fraction, phys_volume
+from nanodds.model.hindrance import glomerular_sieving, renkin
+from nanodds.model.release_coupling import release_rate_per_h
+from nanodds.model.structure import RateBuilder
+from nanodds.specs.carrier import Carrier
+from nanodds.specs.environment import Environment
+from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
+
+SPECIES = ("carrier", "encapsulated")
+MPS_ORGANS = ("liver", "spleen", "marrow", "lung", "kidney")
+
+
+@dataclass(frozen=True)
+class CarrierKinetics:
+    """Species-level carrier rate parameters (canonical units) after size/PEG modifiers."""
+
+    mps_extraction: dict[str, float]
+    mps_capacity_mg: dict[str, float]
+    pc_degradation_per_h: float
+    lymph_flow_fraction: float
+    pa_L_per_h: dict[str, float]
+    tumour_macrophage_per_h: float
+    renal_clearance_L_per_h: float
+
+
+def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) -> CarrierKinetics:
+    """Apply size, PEG and organ physiology to the species' reference carrier parameters."""
+    d = carrier.diameter_nm
+    size_factor = (d / kin["reference_diameter"].to("nm")) ** kin["size_exponent_mps"].to("1")
+    e_tot = kin["mps_extraction_total"].to("1") * carrier.mps_multiplier * size_factor
+    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1")) for o in MPS_ORGANS}
+    cap = {o: kin["mps_capacity"].to("mg/kg") * phys.volume_L[o] for o in MPS_ORGANS}
+    hct = phys.hematocrit
+    pa = {}
+    for o in phys.organs():
+        qp = phys_flow(phys, o) * (1 - hct)
+        if o == "tumour":
+            assert phys.tumour is not None
+            pa[o] = kin["tumour_extravasation_coefficient"].to("1") * qp * renkin(d, phys.tumour.pore_cutoff_nm)
+        else:
+            pa[o] = kin["extravasation_coefficient"].to("1") * qp * renkin(d, kin["pore_diameter"][o].to("nm"))
+    sieve = glomerular_sieving(d, kin["renal_cutoff"].to("nm"), kin["renal_sieving_width"].to("nm"))
+    return CarrierKinetics(
+        mps_extraction=extraction, mps_capacity_mg=cap,
+        pc_degradation_per_h=kin["pc_degradation_rate"].to("1/h"),
+        lymph_flow_fraction=kin["lymph_flow_fraction"].to("1"), pa_L_per_h=pa,
+        tumour_macrophage_per_h=kin["tumour_macrophage_uptake_rate"].to("1/h"),
+        renal_clearance_L_per_h=phys.gfr_L_per_h * sieve,
+    )
+
+
+def plasma_pools_L(phys: Physiology, v_ven_blood: float, v_art_blood: float) -> tuple[float, float]:
+    """Venous and arterial plasma volumes (L)."""
+    return v_ven_blood * (1 - phys.hematocrit), v_art_blood * (1 - phys.hematocrit)
+
+
+def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: CarrierKinetics,
+                v_ven_blood: float, v_art_blood: float, envs: dict[str, Environment],
+                tumour_lymph_fraction: float) -> list[tuple[str, str, str, float, float]]:
+    """Add carrier and encapsulated-drug states; return the (unindexed) saturable MPS terms.
+
+    Returns a list of ``(src, dst, pc, k, capacity)`` tuples by state name, resolved by the caller.
+    """
+    hct = phys.hematocrit
+    vp_ven, vp_art = plasma_pools_L(phys, v_ven_blood, v_art_blood)
+    co_p = phys.cardiac_output_L_per_h * (1 - hct)
+    organs = phys.organs()
+    rel = {kind: release_rate_per_h(carrier.release, kind, envs[kind])
+           for kind in ("blood", "tissue", "tumour", "phagocyte")}
+    sat: list[tuple[str, str, str, float, float]] = []
+    for sp in SPECIES:
+        def s(comp: str, sp: str = sp) -> str:
+            return f"{sp}:{comp}"
+
+        rb.state(s("venous_plasma"))
+        rb.state(s("arterial_plasma"))
+        rb.flow(s("venous_plasma"), s("lung.vascular"), co_p / vp_ven)
+        for o in organs:
+            v = phys_volume(phys, o)
+            vp_vas = v * phys_fraction(phys, o, "vascular") * (1 - hct)
+            v_int = v * phys_fraction(phys, o, "interstitial")
+            qp = phys_flow(phys, o) * (1 - hct)
+            vas, inter = s(f"{o}.vascular"), s(f"{o}.interstitial")
+            rb.state(vas)
+            rb.state(inter)
+            if o == "lung":
+                rb.flow(vas, s("arterial_plasma"), qp / vp_vas)
+            else:
+                rb.flow(s("arterial_plasma"), vas, qp / vp_art)
+                if o in PORTAL_ORGANS:
+                    rb.flow(vas, s("liver.vascular"), qp / vp_vas)
+                elif o == "liver":
+                    q_out = qp + sum(phys.flow_L_per_h[p] * (1 - hct) for p in PORTAL_ORGANS)
+                    rb.flow(vas, s("venous_plasma"), q_out / vp_vas)
+                else:
+                    rb.flow(vas, s("venous_plasma"), qp / vp_vas)
+            rb.flow(vas, inter, ck.pa_L_per_h[o] / vp_vas)
+            lymph = (tumour_lymph_fraction if o == "tumour" else ck.lymph_flow_fraction) * qp
+            rb.flow(inter, s("venous_plasma"), lymph / v_int)
+            if o in MPS_ORGANS:
+                pc = s(f"{o}.phagocyte")
+                k_up = ck.mps_extraction[o] * qp / vp_vas
+                rb.flow(vas, pc, k_up)
+                sat.append((vas, pc, f"carrier:{o}.phagocyte", k_up, ck.mps_capacity_mg[o]))
+            if o == "tumour":
+                rb.flow(inter, s("tumour.phagocyte"), ck.tumour_macrophage_per_h)
+            if o == "kidney":
+                sink = "carrier:sink.renal" if sp == "carrier" else "encapsulated:sink.renal"
+                rb.flow(vas, sink, ck.renal_clearance_L_per_h / vp_vas)
+            has_pc = o in MPS_ORGANS or o == "tumour"
+            # carrier loss and drug release
+            if sp == "carrier":
+                if has_pc:
+                    rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h)
+            else:
+                rb.flow(vas, free(o), rel["blood"])
+                rb.flow(inter, free(o), rel["tumour" if o == "tumour" else "tissue"])
+                if has_pc:
+                    rb.flow(s(f"{o}.phagocyte"), free(o), ck.pc_degradation_per_h + rel["phagocyte"])
+        if sp == "encapsulated":
+            rb.flow(s("venous_plasma"), free("venous_blood"), rel["blood"])
+            rb.flow(s("arterial_plasma"), free("arterial_blood"), rel["blood"])
+    return sat

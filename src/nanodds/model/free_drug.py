@@ -1,0 +1,100 @@
+"""Free (unencapsulated) drug: perfusion-limited whole-body PBPK with hepatic and renal clearance."""
+
+from __future__ import annotations
+
+from nanodds.errors import InputError
+from nanodds.model.structure import RateBuilder
+from nanodds.specs.drug import Drug
+from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
+
+
+def free(comp: str) -> str:
+    """State name of free drug in a compartment."""
+    return f"free:{comp}"
+
+
+def blood_pools_L(phys: Physiology) -> tuple[float, float]:
+    """Venous and arterial blood volumes (L) outside the organs' residual blood."""
+    central = phys.blood_volume_L - phys.residual_blood_L()
+    if central <= 0:
+        raise InputError("physiology", phys.species, "a blood volume larger than the organs' residual blood")
+    return central * phys.venous_fraction, central * (1.0 - phys.venous_fraction)
+
+
+def liver_blood_flow_L_per_h(phys: Physiology) -> float:
+    """Total hepatic blood flow: hepatic artery plus portal (gut, spleen) outflow (L/h)."""
+    return phys.flow_L_per_h["liver"] + sum(phys.flow_L_per_h[o] for o in PORTAL_ORGANS)
+
+
+def hepatic_intrinsic_blood_cl(drug: Drug, phys: Physiology, flow_scale: float) -> float:
+    """Blood-based intrinsic clearance (L/h) reproducing the drug's hepatic blood clearance.
+
+    Well-stirred liver: ``CL_H = Q_H CLint / (Q_H + CLint)`` so ``CLint = Q_H CL_H / (Q_H - CL_H)``.
+    """
+    q_h = liver_blood_flow_L_per_h(phys)
+    cl_h = drug.hepatic_blood_cl_L_per_h * flow_scale
+    if cl_h >= q_h:
+        raise InputError(f"drug {drug.name} hepatic_blood clearance", cl_h,
+                         f"less than the hepatic blood flow {q_h:.4g} L/h")
+    return q_h * cl_h / (q_h - cl_h)
+
+
+def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: float) -> None:
+    """Add free-drug states and transfers.
+
+    Blood pools ``free:venous_blood`` and ``free:arterial_blood``; one well-stirred compartment per organ
+    holding tissue and residual blood; venous outflow concentration = tissue concentration / (Kp / BP).
+    Sinks ``free:sink.hepatic`` (metabolism and biliary excretion) and ``free:sink.renal``.
+    """
+    v_ven, v_art = blood_pools_L(phys)
+    co = phys.cardiac_output_L_per_h
+    organs = phys.organs()
+    rb.state(free("venous_blood"))
+    rb.state(free("arterial_blood"))
+    for o in organs:
+        rb.state(free(o))
+
+    def outflow_rate(o: str, q: float) -> float:
+        return q / (phys_volume(phys, o) * drug.kp_blood(o))
+
+    rb.flow(free("venous_blood"), free("lung"), co / v_ven)
+    rb.flow(free("lung"), free("arterial_blood"), outflow_rate("lung", co))
+    for o in organs:
+        if o == "lung":
+            continue
+        q = phys_flow(phys, o)
+        rb.flow(free("arterial_blood"), free(o), q / v_art)
+        if o in PORTAL_ORGANS:
+            rb.flow(free(o), free("liver"), outflow_rate(o, q))
+        elif o == "liver":
+            rb.flow(free(o), free("venous_blood"), outflow_rate(o, liver_blood_flow_L_per_h(phys)))
+        else:
+            rb.flow(free(o), free("venous_blood"), outflow_rate(o, q))
+    rb.flow(free("liver"), free("sink.hepatic"),
+            hepatic_intrinsic_blood_cl(drug, phys, flow_scale) / (phys.volume_L["liver"] * drug.kp_blood("liver")))
+    renal_blood_cl = drug.renal_plasma_cl_L_per_h * flow_scale / drug.blood_plasma_ratio
+    rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")))
+
+
+def phys_volume(phys: Physiology, organ: str) -> float:
+    """Organ volume (L), tumour included."""
+    if organ == "tumour":
+        assert phys.tumour is not None
+        return phys.tumour.volume_L
+    return phys.volume_L[organ]
+
+
+def phys_flow(phys: Physiology, organ: str) -> float:
+    """Organ blood flow (L/h), tumour included; lung carries the cardiac output."""
+    if organ == "tumour":
+        assert phys.tumour is not None
+        return phys.tumour.flow_L_per_h
+    return phys.flow_L_per_h[organ]
+
+
+def phys_fraction(phys: Physiology, organ: str, which: str) -> float:
+    """``vascular`` or ``interstitial`` volume fraction of an organ, tumour included."""
+    if organ == "tumour":
+        assert phys.tumour is not None
+        return phys.tumour.vascular_fraction if which == "vascular" else phys.tumour.interstitial_fraction
+    return phys.vascular_fraction[organ] if which == "vascular" else phys.interstitial_fraction[organ]

@@ -1,0 +1,88 @@
+"""Solver output: state trajectories plus exact integrals (AUC, AUMC) and tails to infinity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from nanodds.model.structure import Model
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Trajectories of every state on the output grid and their exact time integrals.
+
+    Attributes
+    ----------
+    model : Model
+    times_h : ndarray, shape (T,)
+    y : ndarray, shape (T, n)
+        Amounts (mg) at each output time (after any bolus given at that time).
+    cum_int : ndarray, shape (T, n)
+        ``int_0^t y dt`` (mg h), exact.
+    aumc : ndarray, shape (n,)
+        ``int_0^T t y dt`` (mg h^2) over the simulated window.
+    tail_int, tail_aumc : ndarray, shape (n,)
+        ``int_T^inf y dt`` and ``int_T^inf t y dt`` with no further dosing (inf where the state is not
+        eliminated).
+    dosed : dict
+        Administered amount of each mass group (mg).
+    method : str
+        ``"linear-expm"`` or ``"stiff-bdf"``.
+    """
+
+    model: Model
+    times_h: np.ndarray
+    y: np.ndarray
+    cum_int: np.ndarray
+    aumc: np.ndarray
+    tail_int: np.ndarray
+    tail_aumc: np.ndarray
+    dosed: dict[str, float]
+    method: str
+
+    def observe(self, name: str) -> np.ndarray:
+        """Trajectory of an observable (its unit is ``model.observables[name].unit``)."""
+        return self.y @ self.model.observables[name].weights
+
+    def observe_auc(self, name: str) -> tuple[float, float]:
+        """(AUC0-T, AUC0-inf) of an observable, exact."""
+        w = self.model.observables[name].weights
+        auc_t = float(self.cum_int[-1] @ w)
+        nz = w != 0
+        tail = self.tail_int[nz] @ w[nz] if np.all(np.isfinite(self.tail_int[nz])) else np.inf
+        return auc_t, float(auc_t + tail)
+
+    def observe_aumc_inf(self, name: str) -> float:
+        """AUMC0-inf (unit x h^2) of an observable, exact."""
+        w = self.model.observables[name].weights
+        nz = w != 0
+        if not np.all(np.isfinite(self.tail_aumc[nz])):
+            return float("inf")
+        return float(self.aumc[nz] @ w[nz] + self.tail_aumc[nz] @ w[nz])
+
+    def mass_balance_rel_error(self) -> dict[str, float]:
+        """max over time of |in body + eliminated - dosed so far| / total dosed, per mass group."""
+        out = {}
+        for g, mask in self.model.groups.items():
+            total = self.dosed.get(g, 0.0)
+            if total <= 0:
+                continue
+            have = self.y[:, mask].sum(axis=1)
+            given = self.dosed_until(g)
+            out[g] = float(np.max(np.abs(have - given)) / total)
+        return out
+
+    def dosed_until(self, group: str) -> np.ndarray:
+        """Cumulative administered amount of a group at each output time (mg)."""
+        events = self.model.meta.get("dose_events", ())
+        per_mg = self.model.per_mg_group[group]
+        t = self.times_h
+        given = np.zeros_like(t)
+        for start, amount, dur in events:  # type: ignore[misc]
+            if dur > 0:
+                given += amount * per_mg * np.clip((t - start) / dur, 0.0, 1.0)
+            else:
+                given += amount * per_mg * (t >= start)
+        return given

@@ -1,0 +1,96 @@
+"""Carrier specification: type defaults from ``data/carriers/carriers.yaml`` with scenario overrides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nanodds.errors import InputError
+from nanodds.specs.params import load_yaml
+from nanodds.units import to_canonical
+
+CARRIER_KEYS = {"type", "diameter", "pegylated", "drug_loading", "encapsulated_fraction",
+                "mps_multiplier", "release", "ligand"}
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A nanocarrier in canonical units.
+
+    Attributes
+    ----------
+    type : str
+        Key of ``carriers.yaml``.
+    diameter_nm : float
+        Hydrodynamic diameter (nm).
+    pegylated : bool
+    drug_loading : float
+        Drug mass per carrier mass (mg/mg).
+    encapsulated_fraction : float
+        Fraction of the dosed drug inside carriers at administration (-).
+    mps_multiplier : float
+        MPS uptake relative to the species' reference PEG liposome (-).
+    release : dict
+        Release specification (``model`` plus its parameters), see :mod:`nanodds.model.release_coupling`.
+    """
+
+    type: str
+    diameter_nm: float
+    pegylated: bool
+    drug_loading: float
+    encapsulated_fraction: float
+    mps_multiplier: float
+    release: dict[str, Any] = field(default_factory=dict)
+
+
+def carrier_types() -> list[str]:
+    """Carrier types with defaults."""
+    return sorted(load_yaml("carriers/carriers.yaml"))
+
+
+def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
+    """Parse a scenario's ``carrier`` mapping (or a bare type name) into a :class:`Carrier`."""
+    types = load_yaml("carriers/carriers.yaml")
+    if isinstance(raw, str):
+        raw = {"type": raw}
+    if not isinstance(raw, dict):
+        raise InputError(field_name, raw, "a mapping with at least 'type'")
+    unknown = set(raw) - CARRIER_KEYS
+    if unknown:
+        k = sorted(unknown)[0]
+        raise InputError(f"{field_name}.{k}", raw[k], f"keys {', '.join(sorted(CARRIER_KEYS))}")
+    ctype = raw.get("type")
+    if ctype not in types:
+        raise InputError(f"{field_name}.type", ctype, f"one of {', '.join(sorted(types))}")
+    d = types[ctype]
+    diameter = d["diameter"].to("nm")
+    if "diameter" in raw:
+        diameter = to_canonical(raw["diameter"], "nm", f"{field_name}.diameter", positive=True)
+    peg = raw.get("pegylated", d["pegylated"])
+    if not isinstance(peg, bool):
+        raise InputError(f"{field_name}.pegylated", peg, "true or false")
+
+    def frac(key: str, lo_open: bool) -> float:
+        v = to_canonical(raw[key], "", f"{field_name}.{key}") if key in raw else d[key].to("1")
+        if not (0 < v <= 1) if lo_open else not (0 <= v <= 1):
+            raise InputError(f"{field_name}.{key}", raw.get(key), "a fraction in (0, 1]" if lo_open
+                             else "a fraction in [0, 1]")
+        return v
+
+    loading = to_canonical(raw["drug_loading"], "", f"{field_name}.drug_loading", positive=True) \
+        if "drug_loading" in raw else d["drug_loading"].to("1")
+    mps = to_canonical(raw["mps_multiplier"], "", f"{field_name}.mps_multiplier", nonnegative=True) \
+        if "mps_multiplier" in raw else d["mps_multiplier"].to("1")
+    release = raw.get("release") or {
+        "model": "first_order",
+        "rate_blood": d["release_rate_blood"].to("1/h"),
+        "rate_tissue": d["release_rate_tissue"].to("1/h"),
+    }
+    if not isinstance(release, dict):
+        raise InputError(f"{field_name}.release", release, "a mapping with 'model' and its parameters")
+    if not peg and "mps_multiplier" not in raw and d["pegylated"]:
+        # a PEGylated type declared without PEG: take the non-PEG liposome's relative uptake
+        mps = types["conventional_liposome"]["mps_multiplier"].to("1")
+    return Carrier(type=ctype, diameter_nm=diameter, pegylated=peg, drug_loading=loading,
+                   encapsulated_fraction=frac("encapsulated_fraction", False), mps_multiplier=mps,
+                   release=dict(release))

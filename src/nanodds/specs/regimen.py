@@ -1,0 +1,108 @@
+"""Dosing regimens: IV bolus, IV infusion, repeated cycles; doses in mg, mg/kg or mg/m^2."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nanodds.errors import InputError
+from nanodds.units import parse_quantity, to_canonical
+
+ROUTES = ("iv_bolus", "iv_infusion")
+DOSE_KEYS = {"route", "dose", "duration", "start", "every", "count"}
+
+
+@dataclass(frozen=True)
+class DoseEvent:
+    """One administration in canonical units (h, mg). ``duration_h == 0`` is a bolus."""
+
+    start_h: float
+    amount_mg: float
+    duration_h: float
+
+    @property
+    def rate_mg_per_h(self) -> float:
+        return self.amount_mg / self.duration_h if self.duration_h > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """An ordered list of dose events."""
+
+    events: tuple[DoseEvent, ...]
+
+    @property
+    def total_mg(self) -> float:
+        return float(sum(e.amount_mg for e in self.events))
+
+    @property
+    def first_dose_mg(self) -> float:
+        return self.events[0].amount_mg
+
+    def last_event_end_h(self) -> float:
+        return max(e.start_h + e.duration_h for e in self.events)
+
+
+def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | None) -> float:
+    """Convert ``"50 mg/m^2"``, ``"9 mg/kg"`` or ``"100 mg"`` to mg for this subject."""
+    q = parse_quantity(text, field)
+    allowed = "a dose in mg, mg/kg or mg/m^2 (e.g. '50 mg/m^2'), > 0"
+    if q.check("[mass]"):
+        mg = float(q.to("mg").magnitude)
+    elif q.check("[mass]/[mass]"):
+        mg = float(q.to("mg/kg").magnitude) * body_weight_kg
+    elif q.check("[mass]/[length]**2"):
+        if bsa_m2 is None:
+            raise InputError(field, text, "mg or mg/kg (no height known for a body surface area)")
+        mg = float(q.to("mg/m**2").magnitude) * bsa_m2
+    else:
+        raise InputError(field, text, allowed)
+    if not mg > 0:
+        raise InputError(field, text, allowed)
+    return mg
+
+
+def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None) -> Regimen:
+    """Parse the scenario's ``regimen`` list.
+
+    Each item: ``route`` (iv_bolus | iv_infusion), ``dose``, ``duration`` (infusion only), ``start``
+    (default 0 h), ``every`` and ``count`` to repeat the cycle.
+    """
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not items:
+        raise InputError("regimen", items, "a non-empty list of doses")
+    events: list[DoseEvent] = []
+    for i, item in enumerate(items):
+        f = f"regimen[{i}]"
+        if not isinstance(item, dict):
+            raise InputError(f, item, "a mapping with route, dose, ...")
+        unknown = set(item) - DOSE_KEYS
+        if unknown:
+            raise InputError(f"{f}.{sorted(unknown)[0]}", item[sorted(unknown)[0]],
+                             f"keys {', '.join(sorted(DOSE_KEYS))}")
+        route = item.get("route", "iv_bolus")
+        if route not in ROUTES:
+            raise InputError(f"{f}.route", route, f"one of {', '.join(ROUTES)}")
+        if "dose" not in item:
+            raise InputError(f"{f}.dose", None, "a dose in mg, mg/kg or mg/m^2")
+        mg = dose_to_mg(item["dose"], f"{f}.dose", body_weight_kg, bsa_m2)
+        dur = 0.0
+        if route == "iv_infusion":
+            if "duration" not in item:
+                raise InputError(f"{f}.duration", None, "an infusion duration > 0, e.g. '1 h'")
+            dur = to_canonical(item["duration"], "h", f"{f}.duration", positive=True)
+        elif "duration" in item:
+            raise InputError(f"{f}.duration", item["duration"], "no duration for an iv_bolus")
+        start = to_canonical(item.get("start", 0.0), "h", f"{f}.start", nonnegative=True)
+        count = item.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise InputError(f"{f}.count", count, "an integer >= 1")
+        every = to_canonical(item["every"], "h", f"{f}.every", positive=True) if "every" in item else 0.0
+        if count > 1 and every <= 0:
+            raise InputError(f"{f}.every", item.get("every"), "a cycle length > 0 when count > 1")
+        if count > 1 and dur > every:
+            raise InputError(f"{f}.duration", item["duration"], f"at most the cycle length {every:g} h")
+        events.extend(DoseEvent(start + k * every, mg, dur) for k in range(count))
+    events.sort(key=lambda e: e.start_h)
+    return Regimen(tuple(events))

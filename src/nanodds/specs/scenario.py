@@ -1,0 +1,174 @@
+"""Scenario files (YAML, values with units) parsed into canonical specifications."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nanodds.errors import InputError
+from nanodds.specs.carrier import Carrier, build_carrier
+from nanodds.specs.drug import Drug, load_drug
+from nanodds.specs.environment import Environment
+from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
+from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.units import to_canonical
+
+TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
+            "environment", "simulation"}
+SUBJECT_KEYS = {"body_weight", "height"}
+TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
+SIM_KEYS = {"duration", "points", "saturable", "solver"}
+ENV_KEYS = {"tumour_ph", "hyperthermia"}
+HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
+SOLVERS = ("auto", "linear", "stiff")
+
+
+@dataclass(frozen=True)
+class Hyperthermia:
+    """Heating of a region for a time window (h, degC)."""
+
+    start_h: float
+    duration_h: float
+    temperature_c: float
+    region: str = "tumour"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario in canonical units."""
+
+    name: str
+    species: str
+    physiology: Physiology
+    bsa_m2: float | None
+    drug: Drug
+    carrier: Carrier | None
+    regimen: Regimen
+    duration_h: float
+    points: int
+    saturable: bool
+    solver: str
+    tumour_ph: float | None = None
+    hyperthermia: Hyperthermia | None = None
+    flow_scale: float = 1.0
+
+    def conventional(self) -> Scenario:
+        """The same drug, dose and regimen as the conventional (free) formulation."""
+        return replace(self, carrier=None, name=f"{self.name} [conventional]")
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = set(raw) - allowed
+    if unknown:
+        k = sorted(unknown)[0]
+        prefix = f"{where}." if where else ""
+        raise InputError(f"{prefix}{k}", raw[k], f"known keys: {', '.join(sorted(allowed))}")
+
+
+def _mapping(raw: Any, field: str) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise InputError(field, raw, "a mapping")
+    return raw
+
+
+def parse_scenario(raw: Any) -> Scenario:
+    """Validate a scenario mapping (as loaded from YAML) and convert it to canonical units."""
+    raw = _mapping(raw, "scenario")
+    _check_keys(raw, TOP_KEYS, "")
+    species = raw.get("species", "human")
+    ref = reference_data(species)
+    subj = _mapping(raw.get("subject"), "subject")
+    _check_keys(subj, SUBJECT_KEYS, "subject")
+    bw = to_canonical(subj["body_weight"], "kg", "subject.body_weight", positive=True) \
+        if "body_weight" in subj else None
+    height = to_canonical(subj["height"], "cm", "subject.height", positive=True) if "height" in subj else None
+    tumour = None
+    if raw.get("tumour") not in (None, False):
+        t = {} if raw["tumour"] is True else _mapping(raw["tumour"], "tumour")
+        _check_keys(t, TUMOUR_KEYS, "tumour")
+        tumour = {}
+        if "volume" in t:
+            tumour["volume_L"] = to_canonical(t["volume"], "L", "tumour.volume", positive=True)
+        if "blood_flow" in t:
+            tumour["flow_L_per_h"] = to_canonical(t["blood_flow"], "L/h", "tumour.blood_flow", positive=True)
+        for k in ("vascular_fraction", "interstitial_fraction"):
+            if k in t:
+                v = to_canonical(t[k], "", f"tumour.{k}")
+                if not 0 < v < 1:
+                    raise InputError(f"tumour.{k}", t[k], "a fraction in (0, 1)")
+                tumour[k] = v
+        if "pore_cutoff" in t:
+            tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
+    phys = build_physiology(species, bw, height, tumour)
+    bsa = bsa_mosteller_m2(phys.height_cm, phys.body_weight_kg) if phys.height_cm else None
+    drug_name = raw.get("drug")
+    if not isinstance(drug_name, str):
+        raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin")
+    drug = load_drug(drug_name, species)
+    carrier = build_carrier(raw["carrier"]) if raw.get("carrier") is not None else None
+    regimen = parse_regimen(raw.get("regimen"), phys.body_weight_kg, bsa)
+    sim = _mapping(raw.get("simulation"), "simulation")
+    _check_keys(sim, SIM_KEYS, "simulation")
+    duration = to_canonical(sim.get("duration", "168 h"), "h", "simulation.duration", positive=True)
+    points = sim.get("points", 1001)
+    if not isinstance(points, int) or isinstance(points, bool) or not 2 <= points <= 1_000_000:
+        raise InputError("simulation.points", points, "an integer from 2 to 1000000")
+    saturable = sim.get("saturable", True)
+    if not isinstance(saturable, bool):
+        raise InputError("simulation.saturable", saturable, "true or false")
+    solver = sim.get("solver", "auto")
+    if solver not in SOLVERS:
+        raise InputError("simulation.solver", solver, f"one of {', '.join(SOLVERS)}")
+    env = _mapping(raw.get("environment"), "environment")
+    _check_keys(env, ENV_KEYS, "environment")
+    tumour_ph = None
+    if "tumour_ph" in env:
+        tumour_ph = to_canonical(env["tumour_ph"], "", "environment.tumour_ph")
+        if not 0 < tumour_ph < 14:
+            raise InputError("environment.tumour_ph", env["tumour_ph"], "a pH between 0 and 14")
+    hyper = None
+    if "hyperthermia" in env:
+        h = _mapping(env["hyperthermia"], "environment.hyperthermia")
+        _check_keys(h, HYPERTHERMIA_KEYS, "environment.hyperthermia")
+        region = h.get("region", "tumour")
+        if region != "tumour":
+            raise InputError("environment.hyperthermia.region", region, "tumour")
+        if tumour is None:
+            raise InputError("environment.hyperthermia", "tumour", "a scenario with a tumour")
+        hyper = Hyperthermia(
+            to_canonical(h.get("start", 0.0), "h", "environment.hyperthermia.start", nonnegative=True),
+            to_canonical(h.get("duration"), "h", "environment.hyperthermia.duration", positive=True),
+            to_canonical(h.get("temperature"), "degC", "environment.hyperthermia.temperature"),
+        )
+    flow_scale = (phys.body_weight_kg / ref["body_weight"].to("kg")) ** ref["allometric_exponent_flow"].to("1")
+    return Scenario(name=str(raw.get("name", "scenario")), species=species, physiology=phys, bsa_m2=bsa,
+                    drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
+                    saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
+                    flow_scale=flow_scale)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and parse a scenario YAML file (``yaml.safe_load``: data only)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("scenario", str(path), "an existing YAML file")
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        where = f" (line {line + 1})" if line is not None else ""
+        raise InputError("scenario", str(path), f"valid YAML{where}") from exc
+    return parse_scenario(raw)
+
+
+def environments_for(scn: Scenario, base: dict[str, Environment]) -> dict[str, Environment]:
+    """Apply the scenario's tumour pH to the default environments."""
+    envs = dict(base)
+    if scn.tumour_ph is not None:
+        envs["tumour"] = replace(envs["tumour"], ph=scn.tumour_ph)
+    return envs
