@@ -156,7 +156,8 @@ def read_release_csv(
         raise InputError("layout", layout, "auto, long or wide")
     tcol = _find(columns, _TIME_NAMES, time_col, "time")
     if tcol is None:
-        raise InputError("time_column", None, "a column named time/t (or give --time-col); got " + ", ".join(columns))
+        raise InputError("time_column", None,
+                         "a column named time/t (or give --time-col); columns: " + ", ".join(columns))
     if time_unit is None:
         unit = _unit_from_name(tcol) or "min"
     else:
