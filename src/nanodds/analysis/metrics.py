@@ -1,0 +1,103 @@
+"""Metrics of one simulation: plasma PK, tissue exposure, tumour delivery, mass balance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nanodds.analysis.nca import cmax_tmax, fluctuation_percent, terminal_half_life_h, value_at
+from nanodds.solve.solution import Solution
+from nanodds.specs.regimen import Regimen
+
+PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound")
+DE_TIMES_H = (24.0, 168.0)
+
+
+def plasma_metrics(sol: Solution, name: str, regimen: Regimen) -> dict[str, float | None]:
+    """AUC0-t, AUCinf, Cmax, Tmax, terminal t1/2, CL, Vss of a plasma observable."""
+    t = sol.times_h
+    c = sol.observe(name)
+    if not np.any(c > 0):
+        return {"auc_0_t_mg_h_per_L": 0.0, "auc_inf_mg_h_per_L": 0.0, "cmax_mg_per_L": 0.0, "tmax_h": None,
+                "t_half_h": None, "cl_L_per_h": None, "vss_L": None, "mrt_h": None}
+    auc_t, auc_inf = sol.observe_auc(name)
+    cmax, tmax = cmax_tmax(t, c)
+    t_half, r2 = terminal_half_life_h(t, c)
+    dose = regimen.total_mg
+    out: dict[str, float | None] = {
+        "auc_0_t_mg_h_per_L": auc_t, "auc_inf_mg_h_per_L": auc_inf, "cmax_mg_per_L": cmax, "tmax_h": tmax,
+        "t_half_h": t_half, "t_half_adj_r2": r2,
+    }
+    if np.isfinite(auc_inf) and auc_inf > 0:
+        cl = dose / auc_inf
+        aumc = sol.observe_aumc_inf(name)
+        # mean input time of the regimen (infusions: start + duration/2), dose-weighted
+        mit = sum(e.amount_mg * (e.start_h + e.duration_h / 2) for e in regimen.events) / dose
+        mrt = aumc / auc_inf - mit
+        out.update({"cl_L_per_h": cl, "mrt_h": mrt, "vss_L": cl * mrt})
+    else:
+        out.update({"cl_L_per_h": None, "mrt_h": None, "vss_L": None})
+    return out
+
+
+def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None) -> dict[str, Any]:
+    """All metrics of one simulation as a JSON-ready mapping (keys carry units)."""
+    m = sol.model
+    t = sol.times_h
+    res: dict[str, Any] = {"dose_total_mg": regimen.total_mg, "solver": sol.method}
+    for name in PLASMA:
+        res[name] = plasma_metrics(sol, name, regimen)
+    if bsa_m2:
+        res["plasma_total"]["cl_L_per_h_per_m2"] = (res["plasma_total"]["cl_L_per_h"] or float("nan")) / bsa_m2
+        res["plasma_total"]["vss_L_per_m2"] = (res["plasma_total"]["vss_L"] or float("nan")) / bsa_m2
+    tissues: dict[str, Any] = {}
+    for organ in m.volumes_L:
+        key = f"tissue_{organ}"
+        c = sol.observe(key)
+        auc_t, auc_inf = sol.observe_auc(key)
+        cmax, tmax = cmax_tmax(t, c)
+        tissues[organ] = {"auc_mg_h_per_L": auc_inf if np.isfinite(auc_inf) else auc_t,
+                          "auc_0_t_mg_h_per_L": auc_t, "cmax_mg_per_L": cmax, "tmax_h": tmax}
+    res["tissues"] = tissues
+    if "tumour" in m.volumes_L:
+        res["tumour"] = tumour_metrics(sol, regimen, tissues)
+    if len(regimen.events) > 1:
+        starts = sorted({e.start_h for e in regimen.events})
+        t0, t1 = starts[-2], starts[-1]
+        w = m.observables["plasma_total"].weights
+        res["plasma_total"]["fluctuation"] = fluctuation_percent(t, sol.observe("plasma_total"),
+                                                                 sol.cum_int @ w, t0, t1)
+    mb = sol.mass_balance_rel_error()
+    res["mass_balance"] = mb
+    res["mass_balance_rel_error"] = max(mb.values())
+    return res
+
+
+def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> dict[str, Any]:
+    """Delivery efficiency DE(t) = % of injected drug (and carrier) in the tumour; targeting index."""
+    t = sol.times_h
+    dose = regimen.total_mg
+    amount = sol.observe("amount_tumour")
+    de = 100.0 * amount / dose
+    out: dict[str, Any] = {}
+    for th in DE_TIMES_H:
+        if th <= t[-1]:
+            out[f"de{int(th)}_percent"] = value_at(t, de, th)
+    imax = int(np.argmax(de))
+    out["demax_percent"], out["de_tmax_h"] = float(de[imax]), float(t[imax])
+    if "carrier_amount_tumour" in sol.model.observables:
+        carrier_dose = dose * sol.model.per_mg_group["carrier"]
+        cde = 100.0 * sol.observe("carrier_amount_tumour") / carrier_dose
+        for th in DE_TIMES_H:
+            if th <= t[-1]:
+                out[f"carrier_de{int(th)}_percent"] = value_at(t, cde, th)
+        out["carrier_demax_percent"] = float(cde.max())
+    heart = tissues["heart"]["auc_mg_h_per_L"]
+    out["auc_mg_h_per_L"] = tissues["tumour"]["auc_mg_h_per_L"]
+    out["cmax_mg_per_L"] = tissues["tumour"]["cmax_mg_per_L"]
+    out["targeting_index_tumour_vs_heart"] = tissues["tumour"]["auc_mg_h_per_L"] / heart if heart > 0 else None
+    c = sol.observe("tissue_tumour")
+    th_, _ = terminal_half_life_h(t, c)
+    out["t_half_h"] = th_
+    return out
