@@ -47,7 +47,8 @@ def drug_properties(drug: Mapping[str, Any]) -> dict[str, float | None]:
     -------
     dict
         ``log_p`` (octanol:water, log10, dimensionless), ``pka_base``, ``pka_acid`` (``None`` if absent),
-        ``fu`` (fraction unbound in plasma, 1), ``bp`` (blood:plasma concentration ratio, 1).
+        ``fu`` (fraction unbound in plasma, 1), ``bp`` (blood:plasma concentration ratio, 1). A caller may
+        add ``ka_ap`` (per mg/g) to impose a measured acidic-phospholipid affinity instead of the derived one.
     """
     def opt(key: str) -> float | None:
         return _f(drug[key]) if key in drug else None
@@ -67,7 +68,7 @@ def _ionisation(ph: float, pka_base: float | None, pka_acid: float | None) -> tu
 
 
 def _lipid_term(p: float, f_nl: float, f_np: float, method: Mapping[str, Param]) -> float:
-    """Partitioning of the neutral species into neutral lipid and neutral phospholipid, P fNL + (aP + b) fNP."""
+    """Neutral-species uptake into neutral lipid and neutral phospholipid, P fNL + (aP + b) fNP."""
     a = _f(method["phospholipid_lipid_weight"])
     b = _f(method["phospholipid_water_weight"])
     return p * f_nl + (a * p + b) * f_np
@@ -97,8 +98,11 @@ def acidic_phospholipid_affinity(drug_props: Mapping[str, Any], composition: Map
     Returns
     -------
     float
-        KaAP in (mg/g)^-1, clipped at 0 (Rodgers 2005 set negative estimates to zero).
+        KaAP in (mg/g)^-1, clipped at 0 (Rodgers 2005 set negative estimates to zero); ``drug_props['ka_ap']``
+        if given. At fixed B:P a higher log P lowers KaAP (more of the blood-cell uptake is lipid partition).
     """
+    if drug_props.get("ka_ap") is not None:
+        return float(drug_props["ka_ap"])
     hct = _f(composition["hematocrit"])
     ery, ph, method = composition["erythrocytes"], composition["ph"], composition["method"]
     kpu_bc = (hct - 1.0 + drug_props["bp"]) / (hct * drug_props["fu"])
