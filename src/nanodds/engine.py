@@ -13,12 +13,18 @@ from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario, environments_for
 
 
+METRIC_TIMES_H = (24.0, 168.0)
+"""Times always on the grid so that DE24/DE168 are exact values, not interpolations."""
+
+
 def output_grid(scn: Scenario) -> np.ndarray:
-    """Uniform output times (h) over the scenario's duration."""
-    return np.linspace(0.0, scn.duration_h, scn.points)
+    """Uniform output times (h) over the duration, plus dose times and the metric times."""
+    grid = np.linspace(0.0, scn.duration_h, scn.points)
+    extra = [t for t in (*METRIC_TIMES_H, *(e.start_h for e in scn.regimen.events)) if t <= scn.duration_h]
+    return np.union1d(grid, extra)
 
 
-def build(scn: Scenario) -> Model:
+def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> Model:
     """Assemble the model of a scenario (its nanoformulation, or free drug when ``carrier`` is None)."""
     envs = environments_for(scn, default_environments())
     windows = ()
@@ -28,12 +34,14 @@ def build(scn: Scenario) -> Model:
         h = scn.hyperthermia
         windows = ((h.start_h, h.start_h + h.duration_h, hot),)
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
-                      flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows)
+                      flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
+                      carrier_overrides=tuple(sorted((carrier_overrides or {}).items())))
     return build_model(inp)
 
 
-def simulate(scn: Scenario, t_grid: np.ndarray | None = None) -> Solution:
+def simulate(scn: Scenario, t_grid: np.ndarray | None = None,
+             carrier_overrides: dict[str, float] | None = None) -> Solution:
     """Simulate a scenario on its output grid (or ``t_grid``)."""
-    model = build(scn)
+    model = build(scn, carrier_overrides)
     grid = output_grid(scn) if t_grid is None else np.asarray(t_grid, dtype=float)
     return solve(model, scn.regimen.events, grid, backend=scn.solver)

@@ -13,7 +13,7 @@ from nanodds.release.stimuli import default_environment
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.drug import Drug
 from nanodds.specs.environment import Environment
-from nanodds.specs.params import load_yaml
+from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import Physiology
 
 ENV_COMPARTMENT = {"blood": "blood", "tissue": "tissue", "tumour": "tumour_interstitium",
@@ -37,6 +37,9 @@ class ModelInputs:
     saturable: bool = True
     # (start_h, end_h, environments) windows in which the environments differ (e.g. hyperthermia)
     windows: tuple[tuple[float, float, dict[str, Environment]], ...] = ()
+    # replacement values (in each parameter's file unit) for top-level keys of carriers/<species>.yaml,
+    # e.g. {"mps_capacity": 50.0}: used by calibration, sensitivity and populations without editing data
+    carrier_overrides: tuple[tuple[str, float], ...] = ()
 
 
 def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder, list, dict]:
@@ -46,7 +49,10 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder,
     meta: dict[str, object] = {}
     sat: list = []
     if carrier is not None:
-        kin = load_yaml(f"carriers/{phys.species}.yaml")
+        kin = dict(load_yaml(f"carriers/{phys.species}.yaml"))
+        for key, value in inp.carrier_overrides:
+            old = kin[key]
+            kin[key] = Param(float(value), old.unit, f"override of {old.source}")
         ck = carrier_kinetics(phys, carrier, kin)
         v_ven, v_art = blood_pools_L(phys)
         tl = kin["tumour_lymph_flow_fraction"].to("1")

@@ -64,13 +64,16 @@ class _Saturation:
 
 
 def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
-                method: str = "BDF") -> Solution:
+                method: str = "Radau", rtol: float = RTOL) -> Solution:
     """Integrate the nonlinear model with an implicit method and an analytic Jacobian.
 
     Parameters
     ----------
     method : str
-        A stiff ``scipy.integrate.solve_ivp`` method (``BDF``, ``Radau`` or ``LSODA``).
+        A stiff ``scipy.integrate.solve_ivp`` method (``Radau``, ``BDF`` or ``LSODA``); Radau was the
+        fastest of the three on the Doxil model here.
+    rtol : float
+        Relative tolerance (the mass balance holds to rounding whatever its value).
     """
     t_grid = np.asarray(t_grid, dtype=float)
     n = model.n
@@ -119,7 +122,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
             j += 1
         t_eval = np.concatenate([t_grid[gi:j], [b]])
-        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval, rtol=RTOL, atol=atol)
+        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval, rtol=rtol, atol=atol)
         if not sol.success:
             raise RuntimeError(f"stiff solver failed on [{a}, {b}] h: {sol.message}")
         out[gi:j] = sol.y[:, :-1].T
