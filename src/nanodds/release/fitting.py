@@ -9,6 +9,7 @@ no finite 1/y weight and are left out of weighted fits (with a warning). Statist
 
 from __future__ import annotations
 
+import itertools
 import warnings
 import zlib
 from collections.abc import Iterable, Sequence
@@ -152,8 +153,27 @@ def _weights(y: np.ndarray, weight: str) -> np.ndarray:
     return np.where(y > 0, w, 0.0)
 
 
+def _tlag_starts(model: ReleaseModel, p0: np.ndarray, t: np.ndarray, t50: float) -> list[np.ndarray]:
+    """Extra starts for lag-time models: Tlag at midpoints of the time grid before ``t50``.
+
+    The objective is kinked in Tlag at every observed time, so gradient steps stall at data points;
+    starting from each interval between observations avoids those local minima.
+    """
+    if "Tlag" not in model.param_names:
+        return []
+    i = model.param_names.index("Tlag")
+    grid = np.unique(t)
+    mids = 0.5 * (grid[1:] + grid[:-1])
+    mids = mids[mids < t50][:4]
+    starts = []
+    for m in mids:
+        x = p0.copy()
+        x[i] = m
+        starts.append(x)
+    return starts
+
+
 def _starts(model: ReleaseModel, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray, n: int, seed: int):
-    yield p0
     rng = np.random.default_rng([seed, zlib.crc32(model.name.encode())])
     for _ in range(n - 1):
         step = rng.normal(0.0, 1.0, p0.size)
@@ -228,7 +248,9 @@ def fit_model(
         return np.where(np.isfinite(r), r, 1e6)
 
     best, last_msg = None, "no start evaluated"
-    for x0 in _starts(m, m.initial_guess(s), lo, hi, max(1, n_starts), seed):
+    p0 = m.initial_guess(s)
+    fixed = [p0, *(np.clip(x, lo, hi) for x in _tlag_starts(m, p0, t_arr, s.t50))]
+    for k, x0 in enumerate(itertools.chain(fixed, _starts(m, p0, lo, hi, max(1, n_starts), seed))):
         try:
             res = least_squares(resid, x0, bounds=(lo, hi), x_scale="jac", method="trf",
                                 max_nfev=200 * (p + 1))
@@ -239,13 +261,27 @@ def fit_model(
         if res.status <= 0 or not finite:
             last_msg = res.message if finite else "non-finite model values at the optimum"
             continue
-        if best is not None and abs(res.cost - best.cost) <= 1e-9 * max(best.cost, 1e-12):
-            break  # two starts agree on the optimum: further restarts are not needed
+        if k >= len(fixed) and best is not None and abs(res.cost - best.cost) <= 1e-9 * max(best.cost, 1e-12):
+            break  # a random restart agrees with the best optimum: further restarts are not needed
         if best is None or res.cost < best.cost:
             best = res
     if best is None:
         base.status = f"not converged: {last_msg}"
         return base
+    if "Tlag" in m.param_names:  # (t − Tlag)^n with n < 1 has cusps at observed times: probe both sides
+        i = m.param_names.index("Tlag")
+        grid = np.unique(t_arr)
+        k = int(np.argmin(np.abs(grid - best.x[i])))
+        gap = float(np.min(np.diff(grid))) if grid.size > 1 else 1.0
+        if abs(grid[k] - best.x[i]) < 0.1 * gap:
+            for side in (-0.01, 0.01):
+                x0 = best.x.copy()
+                x0[i] = grid[k] + side * gap
+                x0 = np.clip(x0, lo + 1e-9, hi - 1e-9)
+                res = least_squares(resid, x0, bounds=(lo, hi), x_scale="jac", method="trf",
+                                    max_nfev=200 * (p + 1))
+                if res.status > 0 and res.cost < best.cost:
+                    best = res
     yhat = m(t_arr, *best.x)
     base.params = dict(zip(m.param_names, map(float, best.x), strict=True))
     base.stats = fit_statistics(y_arr, yhat, w, p)
