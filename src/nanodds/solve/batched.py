@@ -1,0 +1,366 @@
+"""Exact linear kinetics for many virtual patients that share one state structure.
+
+Every patient has its own rate matrix ``K[p]`` (same states, same sinks) and dose vector; the dosing times
+are shared (or grouped by identical timing). Between breakpoints ``y' = K y + r`` is solved exactly with
+matrix-exponential propagators, ``y(t+h) = y_p + expm(K h) (y(t) - y_p)``, ``y_p = -K^{-1} r``, computed for
+a chunk of patients at once (stacked ``expm`` and batched matmul). Long runs of equal steps are advanced a
+block of ``BLOCK`` output times per matmul with the powers ``E, E^2, E^4, ...`` (doubling), so the work is
+matrix-matrix products rather than one memory-bound matvec per time.
+
+Only the requested observables are kept on the grid: a (patients, times) array each, never a
+(patients, times, states) array. Their exact integrals come in closed form per dosing segment through the
+inverse of the non-sink block (as in :mod:`nanodds.solve.linear`):
+
+* ``int_a^b y = K^{-1} (y_b - y_a - r L)``, ``int_a^b (t-a) y = K^{-1} (L y_b - S - r L^2/2)`` (``L = b-a``);
+* sinks (pure accumulators) are ``sink_a + Ks K^{-1} (y_t - y_a - r tau) + r_s tau``, so an observable that
+  weighs sinks is read through effective non-sink weights ``W_n + W_s Ks K^{-1}``;
+* ``AUC_T^inf = -w K^{-1} y_T`` (infinite when the observable weighs a sink).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+
+from nanodds.specs.regimen import DoseEvent
+
+BLOCK = 32
+"""Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
+
+_TOL = 1e-12
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Observables of a population on a shared output grid.
+
+    Attributes
+    ----------
+    times_h : ndarray, shape (T,)
+    observables : dict of ndarray, shape (P, T)
+        Trajectory of each requested observable (after any bolus given at an output time).
+    auc_t, auc_inf, cmax : dict of ndarray, shape (P,)
+        Exact AUC over ``[0, T]``, exact AUC to infinity (no further dosing; ``inf`` when the observable
+        weighs a sink), maximum over the output grid.
+    tmax_h : dict of ndarray, shape (P,)
+        Output time of ``cmax``.
+    """
+
+    times_h: np.ndarray
+    observables: dict[str, np.ndarray]
+    auc_t: dict[str, np.ndarray]
+    auc_inf: dict[str, np.ndarray]
+    cmax: dict[str, np.ndarray]
+    tmax_h: dict[str, np.ndarray]
+
+
+def expm_batch(A: np.ndarray) -> np.ndarray:
+    """``expm`` of a stack of square matrices, shape (p, m, m)."""
+    if A.shape[0] == 0:
+        return A.copy()
+    return np.asarray(sla.expm(A))
+
+
+def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Batched ``A[p]^{-1} b[p]`` for vectors b of shape (p, m)."""
+    return np.linalg.solve(A, b[..., None])[..., 0]
+
+
+def _sink_states(K: np.ndarray) -> np.ndarray:
+    """States with no outflow in any patient (elimination accumulators)."""
+    return np.flatnonzero(np.all(K == 0.0, axis=(0, 1)))
+
+
+def _check_eliminated(K: np.ndarray, ns: np.ndarray, sinks: np.ndarray) -> None:
+    """Every non-sink state must reach a sink in every patient (regular non-sink block)."""
+    pattern = np.all(K > 0, axis=0)  # edges j -> i present in all patients (off-diagonal)
+    np.fill_diagonal(pattern, False)
+    reach = np.zeros(K.shape[1], dtype=bool)
+    reach[sinks] = True
+    while True:
+        new = reach | pattern[reach].any(axis=0)
+        if np.array_equal(new, reach):
+            break
+        reach = new
+    bad = ns[~reach[ns]]
+    if bad.size:
+        raise ValueError(f"states {bad.tolist()} never reach an elimination state: the non-sink block is "
+                         "singular; use solve_linear (Van Loan fallback) for such models")
+
+
+def _breakpoints(events: Sequence[DoseEvent], t_end: float) -> np.ndarray:
+    pts = {0.0, t_end}
+    for e in events:
+        pts.add(e.start_h)
+        if e.duration_h > 0:
+            pts.add(e.start_h + e.duration_h)
+    return np.array(sorted(p for p in pts if 0.0 <= p <= t_end))
+
+
+class _Chunk:
+    """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
+
+    def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
+                 cache: dict[float, list[np.ndarray]]) -> None:
+        self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
+        self.Ks = K[:, sinks][:, :, ns]
+        self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
+        self.Ws = W[:, :, sinks]
+        X = self.Ws @ self.Ks  # W_s Ks, shape (p, nobs, m)
+        # W_s Ks K^{-1}: solve K^T Z = (W_s Ks)^T
+        Z = np.linalg.solve(np.swapaxes(self.Kn, 1, 2), np.swapaxes(X, 1, 2))
+        self.WG = np.swapaxes(Z, 1, 2)
+        self.A = self.Wn + self.WG
+        self._powers = cache
+
+    def powers(self, h: float, count: int) -> list[np.ndarray]:
+        """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
+        key = round(h, 12)
+        pw = self._powers.get(key)
+        if pw is None:
+            pw = [expm_batch(self.Kn * h)]
+            self._powers[key] = pw
+        while len(pw) < count:
+            pw.append(pw[-1] @ pw[-1])
+        return pw
+
+
+def _propagate(ch: _Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) -> np.ndarray:
+    """Advance ``dev`` (p, m) over the steps ``hs``; ``emit[:, k]`` receives ``A @ dev`` after step k
+    (shape (p, nobs, len(hs))). Returns the final ``dev``."""
+    m = len(hs)
+    keys = np.round(hs, 12)
+    k = 0
+    while k < m:
+        end = k + 1
+        while end < m and keys[end] == keys[k]:
+            end += 1
+        L = end - k
+        h = float(hs[k])
+        if L < 4:
+            E = ch.powers(h, 1)[0]
+            for i in range(k, end):
+                dev = np.matmul(E, dev[..., None])[..., 0]
+                emit[:, :, i] = np.matmul(ch.A, dev[..., None])[..., 0]
+        else:
+            nlev = int(np.log2(BLOCK)) + 1
+            pw = ch.powers(h, min(nlev, int(np.ceil(np.log2(L))) + 1))
+            # doubling: V holds E^1 d ... E^c d as columns; E^c V gives the next c
+            V = np.matmul(pw[0], dev[..., None])
+            lev = 0
+            while V.shape[2] < min(L, BLOCK):
+                V = np.concatenate([V, pw[lev] @ V], axis=2)
+                lev += 1
+            c = V.shape[2]
+            done = 0
+            while True:
+                take = min(c, L - done)
+                emit[:, :, k + done:k + done + take] = ch.A @ V[:, :, :take]
+                done += take
+                if done >= L:
+                    dev = V[:, :, take - 1].copy()
+                    break
+                V = pw[lev] @ V  # pw[lev] = E^c
+        k = end
+    return dev
+
+
+def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector product ``M[p] @ v[p]`` (M may have a leading 1)."""
+    return np.matmul(M, v[..., None])[..., 0]
+
+
+def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
+                 t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
+                 obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray) -> None:
+    """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
+    shared_k = K.shape[0] == 1
+    cache: dict[float, list[np.ndarray]] = {}
+    for c0 in range(0, len(rows), chunk):
+        sl = slice(c0, min(c0 + chunk, len(rows)))
+        idx = rows[sl]
+        if not shared_k:
+            cache = {}
+        ch = _Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache)
+        d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
+        obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
+        obs_out[:, idx, :] = np.moveaxis(obs, 1, 0)
+        auc_t[:, idx] = auc.T
+        auc_inf[:, idx] = ainf.T
+
+
+def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
+                 t_grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One chunk of p patients: observables (p, nobs, T), AUC0-T and AUC0-inf (p, nobs)."""
+    p = dn.shape[0]
+    T = len(t_grid)
+    bps = _breakpoints(events, float(t_grid[-1]))
+    boluses = sorted((e.start_h, i) for i, e in enumerate(events) if e.duration_h == 0)
+    infusions = [i for i, e in enumerate(events) if e.duration_h > 0]
+    Kn = np.broadcast_to(ch.Kn, (p, *ch.Kn.shape[1:]))
+    Ks = np.broadcast_to(ch.Ks, (p, *ch.Ks.shape[1:]))
+    A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
+    WG = np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:]))
+    nobs = A.shape[1]
+    yn = np.zeros((p, dn.shape[1]))
+    sk = np.zeros((p, ds.shape[1]))
+    auc = np.zeros((p, nobs))
+    obs = np.empty((p, nobs, T))
+    bi = 0
+    while bi < len(boluses) and boluses[bi][0] <= _TOL:
+        a = am[:, boluses[bi][1]][:, None]
+        yn += a * dn
+        sk += a * ds
+        bi += 1
+    gi = 0
+    if t_grid[0] == 0.0:
+        obs[:, :, 0] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
+        gi = 1
+    for a, b in itertools.pairwise(bps):
+        j = gi
+        while j < T and t_grid[j] < b - _TOL * max(1.0, b):
+            j += 1
+        pts = np.concatenate([[a], t_grid[gi:j], [b]])
+        L = b - a
+        mid = 0.5 * (a + b)
+        rate = np.zeros(p)
+        for i in infusions:
+            e = events[i]
+            if e.start_h <= mid < e.start_h + e.duration_h:
+                rate = rate + am[:, i] / e.duration_h
+        rn, rs = rate[:, None] * dn, rate[:, None] * ds
+        yp = -_solve(Kn, rn) if np.any(rate) else np.zeros_like(yn)
+        # observable at local time tau with y = yp + dev:
+        # A dev + [A yp + Ws sink_a - WG y_a] + tau [Ws rs - WG rn]
+        c0v = _mv(A, yp) + _mv(ch.Ws, sk) - _mv(WG, yn)
+        c1v = _mv(ch.Ws, rs) - _mv(WG, rn)
+        hs = np.diff(pts)
+        emit = np.empty((p, nobs, len(hs)))
+        dev = _propagate(ch, yn - yp, hs, emit)
+        if j > gi:
+            tau = pts[1:-1] - a
+            obs[:, :, gi:j] = emit[:, :, :-1] + c0v[:, :, None] + c1v[:, :, None] * tau
+        yb = yp + dev
+        S = _solve(Kn, yb - yn - rn * L)
+        U = _solve(Kn, L * yb - S - rn * (L * L / 2.0))
+        sink_int = sk * L + _mv(Ks, L * S - U) + rs * (L * L / 2.0)
+        sk = sk + _mv(Ks, S) + rs * L
+        auc += _mv(ch.Wn, S) + _mv(ch.Ws, sink_int)
+        yn = yb
+        gi = j
+        while bi < len(boluses) and boluses[bi][0] <= b + _TOL:
+            amt = am[:, boluses[bi][1]][:, None]
+            yn = yn + amt * dn
+            sk = sk + amt * ds
+            bi += 1
+        if gi < T and abs(t_grid[gi] - b) <= _TOL * max(1.0, b):
+            obs[:, :, gi] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
+            gi += 1
+    ainf = auc + _mv(ch.Wn, -_solve(Kn, yn))
+    ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
+    return obs, auc, ainf
+
+
+def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
+                       events: Sequence[DoseEvent] | Sequence[Sequence[DoseEvent]], t_grid: np.ndarray,
+                       observe: Mapping[str, np.ndarray], chunk: int = 512,
+                       amounts_mg: np.ndarray | None = None, sinks: np.ndarray | None = None) -> BatchResult:
+    """Solve the linear kinetics of P patients exactly, keeping only observables.
+
+    Parameters
+    ----------
+    K : ndarray, shape (P, n, n) or (n, n)
+        Rate matrices (1/h), one per patient or shared; same state structure (sinks are states with a zero
+        column, i.e. no outflow, unless ``sinks`` is given).
+    dose_vectors : ndarray, shape (P, n) or (n,)
+        Where 1 mg of drug goes, per patient or shared.
+    events : sequence of DoseEvent, or one sequence per patient
+        Boluses (``duration_h == 0``) and zero-order infusions. Shared events may be given per-patient
+        amounts through ``amounts_mg``; per-patient event lists are grouped by identical timing.
+    t_grid : ndarray, shape (T,)
+        Output times (h), increasing, from 0.
+    observe : mapping name -> weights, shape (n,) or (P, n)
+        Linear read-outs, shared or per patient (concentrations depend on each patient's volumes), e.g.
+        ``model.observables["plasma_total"].weights``.
+    chunk : int
+        Patients per batch; memory is O(chunk * n^2 * (log2 BLOCK + a few)).
+    amounts_mg : ndarray, shape (P,) or (P, E), optional
+        Per-patient amount of each shared event (mg); shape (P,) gives every event of patient p the same
+        amount. Default: the events' own ``amount_mg``.
+    sinks : ndarray of int, optional
+        Elimination states; default: the states with no outflow.
+    """
+    t_grid = np.asarray(t_grid, dtype=float)
+    if t_grid.ndim != 1 or len(t_grid) < 1 or np.any(np.diff(t_grid) <= 0) or t_grid[0] < 0:
+        raise ValueError("t_grid must be increasing, starting at >= 0")
+    K = np.asarray(K, dtype=float)
+    if K.ndim == 2:
+        K = K[None]
+    n = K.shape[1]
+    dv = np.asarray(dose_vectors, dtype=float)
+    if dv.ndim == 1:
+        dv = dv[None]
+    if K.shape[1:] != (n, n) or dv.shape[1] != n:
+        raise ValueError(f"K must be (P, n, n) and dose_vectors (P, n); got {K.shape}, {dv.shape}")
+    per_patient = len(events) > 0 and not isinstance(events[0], DoseEvent)
+    if per_patient:
+        P = len(events)
+    else:
+        P = max(K.shape[0], dv.shape[0], 1 if amounts_mg is None else np.shape(amounts_mg)[0])
+    for name, arr in (("K", K), ("dose_vectors", dv)):
+        if arr.shape[0] not in (1, P):
+            raise ValueError(f"{name} has {arr.shape[0]} patients, expected 1 or {P}")
+    sinks = _sink_states(K) if sinks is None else np.asarray(sinks, dtype=int)
+    ns = np.setdiff1d(np.arange(n), sinks)
+    _check_eliminated(K, ns, sinks)
+    names = list(observe)
+    ws = [np.asarray(observe[k], dtype=float) for k in names]
+    Pw = max((w.shape[0] for w in ws if w.ndim == 2), default=1)
+    if Pw not in (1, P) or any(w.shape[-1] != n for w in ws):
+        raise ValueError(f"observe weights must be (n,) or (P, n) with n={n}, P={P}")
+    W = np.stack([np.broadcast_to(w, (Pw, n)) for w in ws], axis=1).reshape(Pw, len(names), n)
+    T = len(t_grid)
+    obs_out = np.empty((len(names), P, T))
+    auc_t = np.empty((len(names), P))
+    auc_inf = np.empty((len(names), P))
+
+    if per_patient:
+        if amounts_mg is not None:
+            raise ValueError("amounts_mg applies to shared events only")
+        groups: dict[tuple[tuple[float, float], ...], list[int]] = {}
+        for p, evs in enumerate(events):
+            sig = tuple((e.start_h, e.duration_h) for e in evs)
+            groups.setdefault(sig, []).append(p)
+        jobs = []
+        for sig, members in groups.items():
+            evs = [DoseEvent(s, 1.0, d) for s, d in sig]
+            am = np.array([[e.amount_mg for e in events[p]] for p in members]).reshape(len(members), len(sig))
+            jobs.append((evs, am, np.array(members)))
+    else:
+        evs = list(events)
+        if amounts_mg is None:
+            am = np.broadcast_to(np.array([e.amount_mg for e in evs], dtype=float), (P, len(evs)))
+        else:
+            am = np.asarray(amounts_mg, dtype=float)
+            if am.ndim == 1:
+                am = np.repeat(am[:, None], len(evs), axis=1)
+            if am.shape != (P, len(evs)):
+                raise ValueError(f"amounts_mg must be (P,) or (P, {len(evs)}), got {am.shape}")
+        jobs = [(evs, am, np.arange(P))]
+    for evs, am, rows in jobs:
+        _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows)
+
+    observables = {k: obs_out[i] for i, k in enumerate(names)}
+    imax = {k: np.argmax(v, axis=1) for k, v in observables.items()}
+    return BatchResult(
+        times_h=t_grid,
+        observables=observables,
+        auc_t={k: auc_t[i] for i, k in enumerate(names)},
+        auc_inf={k: auc_inf[i] for i, k in enumerate(names)},
+        cmax={k: np.take_along_axis(v, imax[k][:, None], axis=1)[:, 0] for k, v in observables.items()},
+        tmax_h={k: t_grid[imax[k]] for k in names},
+    )
