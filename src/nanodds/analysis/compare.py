@@ -1,0 +1,102 @@
+"""Nanoformulation vs conventional drug: the same drug, dose and regimen, with and without the carrier.
+
+:func:`compare_metrics` is a pure function of the two metrics mappings (from
+:func:`nanodds.analysis.metrics.compute_metrics`); :func:`compare` is the thin wrapper that simulates both.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from nanodds.errors import InputError
+from nanodds.specs.scenario import Scenario
+
+__all__ = ["RATIO_KEYS", "compare", "compare_metrics", "ratio", "ratios", "require_carrier", "run_comparison"]
+
+#: Dotted metric paths compared as nano / conventional (tissue AUCs and tumour keys are added per model).
+RATIO_KEYS: tuple[str, ...] = (
+    "plasma_total.auc_inf_mg_h_per_L",
+    "plasma_total.cmax_mg_per_L",
+    "plasma_total.t_half_h",
+    "plasma_total.cl_L_per_h",
+    "plasma_total.vss_L",
+    "plasma_unbound.auc_inf_mg_h_per_L",
+    "plasma_unbound.cmax_mg_per_L",
+)
+TUMOUR_RATIO_KEYS: tuple[str, ...] = (
+    "tumour.de24_percent",
+    "tumour.demax_percent",
+    "tumour.auc_mg_h_per_L",
+    "tumour.targeting_index_tumour_vs_heart",
+)
+
+
+def _get(d: dict[str, Any], path: str) -> Any:
+    cur: Any = d
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def ratio(num: Any, den: Any) -> float | None:
+    """``num / den``, or None when either is missing or not finite, or ``den`` is 0."""
+    try:
+        a, b = float(num), float(den)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(a) and math.isfinite(b)) or b == 0.0:
+        return None
+    return a / b
+
+
+def ratios(nano: dict[str, Any], conventional: dict[str, Any]) -> dict[str, float | None]:
+    """Nano / conventional ratios of the key metrics, keyed by dotted metric path."""
+    keys = list(RATIO_KEYS)
+    organs = list(nano.get("tissues", {}))
+    organs += [o for o in conventional.get("tissues", {}) if o not in organs]
+    keys += [f"tissues.{o}.auc_mg_h_per_L" for o in organs]
+    if "tumour" in nano or "tumour" in conventional:
+        keys += list(TUMOUR_RATIO_KEYS)
+    return {k: ratio(_get(nano, k), _get(conventional, k)) for k in keys}
+
+
+def compare_metrics(nano: dict[str, Any], conventional: dict[str, Any],
+                    name: str = "scenario") -> dict[str, Any]:
+    """The comparison document: both metrics mappings and their ratios (pure; no simulation)."""
+    return {"scenario": name, "nano": nano, "conventional": conventional,
+            "ratios": ratios(nano, conventional)}
+
+
+def require_carrier(scn: Scenario) -> None:
+    """Raise :class:`InputError` unless the scenario has a carrier (a nanoformulation)."""
+    if scn.carrier is None:
+        raise InputError("carrier", None,
+                         "a nanoformulation (carrier) to compare against the conventional drug")
+
+
+def run_comparison(scn: Scenario):
+    """Simulate the nanoformulation and its conventional counterpart.
+
+    Returns
+    -------
+    (dict, Solution, Solution)
+        The comparison document (see :func:`compare_metrics`) and the nano and conventional solutions.
+    """
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.engine import simulate
+
+    require_carrier(scn)
+    conv = scn.conventional()
+    sol_nano = simulate(scn)
+    sol_conv = simulate(conv)
+    doc = compare_metrics(compute_metrics(sol_nano, scn.regimen, scn.bsa_m2),
+                          compute_metrics(sol_conv, conv.regimen, conv.bsa_m2), scn.name)
+    return doc, sol_nano, sol_conv
+
+
+def compare(scn: Scenario) -> dict[str, Any]:
+    """Run a scenario's nanoformulation and ``scn.conventional()``; return the comparison document."""
+    return run_comparison(scn)[0]

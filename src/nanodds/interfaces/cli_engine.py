@@ -1,0 +1,201 @@
+"""``nanodds simulate`` and ``nanodds compare``: run a scenario and write metrics, time courses and plots.
+
+``nanodds simulate SCENARIO.yaml --out DIR`` writes ``DIR/metrics.json``, ``DIR/timecourse.csv``,
+``DIR/timecourse.nc`` (netCDF3, scipy engine) and ``plasma.png``, ``tissues.png`` (``tumour.png``).
+
+``nanodds compare SCENARIO.yaml --out DIR`` writes ``DIR/comparison.json``, ``DIR/comparison.png`` and
+``DIR/nano/`` and ``DIR/conventional/`` (``metrics.json``, ``timecourse.csv``).
+
+The scenario is parsed (and checked) before anything is written; only the files named above are
+(over)written in ``DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from nanodds.errors import InputError
+
+__all__ = ["cmd_compare", "cmd_simulate", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``simulate`` and ``compare`` to the ``nanodds`` parser."""
+    sim = subparsers.add_parser("simulate", help="simulate a scenario; write metrics, time course, plots",
+                                description="Simulate one scenario (YAML) and write its outputs.")
+    sim.add_argument("scenario", help="scenario YAML file")
+    sim.add_argument("--out", required=True, help="output directory (created if missing)")
+    sim.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    sim.set_defaults(func=cmd_simulate)
+
+    cmp_ = subparsers.add_parser("compare", help="nanoformulation vs the conventional drug (same dose)",
+                                 description="Simulate a scenario's nanoformulation and the conventional "
+                                             "drug at the same dose and regimen; write both and the ratios.")
+    cmp_.add_argument("scenario", help="scenario YAML file (with a carrier)")
+    cmp_.add_argument("--out", required=True, help="output directory (created if missing)")
+    cmp_.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
+    cmp_.set_defaults(func=cmd_compare)
+
+
+def _outdir(path: str) -> Path:
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError("out", path, "a directory path (not an existing file)")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@contextlib.contextmanager
+def _status(message: str) -> Iterator[None]:
+    """A rich spinner on stderr when it is a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+def _write_run(sol: Any, metrics: dict[str, Any], out: Path, netcdf: bool) -> None:
+    from nanodds.io.outputs import timecourse_frame, to_xarray, write_json
+
+    write_json(out / "metrics.json", metrics)
+    timecourse_frame(sol).to_csv(out / "timecourse.csv", index=False)
+    if netcdf:
+        to_xarray(sol).to_netcdf(out / "timecourse.nc", engine="scipy", format="NETCDF3_64BIT")
+
+
+def _fmt(v: Any, spec: str = ".4g") -> str:
+    if v is None:
+        return "-"
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return str(v)
+    if f != f:  # NaN
+        return "-"
+    return format(f, spec)
+
+
+SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("AUCinf plasma total", "plasma_total.auc_inf_mg_h_per_L", "mg h/L"),
+    ("Cmax plasma total", "plasma_total.cmax_mg_per_L", "mg/L"),
+    ("t1/2 terminal", "plasma_total.t_half_h", "h"),
+    ("CL", "plasma_total.cl_L_per_h", "L/h"),
+    ("Vss", "plasma_total.vss_L", "L"),
+    ("AUCinf plasma unbound", "plasma_unbound.auc_inf_mg_h_per_L", "mg h/L"),
+    ("AUC heart", "tissues.heart.auc_mg_h_per_L", "mg h/L"),
+    ("AUC tumour", "tumour.auc_mg_h_per_L", "mg h/L"),
+    ("DE24 tumour", "tumour.de24_percent", "% dose"),
+    ("DEmax tumour", "tumour.demax_percent", "% dose"),
+    ("targeting index (tumour/heart AUC)", "tumour.targeting_index_tumour_vs_heart", "-"),
+)
+
+
+def _get(d: dict[str, Any], path: str) -> Any:
+    cur: Any = d
+    for part in path.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _print_table(table: Any) -> None:
+    from rich.console import Console
+
+    Console(file=sys.stdout, width=None if sys.stdout.isatty() else 110).print(table)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Run ``simulate``; returns the exit code."""
+    from nanodds.specs.scenario import load_scenario
+
+    scn = load_scenario(args.scenario)  # every input error surfaces before anything is written
+    out = _outdir(args.out)
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.engine import simulate
+
+    with _status(f"simulating {scn.name}..."):
+        sol = simulate(scn)
+        metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2)
+    metrics = {"scenario": scn.name, **metrics}
+    with _status("writing outputs..."):
+        _write_run(sol, metrics, out, netcdf=True)
+        if not args.no_plots:
+            from nanodds.report.plots import plot_simulation
+
+            plot_simulation(sol, metrics, out)
+    from rich.table import Table
+
+    table = Table(title=f"{scn.name} ({sol.method})")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for label, key, unit in SUMMARY_ROWS:
+        if key.startswith("tumour.") and "tumour" not in metrics:
+            continue
+        table.add_row(label, _fmt(_get(metrics, key)), unit)
+    table.add_row("mass balance (max rel. error)", _fmt(metrics["mass_balance_rel_error"], ".2e"), "-")
+    _print_table(table)
+    print(f"wrote {out / 'metrics.json'}, timecourse.csv, timecourse.nc"
+          + ("" if args.no_plots else " and plots"))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run ``compare``; returns the exit code."""
+    from nanodds.analysis.compare import compare_metrics, require_carrier
+    from nanodds.specs.scenario import load_scenario
+
+    scn = load_scenario(args.scenario)
+    require_carrier(scn)
+    out = _outdir(args.out)
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.engine import simulate
+
+    conv = scn.conventional()
+    with _status("simulating nano..."):
+        sol_nano = simulate(scn)
+        m_nano = compute_metrics(sol_nano, scn.regimen, scn.bsa_m2)
+    with _status("simulating conventional..."):
+        sol_conv = simulate(conv)
+        m_conv = compute_metrics(sol_conv, conv.regimen, conv.bsa_m2)
+    doc = compare_metrics(m_nano, m_conv, scn.name)
+    from nanodds.io.outputs import write_json
+
+    with _status("writing outputs..."):
+        for sub, sol, m in (("nano", sol_nano, m_nano), ("conventional", sol_conv, m_conv)):
+            d = out / sub
+            d.mkdir(exist_ok=True)
+            _write_run(sol, m, d, netcdf=False)
+        write_json(out / "comparison.json", doc)
+        if not args.no_plots:
+            from nanodds.report.plots import plot_comparison
+
+            plot_comparison(sol_nano, sol_conv, out)
+    from rich.table import Table
+
+    table = Table(title=f"{scn.name}: nano vs conventional")
+    table.add_column("metric")
+    table.add_column("nano", justify="right")
+    table.add_column("conventional", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_column("unit")
+    for label, key, unit in SUMMARY_ROWS:
+        if key.startswith("tumour.") and "tumour" not in m_nano:
+            continue
+        table.add_row(label, _fmt(_get(m_nano, key)), _fmt(_get(m_conv, key)),
+                      _fmt(doc["ratios"].get(key), ".3g"), unit)
+    table.add_row("mass balance (max rel. error)", _fmt(m_nano["mass_balance_rel_error"], ".2e"),
+                  _fmt(m_conv["mass_balance_rel_error"], ".2e"), "", "-")
+    _print_table(table)
+    print(f"wrote {out / 'comparison.json'}, nano/, conventional/"
+          + ("" if args.no_plots else " and comparison.png"))
+    return 0

@@ -1,0 +1,149 @@
+"""PNG plots of a simulation and of a nano vs conventional comparison (matplotlib, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nanodds.solve.solution import Solution
+
+__all__ = ["MAIN_ORGANS", "plot_comparison", "plot_simulation"]
+
+MAIN_ORGANS: tuple[str, ...] = ("heart", "liver", "spleen", "kidney", "lung", "marrow", "muscle", "tumour")
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _positive(y: np.ndarray) -> np.ndarray:
+    """NaN where not > 0 (log axes)."""
+    y = np.asarray(y, dtype=float)
+    return np.where(y > 0, y, np.nan)
+
+
+def _has_positive(y: np.ndarray) -> bool:
+    return bool(np.any(np.asarray(y) > 0))
+
+
+def _clip_log(ax, decades: float = 6.0) -> None:
+    """Limit a log y axis to ``decades`` below its highest plotted value."""
+    hi = [np.nanmax(ln.get_ydata()) for ln in ax.get_lines() if np.any(np.isfinite(ln.get_ydata()))]
+    if hi:
+        top = max(hi)
+        ax.set_ylim(bottom=max(ax.get_ylim()[0], top * 10.0 ** -decades), top=top * 2.0)
+
+
+def _organs(sol: Solution) -> list[str]:
+    return [o for o in MAIN_ORGANS if o in sol.model.volumes_L]
+
+
+def plot_simulation(sol: Solution, metrics: dict[str, Any] | None, out_dir: str | Path) -> list[Path]:
+    """Write ``plasma.png``, ``tissues.png`` and (with a tumour) ``tumour.png``; returns the paths."""
+    plt = _plt()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t = sol.times_h
+    written: list[Path] = []
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, label, style in (("plasma_total", "total", "-"), ("plasma_encapsulated", "encapsulated", "--"),
+                               ("plasma_free", "released (free)", ":")):
+        c = sol.observe(name)
+        if _has_positive(c):
+            ax.plot(t, _positive(c), style, label=label)
+    ax.set_yscale("log")
+    _clip_log(ax)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel("plasma concentration (mg/L)")
+    title = "Plasma drug"
+    if metrics and metrics.get("plasma_total", {}).get("t_half_h"):
+        title += f" (terminal t1/2 {metrics['plasma_total']['t_half_h']:.3g} h)"
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(True, which="both", alpha=0.3)
+    written.append(_save(fig, out / "plasma.png", plt))
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for organ in _organs(sol):
+        c = sol.observe(f"tissue_{organ}")
+        if _has_positive(c):
+            ax.plot(t, _positive(c), label=organ, lw=2.2 if organ in ("tumour", "heart") else 1.2)
+    ax.set_yscale("log")
+    _clip_log(ax)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel("tissue total drug (mg/L)")
+    ax.set_title("Tissue concentrations")
+    ax.legend(ncol=2, fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    written.append(_save(fig, out / "tissues.png", plt))
+
+    if "tumour" in sol.model.volumes_L:
+        dose = float(metrics["dose_total_mg"]) if metrics and metrics.get("dose_total_mg") else \
+            float(sol.dosed.get("drug", 0.0))
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        if dose > 0:
+            ax.plot(t, 100.0 * sol.observe("amount_tumour") / dose, label="drug (free + encapsulated)")
+            if "carrier_amount_tumour" in sol.model.observables and sol.dosed.get("carrier", 0.0) > 0:
+                ax.plot(t, 100.0 * sol.observe("carrier_amount_tumour") / sol.dosed["carrier"], "--",
+                        label="carrier")
+        ax.set_xlabel("time (h)")
+        ax.set_ylabel("delivery efficiency DE(t) (% of dose in tumour)")
+        ax.set_title("Tumour delivery")
+        ax.legend()
+        ax.grid(True, alpha=0.3)
+        written.append(_save(fig, out / "tumour.png", plt))
+    return written
+
+
+def _tissue_auc(sol: Solution, organ: str) -> float:
+    auc_t, auc_inf = sol.observe_auc(f"tissue_{organ}")
+    return auc_inf if np.isfinite(auc_inf) else auc_t
+
+
+def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path) -> Path:
+    """Write ``comparison.png``: plasma total of both formulations and tissue AUC bars (log scales)."""
+    plt = _plt()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    for sol, label in ((sol_nano, "nanoformulation"), (sol_conv, "conventional")):
+        c = sol.observe("plasma_total")
+        if _has_positive(c):
+            ax1.plot(sol.times_h, _positive(c), label=label)
+    ax1.set_yscale("log")
+    _clip_log(ax1)
+    ax1.set_xlabel("time (h)")
+    ax1.set_ylabel("plasma total drug (mg/L)")
+    ax1.set_title("Plasma")
+    ax1.legend()
+    ax1.grid(True, which="both", alpha=0.3)
+
+    organs = [o for o in _organs(sol_nano) if o in sol_conv.model.volumes_L]
+    x = np.arange(len(organs))
+    a_nano = np.array([_tissue_auc(sol_nano, o) for o in organs])
+    a_conv = np.array([_tissue_auc(sol_conv, o) for o in organs])
+    ax2.bar(x - 0.2, _positive(a_nano), 0.4, label="nanoformulation")
+    ax2.bar(x + 0.2, _positive(a_conv), 0.4, label="conventional")
+    if _has_positive(np.concatenate([a_nano, a_conv])):
+        ax2.set_yscale("log")
+    ax2.set_xticks(x, organs, rotation=30)
+    ax2.set_ylabel("tissue AUC (mg h/L)")
+    ax2.set_title("Tissue exposure")
+    ax2.legend()
+    ax2.grid(True, axis="y", which="both", alpha=0.3)
+    return _save(fig, out / "comparison.png", plt)
+
+
+def _save(fig, path: Path, plt) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
