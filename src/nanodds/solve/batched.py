@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 
 from nanodds.specs.regimen import DoseEvent
 
@@ -58,11 +57,43 @@ class BatchResult:
     tmax_h: dict[str, np.ndarray]
 
 
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
+           960960.0, 16380.0, 182.0, 1.0)
+_THETA13 = 5.371920351148152
+
+
 def expm_batch(A: np.ndarray) -> np.ndarray:
-    """``expm`` of a stack of square matrices, shape (p, m, m)."""
+    """``expm`` of a stack of square matrices, shape (p, m, m).
+
+    Scaling and squaring with the degree-13 Pade approximant (Higham 2005), all patients in one batched
+    matmul per stage; one squaring count for the stack (from the largest 1-norm). ``scipy.linalg.expm`` on
+    a stack loops over the matrices in Python and was ~6x slower here for 83x83 rate matrices.
+    """
+    A = np.asarray(A, dtype=float)
     if A.shape[0] == 0:
         return A.copy()
-    return np.asarray(sla.expm(A))
+    b = _PADE13
+    eye = np.eye(A.shape[-1])
+    A2 = A @ A
+    A4 = A2 @ A2
+    A6 = A4 @ A2
+
+    def norm1(M: np.ndarray) -> float:
+        return float(np.abs(M).sum(axis=-2).max())
+
+    # Al-Mohy & Higham (2009): scale by max(||A^4||^(1/4), ||A^6||^(1/6)) rather than ||A||, which is far
+    # smaller for these non-normal rate matrices (fewer squarings, less rounding).
+    eta = max(norm1(A4) ** 0.25, norm1(A6) ** (1.0 / 6.0))
+    s = max(0, int(np.ceil(np.log2(eta / _THETA13)))) if eta > _THETA13 else 0
+    if s:
+        A, A2, A4, A6 = A / 2.0**s, A2 / 4.0**s, A4 / 16.0**s, A6 / 64.0**s
+    U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2 + b[1] * eye)
+    V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + b[0] * eye
+    R = np.linalg.solve(V - U, V + U)
+    for _ in range(s):
+        R = R @ R
+    return R
 
 
 def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
