@@ -83,8 +83,7 @@ def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
     else:
         q = parse_quantity(text, field)
         try:
-            value = float(q.to(unit).magnitude) if not q.dimensionless or unit in ("", "1") else \
-                float(q.to(unit).magnitude)
+            value = float(q.to(unit if unit != "1" else "").magnitude)
         except pint.DimensionalityError as exc:
             target = reg.Unit(unit)
             raise InputError(field, text, f"a quantity with the dimension of {target:~} "

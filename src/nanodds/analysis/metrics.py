@@ -64,7 +64,9 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
         res["tumour"] = tumour_metrics(sol, regimen, tissues)
     if len(regimen.events) > 1:
         starts = sorted({e.start_h for e in regimen.events})
-        t0, t1 = starts[-2], starts[-1]
+        tau = starts[-1] - starts[-2]
+        # the last full dosing interval: after the last dose if simulated long enough, else before it
+        t0, t1 = (starts[-1], starts[-1] + tau) if starts[-1] + tau <= t[-1] else (starts[-2], starts[-1])
         w = m.observables["plasma_total"].weights
         res["plasma_total"]["fluctuation"] = fluctuation_percent(t, sol.observe("plasma_total"),
                                                                  sol.cum_int @ w, t0, t1)

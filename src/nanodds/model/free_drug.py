@@ -14,11 +14,14 @@ def free(comp: str) -> str:
 
 
 def blood_pools_L(phys: Physiology) -> tuple[float, float]:
-    """Venous and arterial blood volumes (L) outside the organs' residual blood."""
-    central = phys.blood_volume_L - phys.residual_blood_L()
-    if central <= 0:
-        raise InputError("physiology", phys.species, "a blood volume larger than the organs' residual blood")
-    return central * phys.venous_fraction, central * (1.0 - phys.venous_fraction)
+    """Venous and arterial blood volumes (L).
+
+    The central pools hold the whole blood volume, and each organ's residual blood is also inside that
+    organ's volume (organ weights include their blood, Brown et al. 1997), as in most whole-body PBPK
+    models (e.g. Lin et al. 2016). Subtracting the residual blood is not possible with the rodent data:
+    Brown's residual-blood fractions add up to more than the mouse's total blood volume.
+    """
+    return phys.blood_volume_L * phys.venous_fraction, phys.blood_volume_L * (1.0 - phys.venous_fraction)
 
 
 def liver_blood_flow_L_per_h(phys: Physiology) -> float:

@@ -10,6 +10,7 @@ analytic. Tails beyond the last time use the linear system with the saturation f
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from scipy.integrate import solve_ivp
@@ -64,7 +65,7 @@ class _Saturation:
 
 
 def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
-                method: str = "Radau", rtol: float = RTOL) -> Solution:
+                method: str = "Radau", rtol: float | None = None) -> Solution:
     """Integrate the nonlinear model with an implicit method and an analytic Jacobian.
 
     Parameters
@@ -99,7 +100,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
     if t_grid[0] == 0.0:
         out[0] = z
         gi = 1
-    for a, b in zip(bps[:-1], bps[1:], strict=True):
+    for a, b in pairwise(bps):
         K = model.k_at(a)
         r = input_rate(events, 0.5 * (a + b)) * dv
 
@@ -122,7 +123,8 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
             j += 1
         t_eval = np.concatenate([t_grid[gi:j], [b]])
-        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval, rtol=rtol, atol=atol)
+        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval,
+                        rtol=RTOL if rtol is None else rtol, atol=atol)
         if not sol.success:
             raise RuntimeError(f"stiff solver failed on [{a}, {b}] h: {sol.message}")
         out[gi:j] = sol.y[:, :-1].T

@@ -1,0 +1,148 @@
+"""Validation rows: model predictions against published data, each with its acceptance criterion.
+
+The criterion is stated before the result: predicted/observed within 2-fold (PBPK convention) unless a row
+says otherwise (direction checks). Calibration data (validation/calibrate.py) never appear here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nanodds.analysis.metrics import compute_metrics
+from nanodds.analysis.nca import terminal_half_life_h
+from nanodds.engine import simulate
+from validation.cases import human_doxil, rodent_pld
+
+HERE = Path(__file__).parent
+SHARED = HERE.parent.parent / "shared" / "data" / "nano_tumor_db"
+FOLD = 2.0
+GABIZON_INFUSION_H = 0.5  # assumption: label infusion of 30 min; the paper's duration was not retrieved
+FREE_INFUSION_H = 0.25  # assumption: conventional doxorubicin given as a short (15 min) infusion
+MOUSE_DOSE_MG_KG = 9.0  # Laginha 2005 Table 1 dose
+LAGINHA_WINDOW_H = {"doxil": 168.0, "doxorubicin": 24.0}  # sampling windows of Table 1 (7 d, 24 h)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One predicted-vs-observed comparison."""
+
+    case: str
+    quantity: str
+    unit: str
+    observed: float
+    predicted: float
+    criterion: str
+    source: str
+
+    @property
+    def ratio(self) -> float:
+        return self.predicted / self.observed
+
+    @property
+    def passed(self) -> bool:
+        if self.criterion.startswith("direction"):
+            return bool(self.predicted > 0)
+        return 1.0 / FOLD <= self.ratio <= FOLD
+
+
+@cache
+def human_run(formulation: str, dose: float) -> tuple[Any, dict[str, Any]]:
+    free = formulation == "doxorubicin"
+    scn = human_doxil(dose, FREE_INFUSION_H if free else GABIZON_INFUSION_H, free_drug=free,
+                      duration_h=504.0 if not free else 168.0)
+    sol = simulate(scn)
+    return sol, compute_metrics(sol, scn.regimen, scn.bsa_m2)
+
+
+@cache
+def mouse_run(formulation: str) -> tuple[Any, dict[str, Any]]:
+    free = formulation == "doxorubicin"
+    scn = rodent_pld("mouse", MOUSE_DOSE_MG_KG, free_drug=free, tumour={}, duration_h=336.0)
+    sol = simulate(scn)
+    return sol, compute_metrics(sol, scn.regimen, None)
+
+
+def gabizon_rows() -> list[Row]:
+    """Gabizon et al. 1994 medians (validation/data/gabizon1994_human.csv)."""
+    df = pd.read_csv(HERE / "data" / "gabizon1994_human.csv", comment="#")
+    key = {"cl_L_per_h": "cl_L_per_h", "vd_L": "vss_L", "auc_mg_h_per_L": "auc_inf_mg_h_per_L",
+           "t_half_h": "t_half_h"}
+    rows = []
+    for r in df.itertuples():
+        if r.metric not in key:
+            continue
+        _, m = human_run(r.formulation, float(r.dose_mg_per_m2))
+        pred = m["plasma_total"][key[r.metric]]
+        rows.append(Row(f"human {r.formulation} {r.dose_mg_per_m2:g} mg/m2", f"plasma {r.metric}",
+                        r.metric.rsplit("_", 1)[-1] if r.metric != "auc_mg_h_per_L" else "mg.h/L",
+                        float(r.value), float(pred), f"within {FOLD:g}-fold",
+                        "Gabizon 1994 Cancer Res 54:987 (medians; Drummond 1999 Pharmacol Rev Table 4)"))
+    return rows
+
+
+def saturation_row() -> Row:
+    """CL at 50 mg/m2 lower than at 10-20 mg/m2 (DOXIL label doses): direction check."""
+    cl = {d: human_run("doxil", d)[1]["plasma_total"]["cl_L_per_h"] for d in (10.0, 20.0, 50.0)}
+    margin = min(cl[10.0], cl[20.0]) - cl[50.0]
+    return Row("human Doxil 10/20 vs 50 mg/m2", "CL(min of 10, 20) - CL(50)", "L/h", 1.0,
+               margin / max(cl.values()), "direction: CL falls as dose rises (saturable MPS)",
+               "Gabizon 1994 vs DOXIL label Table 8")
+
+
+def laginha_rows() -> list[Row]:
+    """Laginha et al. 2005 Table 1, whole-tumour doxorubicin in 4T1-bearing mice, 9 mg/kg."""
+    df = pd.read_csv(HERE / "data" / "laginha2005_mouse_4t1.csv", comment="#")
+    src = "Laginha 2005 Clin Cancer Res 11:6944, Table 1 (whole tumour)"
+    rows, pred_c, pred_t = [], {}, {}
+    for form in ("doxil", "doxorubicin"):
+        sol, _ = mouse_run(form)
+        sel = sol.times_h <= LAGINHA_WINDOW_H[form]
+        c = sol.observe("tissue_tumour")[sel]
+        pred_c[form] = float(c.max())
+        pred_t[form] = terminal_half_life_h(sol.times_h[sel], c)[0]
+        obs = df[(df.formulation == form) & (df.dose_mg_per_kg == MOUSE_DOSE_MG_KG) &
+                 (df.compartment == "tumour_whole")].set_index("metric")["value"]
+        rows.append(Row(f"mouse 4T1 {form} 9 mg/kg", "tumour Cmax", "ug/g", float(obs["cmax"]),
+                        pred_c[form], f"within {FOLD:g}-fold", src))
+        rows.append(Row(f"mouse 4T1 {form} 9 mg/kg", "tumour t1/2", "h", float(obs["t_half"]),
+                        pred_t[form], f"within {FOLD:g}-fold", src))
+    rows.append(Row("mouse 4T1 Doxil vs free", "tumour Cmax ratio Doxil/free (observed 3.6)", "-", 1.0,
+                    pred_c["doxil"] / pred_c["doxorubicin"] - 1.0,
+                    "direction: Doxil Cmax above free drug", src))
+    rows.append(Row("mouse 4T1 Doxil vs free", "tumour t1/2 ratio Doxil/free (observed 6.0)", "-", 1.0,
+                    pred_t["doxil"] / pred_t["doxorubicin"] - 1.0,
+                    "direction: Doxil t1/2 longer than free drug", src))
+    return rows
+
+
+def nano_tumor_rows() -> list[Row]:
+    """DE24 of a 100 nm PEG liposome vs the held-out (odd-ID) organic 60-150 nm Nano-Tumor DB sets."""
+    d = pd.read_csv(SHARED / "datasets.csv")
+    sel = d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & (d["ID"] % 2 == 1)]
+    scn = rodent_pld("mouse", 5.0, tumour={"volume": f"{sel['TW'].median()} mL"}, saturable=False,
+                     diameter_nm=100.0)
+    m = compute_metrics(simulate(scn), scn.regimen, None)["tumour"]
+    src = f"Nano-Tumor DB (Chou 2023), odd-ID organic 60-150 nm sets, n={len(sel)}, median"
+    return [Row("mouse tumour, 100 nm PEG liposome", "carrier DE24", "%ID", float(sel["DE24"].median()),
+                m["carrier_de24_percent"], f"within {FOLD:g}-fold", src),
+            Row("mouse tumour, 100 nm PEG liposome", "carrier DE168", "%ID", float(sel["DE168"].median()),
+                m["carrier_de168_percent"], f"within {FOLD:g}-fold", src)]
+
+
+def all_rows() -> list[Row]:
+    """Every validation row."""
+    return [*gabizon_rows(), saturation_row(), *laginha_rows(), *nano_tumor_rows()]
+
+
+def table(rows: list[Row]) -> pd.DataFrame:
+    """Rows as a tidy table."""
+    return pd.DataFrame([{"case": r.case, "quantity": r.quantity, "unit": r.unit, "observed": r.observed,
+                          "predicted": r.predicted,
+                          "ratio": r.ratio if not r.criterion.startswith("direction") else np.nan,
+                          "criterion": r.criterion, "pass": r.passed, "source": r.source} for r in rows])
