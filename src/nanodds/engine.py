@@ -12,7 +12,6 @@ from nanodds.solve.api import solve
 from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario, environments_for
 
-
 METRIC_TIMES_H = (24.0, 168.0)
 """Times always on the grid so that DE24/DE168 are exact values, not interpolations."""
 
