@@ -16,6 +16,7 @@ from nanodds.errors import InputError
 COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_engine",
     "nanodds.interfaces.cli_release",
+    "nanodds.interfaces.cli_design",
 )
 
 
