@@ -73,6 +73,7 @@ def build_model(inp: ModelInputs) -> Model:
     names = tuple(rb.names)
     idx = {nm: i for i, nm in enumerate(names)}
     K = rb.matrix()
+    meta["K_parts"] = rb.parts()
     schedule: list[tuple[float, np.ndarray]] = []
     for t0, t1, envs in sorted(inp.windows, key=lambda w: w[0]):
         rb_w, _, _ = _rates(inp, envs)

@@ -87,7 +87,7 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
 
         rb.state(s("venous_plasma"))
         rb.state(s("arterial_plasma"))
-        rb.flow(s("venous_plasma"), s("lung.vascular"), co_p / vp_ven)
+        rb.flow(s("venous_plasma"), s("lung.vascular"), co_p / vp_ven, "flow")
         for o in organs:
             v = phys_volume(phys, o)
             vp_vas = v * phys_fraction(phys, o, "vascular") * (1 - hct)
@@ -97,40 +97,43 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
             rb.state(vas)
             rb.state(inter)
             if o == "lung":
-                rb.flow(vas, s("arterial_plasma"), qp / vp_vas)
+                rb.flow(vas, s("arterial_plasma"), qp / vp_vas, "flow")
             else:
-                rb.flow(s("arterial_plasma"), vas, qp / vp_art)
+                rb.flow(s("arterial_plasma"), vas, qp / vp_art, "flow")
                 if o in PORTAL_ORGANS:
-                    rb.flow(vas, s("liver.vascular"), qp / vp_vas)
+                    rb.flow(vas, s("liver.vascular"), qp / vp_vas, "flow")
                 elif o == "liver":
                     q_out = qp + sum(phys.flow_L_per_h[p] * (1 - hct) for p in PORTAL_ORGANS)
-                    rb.flow(vas, s("venous_plasma"), q_out / vp_vas)
+                    rb.flow(vas, s("venous_plasma"), q_out / vp_vas, "flow")
                 else:
-                    rb.flow(vas, s("venous_plasma"), qp / vp_vas)
-            rb.flow(vas, inter, ck.pa_L_per_h[o] / vp_vas)
+                    rb.flow(vas, s("venous_plasma"), qp / vp_vas, "flow")
+            rb.flow(vas, inter, ck.pa_L_per_h[o] / vp_vas,
+                    "tumour_extravasation" if o == "tumour" else "extravasation")
             lymph = (tumour_lymph_fraction if o == "tumour" else ck.lymph_flow_fraction) * qp
-            rb.flow(inter, s("venous_plasma"), lymph / v_int)
+            rb.flow(inter, s("venous_plasma"), lymph / v_int, "lymph")
             if o in MPS_ORGANS:
                 pc = s(f"{o}.phagocyte")
                 k_up = ck.mps_extraction[o] * qp / vp_vas
-                rb.flow(vas, pc, k_up)
+                rb.flow(vas, pc, k_up, "mps_uptake")
                 sat.append((vas, pc, f"carrier:{o}.phagocyte", k_up, ck.mps_capacity_mg[o]))
             if o == "tumour":
-                rb.flow(inter, s("tumour.phagocyte"), ck.tumour_macrophage_per_h)
+                rb.flow(inter, s("tumour.phagocyte"), ck.tumour_macrophage_per_h, "tumour_macrophage")
             if o == "kidney":
                 sink = "carrier:sink.renal" if sp == "carrier" else "encapsulated:sink.renal"
-                rb.flow(vas, sink, ck.renal_clearance_L_per_h / vp_vas)
+                rb.flow(vas, sink, ck.renal_clearance_L_per_h / vp_vas, "renal_filtration")
             has_pc = o in MPS_ORGANS or o == "tumour"
             # carrier loss and drug release
             if sp == "carrier":
                 if has_pc:
-                    rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h)
+                    rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h, "pc_degradation")
             else:
-                rb.flow(vas, free(o), rel["blood"])
-                rb.flow(inter, free(o), rel["tumour" if o == "tumour" else "tissue"])
+                rb.flow(vas, free(o), rel["blood"], "release_blood")
+                rb.flow(inter, free(o), rel["tumour" if o == "tumour" else "tissue"],
+                        "release_tumour" if o == "tumour" else "release_tissue")
                 if has_pc:
-                    rb.flow(s(f"{o}.phagocyte"), free(o), ck.pc_degradation_per_h + rel["phagocyte"])
+                    rb.flow(s(f"{o}.phagocyte"), free(o), ck.pc_degradation_per_h, "pc_degradation")
+                    rb.flow(s(f"{o}.phagocyte"), free(o), rel["phagocyte"], "release_phagocyte")
         if sp == "encapsulated":
-            rb.flow(s("venous_plasma"), free("venous_blood"), rel["blood"])
-            rb.flow(s("arterial_plasma"), free("arterial_blood"), rel["blood"])
+            rb.flow(s("venous_plasma"), free("venous_blood"), rel["blood"], "release_blood")
+            rb.flow(s("arterial_plasma"), free("arterial_blood"), rel["blood"], "release_blood")
     return sat

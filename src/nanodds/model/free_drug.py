@@ -60,23 +60,25 @@ def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: flo
     def outflow_rate(o: str, q: float) -> float:
         return q / (phys_volume(phys, o) * drug.kp_blood(o))
 
-    rb.flow(free("venous_blood"), free("lung"), co / v_ven)
-    rb.flow(free("lung"), free("arterial_blood"), outflow_rate("lung", co))
+    rb.flow(free("venous_blood"), free("lung"), co / v_ven, "flow")
+    rb.flow(free("lung"), free("arterial_blood"), outflow_rate("lung", co), "flow")
     for o in organs:
         if o == "lung":
             continue
         q = phys_flow(phys, o)
-        rb.flow(free("arterial_blood"), free(o), q / v_art)
+        rb.flow(free("arterial_blood"), free(o), q / v_art, "flow")
         if o in PORTAL_ORGANS:
-            rb.flow(free(o), free("liver"), outflow_rate(o, q))
+            rb.flow(free(o), free("liver"), outflow_rate(o, q), "flow")
         elif o == "liver":
-            rb.flow(free(o), free("venous_blood"), outflow_rate(o, liver_blood_flow_L_per_h(phys)))
+            rb.flow(free(o), free("venous_blood"), outflow_rate(o, liver_blood_flow_L_per_h(phys)), "flow")
         else:
-            rb.flow(free(o), free("venous_blood"), outflow_rate(o, q))
+            rb.flow(free(o), free("venous_blood"), outflow_rate(o, q), "flow")
     rb.flow(free("liver"), free("sink.hepatic"),
-            hepatic_intrinsic_blood_cl(drug, phys, flow_scale) / (phys.volume_L["liver"] * drug.kp_blood("liver")))
+            hepatic_intrinsic_blood_cl(drug, phys, flow_scale) / (phys.volume_L["liver"] * drug.kp_blood("liver")),
+            "hepatic_clearance")
     renal_blood_cl = drug.renal_plasma_cl_L_per_h * flow_scale / drug.blood_plasma_ratio
-    rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")))
+    rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")),
+            "renal_clearance")
 
 
 def phys_volume(phys: Physiology, organ: str) -> float:

@@ -98,7 +98,7 @@ class RateBuilder:
     def __init__(self) -> None:
         self.names: list[str] = []
         self._idx: dict[str, int] = {}
-        self.transfers: list[tuple[int, int | None, float]] = []
+        self.transfers: list[tuple[int, int, float, str]] = []
 
     def state(self, name: str) -> int:
         """Index of ``name``, creating the state on first use."""
@@ -107,17 +107,31 @@ class RateBuilder:
             self.names.append(name)
         return self._idx[name]
 
-    def flow(self, src: str, dst: str, rate_per_h: float) -> None:
-        """First-order transfer ``rate_per_h * y[src]`` from ``src`` to ``dst``."""
+    def flow(self, src: str, dst: str, rate_per_h: float, tag: str = "other") -> None:
+        """First-order transfer ``rate_per_h * y[src]`` from ``src`` to ``dst``.
+
+        ``tag`` names the process (``flow``, ``hepatic_clearance``, ``mps_uptake``, ...): populations and
+        sensitivity analyses rescale a process by rescaling its tagged part of K (see :meth:`parts`).
+        """
         if rate_per_h < 0 or not np.isfinite(rate_per_h):
             raise ValueError(f"rate {src}->{dst} must be finite and >= 0, got {rate_per_h}")
         if rate_per_h > 0:
-            self.transfers.append((self.state(src), self.state(dst), rate_per_h))
+            self.transfers.append((self.state(src), self.state(dst), rate_per_h, tag))
 
     def matrix(self) -> np.ndarray:
         n = len(self.names)
         K = np.zeros((n, n))
-        for i, j, k in self.transfers:
+        for i, j, k, _ in self.transfers:
             K[j, i] += k
             K[i, i] -= k
         return K
+
+    def parts(self) -> dict[str, np.ndarray]:
+        """Rate matrix split by process tag; the parts add up to :meth:`matrix`."""
+        n = len(self.names)
+        out: dict[str, np.ndarray] = {}
+        for i, j, k, tag in self.transfers:
+            K = out.setdefault(tag, np.zeros((n, n)))
+            K[j, i] += k
+            K[i, i] -= k
+        return out
