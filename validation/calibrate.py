@@ -1,10 +1,13 @@
 """Calibration of the carrier parameters that no independent source fixes.
 
 Which data calibrate what (and are therefore NOT used as validation):
-- human ``mps_extraction_total``, ``mps_capacity``, ``extravasation_coefficient``: DOXIL US label Table 8
-  (10 and 20 mg/m2, 30 min infusion): CL (L/h/m2) and Vss (L/m2) -- validation/data/doxil_label_human.csv.
+- human ``mps_extraction_total``, ``mps_capacity``, ``extravasation_coefficient``, ``pc_degradation_rate``:
+  DOXIL US label Table 8
+  (10 and 20 mg/m2, 30 min infusion): CL (L/h/m2), Vss (L/m2) and second-phase t1/2 (h) --
+  validation/data/doxil_label_human.csv.
 - rat ``mps_extraction_total``: Wang et al. 2023 rat PEGylated liposomal doxorubicin 10 mg/kg, AUC0-inf --
-  validation/data/rat_pld_plasma_calibration.csv; mouse carries the rat value over (assumption).
+  validation/data/rat_pld_plasma_calibration.csv; rat ``mps_capacity``: the same study's AUC0-24; mouse
+  carries both rat values over (assumption); rodent ``extravasation_coefficient`` is the human value.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
   the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data).
 
@@ -21,6 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from nanodds.engine import simulate
 from nanodds.solve import stiff
 from nanodds.specs.params import DATA_ROOT
 from validation.cases import human_doxil, metrics_of, rodent_pld
@@ -39,47 +43,53 @@ def _label_value(df: pd.DataFrame, dose: float, metric_prefix: str) -> float:
 
 
 def calibrate_human(verbose: bool = True) -> dict[str, float]:
-    """Fit MPS extraction, capacity and extravasation to label CL and Vss (log residuals)."""
+    """Fit MPS extraction, capacity and extravasation to label CL, Vss and t1/2 (log residuals)."""
     df = _label()
     doses = (10.0, 20.0)
     targets = [(d, "cl", _label_value(df, d, "cl")) for d in doses] + \
-              [(d, "vss", _label_value(df, d, "vss")) for d in doses]
+              [(d, "vss", _label_value(df, d, "vss")) for d in doses] + \
+              [(d, "t_half", _label_value(df, d, "t_half_second")) for d in doses]
     scns = {d: human_doxil(d, 0.5, duration_h=504.0, points=169) for d in doses}
-    keys = ("mps_extraction_total", "mps_capacity", "extravasation_coefficient")
+    keys = ("mps_extraction_total", "mps_capacity", "extravasation_coefficient", "pc_degradation_rate")
 
     def resid(logp: np.ndarray) -> np.ndarray:
         ov = dict(zip(keys, np.exp(logp), strict=True))
         out = []
         cache = {d: metrics_of(scns[d], ov)["plasma_total"] for d in doses}
         for d, kind, obs in targets:
-            pred = cache[d]["cl_L_per_h_per_m2"] if kind == "cl" else cache[d]["vss_L_per_m2"]
+            pred = {"cl": cache[d]["cl_L_per_h_per_m2"], "vss": cache[d]["vss_L_per_m2"],
+                    "t_half": cache[d]["t_half_h"]}[kind]
             out.append(np.log(pred / obs))
         if verbose:
             print("  ", {k: f"{v:.4g}" for k, v in ov.items()}, np.round(out, 3))
         return np.array(out)
 
-    x0 = np.log([0.006, 250.0, 0.4])
-    fit = least_squares(resid, x0, bounds=(np.log([1e-5, 1.0, 1e-4]), np.log([0.5, 1e5, 1.0])),
+    x0 = np.log([0.00996, 26.5, 0.228, 0.01])
+    fit = least_squares(resid, x0, bounds=(np.log([1e-5, 1.0, 1e-4, 1e-4]), np.log([0.5, 1e5, 1.0, 1.0])),
                         diff_step=0.05, max_nfev=60)
     return dict(zip(keys, np.exp(fit.x), strict=True))
 
 
 def calibrate_rat(verbose: bool = True) -> dict[str, float]:
-    """Fit rat MPS extraction to the Wang 2023 AUC0-inf of PLD 10 mg/kg."""
-    df = pd.read_csv(HERE / "data" / "rat_pld_plasma_calibration.csv", comment="#")
-    row = df[df["metric"].str.contains("auc", case=False) & df["metric"].str.contains("inf", case=False)]
-    auc_obs = float(row["value"].iloc[0])  # ug.h/mL == mg.h/L
+    """Fit rat MPS extraction and capacity to the Wang 2023 AUC0-24 and AUC0-inf of PLD 10 mg/kg."""
+    df = pd.read_csv(HERE / "data" / "rat_pld_plasma_calibration.csv", comment="#").set_index("metric")
+    obs = np.array([df.loc["auc_0_24", "value"], df.loc["auc_0_inf", "value"]], dtype=float)  # mg.h/L
     scn = rodent_pld("rat", 10.0, duration_h=336.0)
+    keys = ("mps_extraction_total", "mps_capacity")
 
     def resid(logp: np.ndarray) -> np.ndarray:
-        ov = {"mps_extraction_total": float(np.exp(logp[0]))}
-        auc = metrics_of(scn, ov)["plasma_total"]["auc_inf_mg_h_per_L"]
+        ov = dict(zip(keys, np.exp(logp), strict=True))
+        sol = simulate(scn, carrier_overrides=ov)
+        w = sol.model.observables["plasma_total"].weights
+        i24 = int(np.argmin(np.abs(sol.times_h - 24.0)))
+        pred = np.array([sol.cum_int[i24] @ w, sol.observe_auc("plasma_total")[1]])
         if verbose:
-            print("   rat", ov, auc, auc_obs)
-        return np.array([np.log(auc / auc_obs)])
+            print("   rat", ov, pred, obs)
+        return np.log(pred / obs)
 
-    fit = least_squares(resid, np.log([0.004]), bounds=(np.log([1e-6]), np.log([0.5])), diff_step=0.05)
-    return {"mps_extraction_total": float(np.exp(fit.x[0]))}
+    fit = least_squares(resid, np.log([0.01, 1000.0]), bounds=(np.log([1e-6, 1.0]), np.log([0.5, 1e6])),
+                        diff_step=0.05)
+    return dict(zip(keys, np.exp(fit.x), strict=True))
 
 
 def nano_tumor_targets() -> dict[str, float]:
@@ -134,12 +144,15 @@ def main() -> None:
         if args.write:
             for k, v in h.items():
                 set_value("human", k, v)
+            for sp in ("rat", "mouse"):  # carried over (assumption stated in those files)
+                set_value(sp, "extravasation_coefficient", h["extravasation_coefficient"])
     if "rat" in todo:
         r = calibrate_rat()
         print("rat:", r)
         if args.write:
             for sp in ("rat", "mouse"):
-                set_value(sp, "mps_extraction_total", r["mps_extraction_total"])
+                for k, v in r.items():
+                    set_value(sp, k, v)
     if "tumour" in todo:
         t = calibrate_tumour()
         print("tumour:", t, nano_tumor_targets())

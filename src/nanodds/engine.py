@@ -29,7 +29,8 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
     windows = ()
     if scn.hyperthermia is not None:
         hot = dict(envs)
-        hot["tumour"] = replace(envs["tumour"], temperature_c=scn.hyperthermia.temperature_c)
+        for kind in ("tumour", "tumour_vascular"):  # the heated region: its interstitium and its blood
+            hot[kind] = replace(envs[kind], temperature_c=scn.hyperthermia.temperature_c)
         h = scn.hyperthermia
         windows = ((h.start_h, h.start_h + h.duration_h, hot),)
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,

@@ -16,8 +16,8 @@ from nanodds.specs.environment import Environment
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import Physiology
 
-ENV_COMPARTMENT = {"blood": "blood", "tissue": "tissue", "tumour": "tumour_interstitium",
-                   "phagocyte": "lysosome"}
+ENV_COMPARTMENT = {"blood": "blood", "tumour_vascular": "blood", "tissue": "tissue",
+                   "tumour": "tumour_interstitium", "phagocyte": "lysosome"}
 
 
 def default_environments() -> dict[str, Environment]:
@@ -127,7 +127,7 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
     obs["plasma_unbound"] = Observable(free_pl * drug.fraction_unbound, "mg/L", "Plasma unbound drug [mg/L]")
     for o in phys.organs():
         v = phys_volume(phys, o)
-        comps = {free(o): 1.0 / v}
+        comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}
         if carrier is not None:
             for part in ("vascular", "interstitial", "phagocyte"):
                 if f"encapsulated:{o}.{part}" in idx:

@@ -79,7 +79,7 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
     co_p = phys.cardiac_output_L_per_h * (1 - hct)
     organs = phys.organs()
     rel = {kind: release_rate_per_h(carrier.release, kind, envs[kind])
-           for kind in ("blood", "tissue", "tumour", "phagocyte")}
+           for kind in ("blood", "tumour_vascular", "tissue", "tumour", "phagocyte")}
     sat: list[tuple[str, str, str, float, float]] = []
     for sp in SPECIES:
         def s(comp: str, sp: str = sp) -> str:
@@ -127,7 +127,10 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
                 if has_pc:
                     rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h, "pc_degradation")
             else:
-                rb.flow(vas, free(o), rel["blood"], "release_blood")
+                if o == "tumour":
+                    rb.flow(vas, free(o), rel["tumour_vascular"], "release_tumour_vascular")
+                else:
+                    rb.flow(vas, free(o), rel["blood"], "release_blood")
                 rb.flow(inter, free(o), rel["tumour" if o == "tumour" else "tissue"],
                         "release_tumour" if o == "tumour" else "release_tissue")
                 if has_pc:

@@ -21,8 +21,8 @@ def _first_order(spec: dict[str, Any], kind: str) -> float:
     if unknown:
         k = sorted(unknown)[0]
         raise InputError(f"carrier.release.{k}", spec[k], f"keys {', '.join(sorted(FIRST_ORDER_KEYS))}")
-    key = {"blood": "rate_blood", "tissue": "rate_tissue", "tumour": "rate_tissue",
-           "phagocyte": "rate_phagocyte"}[kind]
+    key = {"blood": "rate_blood", "tumour_vascular": "rate_blood", "tissue": "rate_tissue",
+           "tumour": "rate_tissue", "phagocyte": "rate_phagocyte"}[kind]
     if key in spec:
         return to_canonical(spec[key], "1/h", f"carrier.release.{key}", nonnegative=True)
     if kind == "phagocyte":
@@ -39,8 +39,8 @@ def release_rate_per_h(spec: dict[str, Any], kind: str, env: Environment) -> flo
     ----------
     spec : dict
         Release specification with a ``model`` key.
-    kind : {"blood", "tissue", "tumour", "phagocyte"}
-        Compartment kind.
+    kind : {"blood", "tumour_vascular", "tissue", "tumour", "phagocyte"}
+        Compartment kind (``tumour_vascular`` is blood inside the tumour: blood pH, tumour temperature).
     env : Environment
         Conditions in that compartment.
     """
