@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate bench lint clean venv
+.PHONY: demo test validate calibrate bench lint clean venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,8 +25,13 @@ validate: $(STAMP)
 	$(BIN)/python -m validation.run
 	$(BIN)/pytest -m "slow or not slow" tests/integration
 
+calibrate: $(STAMP)
+	$(BIN)/python -m validation.calibrate --write
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+	$(BIN)/python benchmarks/bench_release_fit.py
+	@if [ -f benchmarks/bench_population.py ]; then $(BIN)/python benchmarks/bench_population.py; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation
