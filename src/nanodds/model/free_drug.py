@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nanodds.errors import InputError
 from nanodds.model.structure import RateBuilder
+from nanodds.model.tissue_binding import add_dna_binding
 from nanodds.specs.drug import Drug
 from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
 
@@ -79,6 +80,7 @@ def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: flo
     renal_blood_cl = drug.renal_plasma_cl_L_per_h * flow_scale / drug.blood_plasma_ratio
     rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")),
             "renal_clearance")
+    add_dna_binding(rb, phys, drug)  # intracellular DNA binding, when the drug file has a dna_binding block
 
 
 def phys_volume(phys: Physiology, organ: str) -> float:

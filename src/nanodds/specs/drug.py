@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nanodds.errors import InputError
 from nanodds.specs.params import available, load_yaml
@@ -11,6 +11,25 @@ TISSUES_WITH_KP: tuple[str, ...] = (
     "lung", "heart", "liver", "spleen", "gut", "kidney", "brain",
     "muscle", "skin", "adipose", "marrow", "rest", "tumour",
 )
+
+
+@dataclass(frozen=True)
+class DnaBinding:
+    """Intracellular (DNA) binding of a drug in one species, canonical units.
+
+    Attributes
+    ----------
+    kd_umol_per_L : float
+        Dissociation constant of the drug-binding-site complex (umol/L of unbound drug).
+    k_off_per_h : float
+        Dissociation rate constant (1/h); ``k_on = k_off / Kd``.
+    capacity_umol_per_L : dict
+        Binding-site concentration per organ (umol/L tissue = nmol/g at density 1).
+    """
+
+    kd_umol_per_L: float
+    k_off_per_h: float
+    capacity_umol_per_L: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -29,6 +48,8 @@ class Drug:
         Tissue:plasma partition coefficients (-).
     hepatic_blood_cl_L_per_h, renal_plasma_cl_L_per_h : float
         Clearances of the species' reference individual (L/h).
+    dna_binding : DnaBinding or None
+        Intracellular DNA binding (``dna_binding`` block of the drug file), None when the file has none.
     """
 
     name: str
@@ -38,6 +59,7 @@ class Drug:
     kp: dict[str, float]
     hepatic_blood_cl_L_per_h: float
     renal_plasma_cl_L_per_h: float
+    dna_binding: DnaBinding | None = field(default=None, compare=False)
 
     def kp_blood(self, tissue: str) -> float:
         """Tissue:blood partition coefficient Kp / (B:P)."""
@@ -66,4 +88,19 @@ def load_drug(name: str, species: str) -> Drug:
         kp={t: d["kp"][t].to("1") for t in TISSUES_WITH_KP},
         hepatic_blood_cl_L_per_h=cl[species]["hepatic_blood"].to("L/h"),
         renal_plasma_cl_L_per_h=cl[species]["renal_plasma"].to("L/h"),
+        dna_binding=_dna_binding(d.get("dna_binding"), name, species),
+    )
+
+
+def _dna_binding(raw: dict | None, name: str, species: str) -> DnaBinding | None:
+    """Parse a drug file's ``dna_binding`` block for one species (None when the file has no block)."""
+    if raw is None:
+        return None
+    content = raw["dna_content"]
+    if species not in content:
+        raise InputError("species", species, f"a species with {name} dna_content data: {', '.join(sorted(content))}")
+    return DnaBinding(
+        kd_umol_per_L=raw["kd"].to("umol/L"),
+        k_off_per_h=raw["k_off"].to("1/h"),
+        capacity_umol_per_L={t: content[species][t].to("umol/L") for t in TISSUES_WITH_KP},
     )

@@ -1,0 +1,82 @@
+"""Intracellular DNA binding of free drug: one bound state per organ, first-order (low-occupancy) kinetics.
+
+Each perfusion-limited organ state ``free:<organ>`` (amount ``A``, mg, in organ volume ``V``) holds the drug
+that exchanges with blood: its concentration at equilibrium with plasma is ``Kp * Cp`` (Rodgers & Rowland
+Kp: tissue water, neutral lipids, phospholipids, acidic phospholipids). DNA-bound drug is a separate state
+``free:<organ>.bound`` (amount ``B``) that exchanges only with ``free:<organ>``.
+
+Binding site concentration ``Bmax`` (umol/L tissue), dissociation constant ``Kd`` (umol/L unbound drug),
+dissociation rate ``k_off`` and association rate ``k_on = k_off / Kd``::
+
+    dB/dt = V * k_on * Cu * (Bmax - B/V) - k_off * B
+
+with ``Cu`` the unbound drug concentration in tissue water. Assumption (as in An & Morris 2012, AAPS J
+14:352, Eq. 9, where the DNA term is ``T_DNA / (K_DNA / fu)``): the unbound concentration in tissue water
+equals the unbound plasma concentration at equilibrium, ``Cu = fu * Cp = (fu / Kp) * A / V`` (no ion
+trapping of the base in the slightly acidic cytosol; that would raise Cu by up to ~2x). In the linear
+(low-occupancy, ``B/V << Bmax``) limit::
+
+    dB/dt = k_bind * A - k_off * B,   k_bind = k_off * (Bmax / Kd) * (fu / Kp)
+
+At equilibrium ``B / A = (Bmax / Kd) * (fu / Kp)``, so the total tissue:plasma ratio becomes::
+
+    Kp_total = (A + B) / (V Cp) = Kp * (1 + fu Bmax / (Kd Kp)) = Kp + fu * Bmax / Kd
+
+i.e. DNA binding adds ``fu * Bmax / Kd`` to the R&R Kp, independent of Kp (the An & Morris form at low Cp).
+R&R does not contain DNA binding (its tissue terms are water, neutral lipid, phospholipid and acidic
+phospholipid), so the term is added on top of the R&R Kp rather than replacing it.
+
+Both transfers are first order, so the exact linear solver stays usable and every column of the rate
+matrix still sums to zero (mass balance is structural). Saturation (occupancy ``B / (V Bmax)`` near 1) is
+not represented; :func:`occupancy` reports it so a run can be checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nanodds.model.structure import RateBuilder
+from nanodds.specs.drug import DnaBinding, Drug
+from nanodds.specs.physiology import Physiology
+
+
+def bound(organ: str) -> str:
+    """State name of DNA-bound drug in an organ."""
+    return f"free:{organ}.bound"
+
+
+def binding_rate_per_h(b: DnaBinding, fu: float, kp: float, organ: str) -> float:
+    """First-order rate (1/h) from ``free:<organ>`` to ``free:<organ>.bound`` in the linear limit."""
+    return b.k_off_per_h * (b.capacity_umol_per_L[organ] / b.kd_umol_per_L) * (fu / kp)
+
+
+def binding_ratio(b: DnaBinding, fu: float, kp: float, organ: str) -> float:
+    """Equilibrium bound / exchangeable amount ``(Bmax / Kd) * (fu / Kp)`` of an organ."""
+    return (b.capacity_umol_per_L[organ] / b.kd_umol_per_L) * (fu / kp)
+
+
+def kp_total(drug: Drug, organ: str) -> float:
+    """Equilibrium total tissue:plasma ratio with DNA binding, ``Kp + fu * Bmax / Kd``."""
+    kp = drug.kp[organ]
+    if drug.dna_binding is None:
+        return kp
+    return kp * (1.0 + binding_ratio(drug.dna_binding, drug.fraction_unbound, kp, organ))
+
+
+def add_dna_binding(rb: RateBuilder, phys: Physiology, drug: Drug) -> None:
+    """Add a DNA-bound state to every organ with binding sites (nothing when the drug has no binding data)."""
+    b = drug.dna_binding
+    if b is None:
+        return
+    for o in phys.organs():
+        if b.capacity_umol_per_L.get(o, 0.0) <= 0.0:
+            continue
+        rb.flow(f"free:{o}", bound(o), binding_rate_per_h(b, drug.fraction_unbound, drug.kp[o], o), "dna_binding")
+        rb.flow(bound(o), f"free:{o}", b.k_off_per_h, "dna_binding")
+
+
+def occupancy(y_bound_mg: np.ndarray, organ_volume_L: float, capacity_umol_per_L: float,
+              mw_g_per_mol: float) -> np.ndarray:
+    """Fraction of binding sites occupied, ``B / (V Bmax)``; the linear model is valid while it is << 1."""
+    conc_umol_per_L = np.asarray(y_bound_mg) / organ_volume_L / mw_g_per_mol * 1e3
+    return conc_umol_per_L / capacity_umol_per_L
