@@ -1,0 +1,85 @@
+"""Intracellular DNA binding submodel (nanodds.model.tissue_binding) on the free-doxorubicin model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from validation.cases import human_doxil, rodent_pld
+
+from nanodds.analysis.metrics import compute_metrics
+from nanodds.analysis.nca import terminal_half_life_h
+from nanodds.engine import build, simulate
+from nanodds.model.tissue_binding import binding_ratio, bound, kp_total
+from nanodds.solve.linear import solve_linear
+from nanodds.specs.regimen import DoseEvent
+
+
+def _human(binding: bool = True):
+    scn = human_doxil(50.0, 0.25, free_drug=True, duration_h=336.0)
+    return scn if binding else replace(scn, drug=replace(scn.drug, dna_binding=None))
+
+
+def _mouse(binding: bool = True):
+    scn = rodent_pld("mouse", 9.0, free_drug=True, tumour={}, duration_h=336.0)
+    return scn if binding else replace(scn, drug=replace(scn.drug, dna_binding=None))
+
+
+def test_bound_states_and_structural_mass_balance():
+    scn = _human()
+    model = build(scn)
+    for o in scn.physiology.organs():
+        cap = scn.drug.dna_binding.capacity_umol_per_L[o]
+        assert (bound(o) in model.names) == (cap > 0)
+    assert np.allclose(model.K.sum(axis=0), 0.0, atol=1e-9 * np.abs(model.K).max())
+    i = model.index(bound("liver"))
+    assert model.observables["tissue_liver"].weights[i] > 0  # bound drug is counted in the tissue read-out
+    assert model.observables["amount_liver"].weights[i] == pytest.approx(1.0)
+
+
+def test_steady_state_ratio_matches_analytic():
+    scn = _human()
+    drug = scn.drug
+    model = build(scn).linear()
+    t_inf = 3000.0  # > 100 terminal half-lives
+    sol = solve_linear(model, [DoseEvent(0.0, 10.0 * t_inf, t_inf)], np.array([0.0, t_inf]))
+    y = sol.y[-1]
+    for o in scn.physiology.organs():
+        if bound(o) not in model.names:
+            continue
+        ratio = y[model.index(bound(o))] / y[model.index(f"free:{o}")]
+        assert ratio == pytest.approx(binding_ratio(drug.dna_binding, drug.fraction_unbound, drug.kp[o], o),
+                                      rel=1e-6)
+    # non-eliminating organ: total tissue / plasma = Kp + fu * Bmax / Kd
+    for o in ("muscle", "heart", "skin"):
+        c_t = sol.observe(f"tissue_{o}")[-1]
+        c_p = sol.observe("plasma_total")[-1]
+        b = drug.dna_binding
+        expected = drug.kp[o] + drug.fraction_unbound * b.capacity_umol_per_L[o] / b.kd_umol_per_L
+        assert kp_total(drug, o) == pytest.approx(expected, rel=1e-12)
+        assert c_t / c_p == pytest.approx(expected, rel=1e-6)
+
+
+def test_mass_balance_with_binding():
+    sol = simulate(_human())
+    assert sol.mass_balance_rel_error()["drug"] < 1e-9
+
+
+def test_binding_raises_vss_and_terminal_half_life():
+    out = {}
+    for flag in (True, False):
+        scn = _human(flag)
+        out[flag] = compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]
+    assert out[True]["vss_L"] > 2.0 * out[False]["vss_L"]
+    assert out[True]["t_half_h"] > 2.0 * out[False]["t_half_h"]
+    assert out[True]["cl_L_per_h"] == pytest.approx(out[False]["cl_L_per_h"], rel=0.02)
+
+
+def test_tumour_free_drug_half_life_longer_with_binding():
+    t_half = {}
+    for flag in (True, False):
+        sol = simulate(_mouse(flag))
+        sel = sol.times_h <= 24.0
+        t_half[flag] = terminal_half_life_h(sol.times_h[sel], sol.observe("tissue_tumour")[sel])[0]
+    assert t_half[True] > 2.0 * t_half[False]
