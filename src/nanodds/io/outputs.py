@@ -39,7 +39,8 @@ def timecourse_frame(sol: Solution) -> pd.DataFrame:
       (``free:venous_blood``, ``encapsulated:venous_plasma``, ``carrier:venous_plasma``).
     * ``arterial``: the arterial pool amounts (same species; concentration NaN), so that every state of
       the drug is in the table.
-    * each organ (incl. ``tumour``): ``free`` (state ``free:<organ>``), ``encapsulated`` (sum of
+    * each organ (incl. ``tumour``): ``free`` (state ``free:<organ>`` plus its sub-pools such as
+      ``free:<organ>.bound``), ``encapsulated`` (sum of
       ``encapsulated:<organ>.*``), ``total``, and ``carrier`` (sum of ``carrier:<organ>.*``, mg carrier)
       with a carrier; concentration = amount / organ volume.
     * ``eliminated``: one row per sink, species ``<species>:<route>`` (e.g. ``free:hepatic``); amount only,
@@ -73,7 +74,8 @@ def timecourse_frame(sol: Solution) -> pd.DataFrame:
     if has_carrier:
         add("arterial", "carrier", _col(sol, ["carrier:arterial_plasma"]), nan)
     for organ, vol in m.volumes_L.items():
-        free = _col(sol, [f"free:{organ}"])
+        # released drug in the organ: its free pool plus any bound sub-pool (e.g. free:<organ>.bound)
+        free = _col(sol, [f"free:{organ}", *_prefixed(sol, f"free:{organ}.")])
         enc = _col(sol, _prefixed(sol, f"encapsulated:{organ}."))
         add(organ, "free", free, free / vol)
         add(organ, "encapsulated", enc, enc / vol)
