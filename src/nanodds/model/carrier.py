@@ -41,7 +41,11 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
     d = carrier.diameter_nm
     size_factor = (d / kin["reference_diameter"].to("nm")) ** kin["size_exponent_mps"].to("1")
     e_tot = kin["mps_extraction_total"].to("1") * carrier.mps_multiplier * size_factor
-    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1")) for o in MPS_ORGANS}
+    # total MPS clearance = e_tot x hepatic plasma flow (artery + portal), shared between the MPS organs by
+    # mps_split; each organ's extraction of its own plasma flow follows (capped at 1: flow-limited)
+    q_liver = phys.flow_L_per_h["liver"] + sum(phys.flow_L_per_h[p] for p in PORTAL_ORGANS)
+    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1") * q_liver / phys.flow_L_per_h[o])
+                  for o in MPS_ORGANS}
     cap = {o: kin["mps_capacity"].to("mg/kg") * phys.volume_L[o] for o in MPS_ORGANS}
     hct = phys.hematocrit
     pa = {}
