@@ -32,7 +32,8 @@ TUMOUR_RATIO_KEYS: tuple[str, ...] = (
 )
 
 
-def _get(d: dict[str, Any], path: str) -> Any:
+def get_path(d: dict[str, Any], path: str) -> Any:
+    """Value at a dotted path (``"plasma_total.cmax_mg_per_L"``) of nested mappings, or None."""
     cur: Any = d
     for part in path.split("."):
         if not isinstance(cur, dict) or part not in cur:
@@ -60,7 +61,7 @@ def ratios(nano: dict[str, Any], conventional: dict[str, Any]) -> dict[str, floa
     keys += [f"tissues.{o}.auc_mg_h_per_L" for o in organs]
     if "tumour" in nano or "tumour" in conventional:
         keys += list(TUMOUR_RATIO_KEYS)
-    return {k: ratio(_get(nano, k), _get(conventional, k)) for k in keys}
+    return {k: ratio(get_path(nano, k), get_path(conventional, k)) for k in keys}
 
 
 def compare_metrics(nano: dict[str, Any], conventional: dict[str, Any],

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from nanodds.analysis.compare import get_path
 from nanodds.errors import InputError
 
 __all__ = ["cmd_compare", "cmd_simulate", "register"]
@@ -98,15 +99,6 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _get(d: dict[str, Any], path: str) -> Any:
-    cur: Any = d
-    for part in path.split("."):
-        if not isinstance(cur, dict) or part not in cur:
-            return None
-        cur = cur[part]
-    return cur
-
-
 def _print_table(table: Any) -> None:
     from rich.console import Console
 
@@ -141,7 +133,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     for label, key, unit in SUMMARY_ROWS:
         if key.startswith("tumour.") and "tumour" not in metrics:
             continue
-        table.add_row(label, _fmt(_get(metrics, key)), unit)
+        table.add_row(label, _fmt(get_path(metrics, key)), unit)
     table.add_row("mass balance (max rel. error)", _fmt(metrics["mass_balance_rel_error"], ".2e"), "-")
     _print_table(table)
     print(f"wrote {out / 'metrics.json'}, timecourse.csv, timecourse.nc"
@@ -191,7 +183,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for label, key, unit in SUMMARY_ROWS:
         if key.startswith("tumour.") and "tumour" not in m_nano:
             continue
-        table.add_row(label, _fmt(_get(m_nano, key)), _fmt(_get(m_conv, key)),
+        table.add_row(label, _fmt(get_path(m_nano, key)), _fmt(get_path(m_conv, key)),
                       _fmt(doc["ratios"].get(key), ".3g"), unit)
     table.add_row("mass balance (max rel. error)", _fmt(m_nano["mass_balance_rel_error"], ".2e"),
                   _fmt(m_conv["mass_balance_rel_error"], ".2e"), "", "-")
