@@ -1,0 +1,151 @@
+"""``nanodds catalog``: approved nanomedicines as sourced, runnable cases.
+
+``nanodds catalog list`` prints one row per product (brand, drug, carrier, size, first approval, simulable).
+``nanodds catalog show NAME`` prints every field with its source.
+``nanodds catalog run NAME --out DIR`` simulates the product's label dose and the free drug at the same dose and
+writes the same files as ``nanodds compare`` (``comparison.json``, ``nano/``, ``conventional/``, plot).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from nanodds.specs.params import Param
+
+__all__ = ["cmd_list", "cmd_run", "cmd_show", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``catalog list|show|run`` to the ``nanodds`` parser."""
+    cat = subparsers.add_parser("catalog", help="approved nanomedicines: list, show, run",
+                                description="Approved nanomedicines with sourced properties; run the simulable "
+                                            "ones against the conventional drug.")
+    sub = cat.add_subparsers(dest="catalog_command", required=True, parser_class=type(cat))
+    lst = sub.add_parser("list", help="table of products")
+    lst.set_defaults(func=cmd_list)
+    show = sub.add_parser("show", help="all fields of a product with their sources")
+    show.add_argument("name", help="brand, alias or key (case-insensitive)")
+    show.set_defaults(func=cmd_show)
+    run = sub.add_parser("run", help="simulate a product vs the conventional drug (as `nanodds compare`)")
+    run.add_argument("name", help="brand, alias or key (case-insensitive)")
+    run.add_argument("--out", required=True, help="output directory (created if missing)")
+    run.add_argument("--duration", help="simulated time with unit, e.g. '48 h' (default: the catalogue's)")
+    run.add_argument("--points", type=int, help="number of output times (default: the catalogue's)")
+    run.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
+    run.set_defaults(func=cmd_run)
+
+
+def _print_table(table: Any) -> None:
+    from nanodds.interfaces.cli_engine import _print_table as print_table
+
+    print_table(table)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the catalogue table; returns 0."""
+    from rich.table import Table
+
+    from nanodds.catalog.products import list_products
+
+    products = list_products()
+    table = Table(title=f"Approved nanomedicines ({len(products)}; `nanodds catalog show NAME` for sources)")
+    for col, just in (("brand", "left"), ("drug", "left"), ("carrier", "left"), ("size nm", "right"),
+                      ("year", "right"), ("agency", "left"), ("simulable", "left")):
+        table.add_column(col, justify=just)
+    for p in products:
+        first = p.first_approval
+        size = "-" if p.size_nm is None else f"{p.size_nm:g}"
+        table.add_row(p.brand, ", ".join(map(str, p.raw["actives"])), p.carrier_type, size, str(first["year"]),
+                      first["agency"], "yes" if p.simulable else "no")
+    _print_table(table)
+    return 0
+
+
+def _lines(node: Any, indent: str = "  ") -> list[str]:
+    """Readable nested rendering of a product field, numbers with unit and source."""
+    if isinstance(node, Param):
+        return [f"{indent}{node.value:g} {node.unit if node.unit != '1' else ''}".rstrip() + f"  [{node.source}]"]
+    if isinstance(node, dict):
+        out = []
+        if "text" in node and "source" in node and set(node) <= {"text", "source"}:
+            return [f"{indent}{node['text']}  [{node['source']}]"]
+        for k, v in node.items():
+            sub = _lines(v, indent + "  ")
+            if len(sub) == 1 and not isinstance(v, dict | list):
+                out.append(f"{indent}{k}: {sub[0].strip()}")
+            else:
+                out.append(f"{indent}{k}:")
+                out.extend(sub)
+        return out
+    if isinstance(node, list):
+        out = []
+        for v in node:
+            if isinstance(v, dict) and {"agency", "year"} <= set(v):
+                out.append(f"{indent}- {v['agency']} {v['year']}  [{v.get('source', '')}]")
+            elif isinstance(v, dict):
+                out.append(f"{indent}- " + ", ".join(f"{k}: {x}" for k, x in v.items()))
+            else:
+                out.extend(f"{indent}- {s.strip()}" for s in _lines(v, ""))
+        return out
+    return [f"{indent}{node}"]
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print every field of one product with its source; returns 0."""
+    from nanodds.catalog.products import get_product
+
+    p = get_product(args.name)
+    print(f"{p.brand} ({p.key})")
+    for key, value in p.raw.items():
+        if key == "brand":
+            continue
+        sub = _lines(value, "  ")
+        if not isinstance(value, dict | list) and len(sub) == 1:
+            print(f"{key}: {sub[0].strip()}")
+        else:
+            print(f"{key}:")
+            print("\n".join(sub))
+    reason = p.blocker()
+    print(f"simulable now: {'yes' if reason is None else 'no (' + reason + ')'}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Simulate a product and its conventional counterpart; write the ``compare`` outputs; returns 0."""
+    from nanodds.analysis.compare import get_path, require_carrier, run_comparison
+    from nanodds.catalog.products import get_product, product_scenario
+    from nanodds.interfaces.cli_engine import SUMMARY_ROWS, _fmt, _outdir, _status, _write_run
+    from nanodds.io.outputs import write_json
+
+    p = get_product(args.name)
+    scn = product_scenario(p.key, duration=args.duration, points=args.points)  # all input errors first
+    require_carrier(scn)
+    out = _outdir(args.out)
+    with _status(f"simulating {p.brand} and the conventional drug..."):
+        doc, sol_nano, sol_conv = run_comparison(scn)
+    doc = {**doc, "product": {"key": p.key, "brand": p.brand,
+                              "scenario_source": str(p.raw["scenario"]["source"])}}
+    with _status("writing outputs..."):
+        for sub, sol in (("nano", sol_nano), ("conventional", sol_conv)):
+            d = out / sub
+            d.mkdir(exist_ok=True)
+            _write_run(sol, doc[sub], d, netcdf=False)
+        write_json(out / "comparison.json", doc)
+        if not args.no_plots:
+            from nanodds.report.plots import plot_comparison
+
+            plot_comparison(sol_nano, sol_conv, out)
+    from rich.table import Table
+
+    table = Table(title=f"{p.brand}: nano vs conventional ({scn.name})")
+    for col in ("metric", "nano", "conventional", "ratio", "unit"):
+        table.add_column(col, justify="left" if col in ("metric", "unit") else "right")
+    for label, key, unit in SUMMARY_ROWS:
+        if key.startswith("tumour.") and "tumour" not in doc["nano"]:
+            continue
+        table.add_row(label, _fmt(get_path(doc["nano"], key)), _fmt(get_path(doc["conventional"], key)),
+                      _fmt(doc["ratios"].get(key), ".3g"), unit)
+    _print_table(table)
+    print(f"wrote {out / 'comparison.json'}, nano/, conventional/" + ("" if args.no_plots else " and comparison.png"))
+    return 0
