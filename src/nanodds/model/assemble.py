@@ -45,9 +45,8 @@ class ModelInputs:
 def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder, list, dict]:
     phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
     rb = RateBuilder()
-    add_free_drug(rb, phys, drug, inp.flow_scale)
+    sat: list = add_free_drug(rb, phys, drug, inp.flow_scale)
     meta: dict[str, object] = {}
-    sat: list = []
     if carrier is not None:
         kin = dict(load_yaml(f"carriers/{phys.species}.yaml"))
         for key, value in inp.carrier_overrides:
@@ -56,7 +55,7 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder,
         ck = carrier_kinetics(phys, carrier, kin)
         v_ven, v_art = blood_pools_L(phys)
         tl = kin["tumour_lymph_flow_fraction"].to("1")
-        sat = add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
+        sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
         meta["carrier_kinetics"] = ck
     for sink in ("free:sink.hepatic", "free:sink.renal"):
         rb.state(sink)

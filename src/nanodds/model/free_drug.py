@@ -43,7 +43,8 @@ def hepatic_intrinsic_blood_cl(drug: Drug, phys: Physiology, flow_scale: float) 
     return q_h * cl_h / (q_h - cl_h)
 
 
-def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: float) -> None:
+def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug,
+                  flow_scale: float) -> list[tuple[str, str, str, float, float]]:
     """Add free-drug states and transfers.
 
     Blood pools ``free:venous_blood`` and ``free:arterial_blood``; one well-stirred compartment per organ
@@ -80,7 +81,8 @@ def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: flo
     renal_blood_cl = drug.renal_plasma_cl_L_per_h * flow_scale / drug.blood_plasma_ratio
     rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")),
             "renal_clearance")
-    add_dna_binding(rb, phys, drug)  # intracellular DNA binding, when the drug file has a dna_binding block
+    # intracellular DNA binding, when the drug file has a dna_binding block (capacity-limited terms returned)
+    return add_dna_binding(rb, phys, drug)
 
 
 def phys_volume(phys: Physiology, organ: str) -> float:

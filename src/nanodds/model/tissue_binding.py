@@ -26,9 +26,11 @@ i.e. DNA binding adds ``fu * Bmax / Kd`` to the R&R Kp, independent of Kp (the A
 R&R does not contain DNA binding (its tissue terms are water, neutral lipid, phospholipid and acidic
 phospholipid), so the term is added on top of the R&R Kp rather than replacing it.
 
-Both transfers are first order, so the exact linear solver stays usable and every column of the rate
-matrix still sums to zero (mass balance is structural). Saturation (occupancy ``B / (V Bmax)`` near 1) is
-not represented; :func:`occupancy` reports it so a run can be checked.
+The rate matrix holds the linear limit (both transfers first order, columns summing to zero: mass balance
+is structural). The finite number of sites, ``dB/dt = k_bind * A * (1 - B / (V Bmax)) - k_off * B``, is a
+capacity-limited term of the same form as MPS capture, returned to the assembler as a saturable term
+(state ``B`` is its own occupancy, capacity ``V * Bmax * MW`` in mg), so the stiff path applies it and the
+linear path is its low-dose limit. :func:`occupancy` reports the fraction of sites occupied.
 """
 
 from __future__ import annotations
@@ -63,16 +65,26 @@ def kp_total(drug: Drug, organ: str) -> float:
     return kp * (1.0 + binding_ratio(drug.dna_binding, drug.fraction_unbound, kp, organ))
 
 
-def add_dna_binding(rb: RateBuilder, phys: Physiology, drug: Drug) -> None:
-    """Add a DNA-bound state to every organ with binding sites (nothing when the drug has no binding data)."""
+def add_dna_binding(rb: RateBuilder, phys: Physiology, drug: Drug) -> list[tuple[str, str, str, float, float]]:
+    """Add a DNA-bound state to every organ with binding sites (nothing when the drug has no binding data).
+
+    Returns the capacity-limited binding terms ``(src, dst, occupancy state, k_bind 1/h, capacity mg)``.
+    """
     b = drug.dna_binding
+    sat: list[tuple[str, str, str, float, float]] = []
     if b is None:
-        return
+        return sat
     for o in phys.organs():
         if b.capacity_umol_per_L.get(o, 0.0) <= 0.0:
             continue
-        rb.flow(f"free:{o}", bound(o), binding_rate_per_h(b, drug.fraction_unbound, drug.kp[o], o), "dna_binding")
+        k_bind = binding_rate_per_h(b, drug.fraction_unbound, drug.kp[o], o)
+        rb.flow(f"free:{o}", bound(o), k_bind, "dna_binding")
         rb.flow(bound(o), f"free:{o}", b.k_off_per_h, "dna_binding")
+        volume_L = phys.tumour.volume_L if o == "tumour" and phys.tumour is not None else phys.volume_L[o]
+        # umol/L x L x g/mol = ug; /1000 -> mg
+        cap_mg = b.capacity_umol_per_L[o] * volume_L * drug.molecular_weight_g_per_mol * 1e-3
+        sat.append((f"free:{o}", bound(o), bound(o), k_bind, cap_mg))
+    return sat
 
 
 def occupancy(y_bound_mg: np.ndarray, organ_volume_L: float, capacity_umol_per_L: float,
