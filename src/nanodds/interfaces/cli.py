@@ -18,7 +18,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_release",
     "nanodds.interfaces.cli_design",
     "nanodds.interfaces.cli_export",
-    "nanodds.interfaces.cli_export",
     "nanodds.interfaces.cli_catalog",
 )
 
