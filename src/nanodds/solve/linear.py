@@ -47,9 +47,17 @@ class _Block:
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray) -> None:
         self.K = K[np.ix_(ns, ns)]
         self.Ks = K[np.ix_(sinks, ns)]
-        self.cond = np.linalg.cond(self.K) if self.K.size else 1.0
-        self.regular = bool(np.isfinite(self.cond) and self.cond < COND_LIMIT)
-        self.lu = sla.lu_factor(self.K) if self.regular else None
+        self.lu = None
+        self.cond = np.inf
+        if self.K.size:
+            lu = sla.lu_factor(self.K, check_finite=False)
+            rcond, _ = sla.lapack.dgecon(lu[0], np.linalg.norm(self.K, 1), norm="1")
+            self.cond = 1.0 / rcond if rcond > 0 else np.inf
+            if self.cond < COND_LIMIT:
+                self.lu = lu
+        self.regular = self.lu is not None
+        # sinks' inflow per unit integral of the non-sink states, through K^-1: G = Ks K^-1
+        self.G = sla.lu_solve(self.lu, self.Ks.T, trans=1).T if self.lu is not None else None
         self._expm: dict[float, np.ndarray] = {}
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
@@ -92,7 +100,8 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray) 
     sinks = model.sinks
     ns = np.setdiff1d(np.arange(n), sinks)
     dv = model.dose_vector
-    blocks: dict[int, _Block] = {}
+    # LU factors and propagators are kept with the model: repeated solves (fits, sweeps) reuse them
+    blocks: dict[int, _Block] = model.meta.setdefault("_linear_blocks", {})  # type: ignore[assignment]
 
     def block_at(t: float) -> _Block:
         K = model.k_at(t)
@@ -155,51 +164,70 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray) 
     return Solution(model, t_grid, out_y, out_S, U, tail, tail_u, dosed, "linear-expm")
 
 
+def _propagate(blk: _Block, dev: np.ndarray, hs: np.ndarray) -> np.ndarray:
+    """``dev_k = expm(K h_k) ... expm(K h_1) dev`` for every k (rows), runs of equal steps by doubling.
+
+    A run of L equal steps costs log2(L) squarings and matrix products instead of L matrix-vector products
+    in Python; the powers are exact to rounding (the propagator is exact for any step).
+    """
+    out = np.empty((len(hs), dev.size))
+    keys = np.round(hs, 12)
+    k = 0
+    while k < len(hs):
+        j = k + 1
+        while j < len(hs) and keys[j] == keys[k]:
+            j += 1
+        E = blk.expm(float(hs[k]))
+        L = j - k
+        run = out[k:j]
+        run[0] = E @ dev
+        filled, P = 1, E
+        while filled < L:
+            take = min(filled, L - filled)
+            run[filled:filled + take] = run[:take] @ P.T
+            filled += take
+            if filled < L:
+                P = P @ P
+        dev = run[-1]
+        k = j
+    return out
+
+
 def _segment(blk: _Block, y0: np.ndarray, r: np.ndarray, r_sink: np.ndarray, sink0: np.ndarray,
              pts: np.ndarray) -> tuple[np.ndarray, ...]:
     """Propagate over the points ``pts`` (constant K and input) with exact integrals.
 
     Returns the non-sink states at ``pts[1:]``, their cumulative integrals since ``pts[0]``, the first
     moment over the whole segment, the sink amounts and the sinks' cumulative integrals.
+    With ``G = Ks K^-1``: ``S(t) = K^-1 (y(t) - y0 - r (t - a))``, sinks ``s0 + Ks S(t) + r_s (t - a)``,
+    ``int S = K^-1 (S(t) - y0 (t - a) - r (t - a)^2 / 2)``.
     """
     hs = np.diff(pts)
-    m = len(hs)
+    a, b = float(pts[0]), float(pts[-1])
     if blk.regular:
         yp = -blk.solve(r) if np.any(r) else np.zeros_like(y0)
-        Y = np.empty((m + 1, y0.size))
-        Y[0] = y0
-        dev = y0 - yp
-        # Same propagators and products as stepping with blk.expm(h) one step at a time; the cache keys are
-        # rounded in one vectorised call (np.round == round(np.float64, 12)) and yp is added to all rows at
-        # once: identical results, ~3x less Python overhead per output time.
-        keys = np.round(hs, 12).tolist()
-        cache = blk._expm
-        devs = Y[1:]
-        for k, key in enumerate(keys):
-            E = cache.get(key)
-            if E is None:
-                E = blk.expm(hs[k])
-            dev = E @ dev
-            devs[k] = dev
-        Y[1:] += yp
-        D = Y[1:] - Y[:-1] - np.outer(hs, r)
-        s = blk.solve(D.T).T
-        t0, t1 = pts[:-1], pts[1:]
-        M = t1[:, None] * Y[1:] - t0[:, None] * Y[:-1] - s - np.outer((t1 * t1 - t0 * t0) / 2.0, r)
-        u = blk.solve(M.T).T
-    else:
-        Y = np.empty((m + 1, y0.size))
-        Y[0] = y0
-        s = np.empty((m, y0.size))
-        u = np.empty((m, y0.size))
-        for k, h in enumerate(hs):
-            Y[k + 1], s[k], s2 = blk.step_integrals(Y[k], r, h)
-            u[k] = pts[k] * s[k] + (h * s[k] - s2)
+        Y = _propagate(blk, y0 - yp, hs) + yp
+        tau = pts[1:] - a
+        S = blk.solve((Y - y0 - np.outer(tau, r)).T).T
+        u = blk.solve(b * Y[-1] - a * y0 - S[-1] - r * (b * b - a * a) / 2.0)
+        G = blk.G
+        sink_pts = sink0 + S @ blk.Ks.T + np.outer(tau, r_sink)
+        int_S = (S - np.outer(tau, y0) - np.outer(tau * tau / 2.0, r)) @ G.T  # Ks int S
+        sink_int = np.outer(tau, sink0) + int_S + np.outer(tau * tau / 2.0, r_sink)
+        return Y, S, u, sink_pts, sink_int
+    m = len(hs)
+    Y = np.empty((m + 1, y0.size))
+    Y[0] = y0
+    s = np.empty((m, y0.size))
+    uu = np.empty((m, y0.size))
+    for k, h in enumerate(hs):
+        Y[k + 1], s[k], s2 = blk.step_integrals(Y[k], r, h)
+        uu[k] = pts[k] * s[k] + (h * s[k] - s2)
     inflow = s @ blk.Ks.T + np.outer(hs, r_sink)
     sink_pts = sink0 + np.cumsum(inflow, axis=0)
     # int over a step of sink(t) = sink(t0) h + Ks int_t0^t1 int_t0^t y + r_s h^2/2 ;
     # int_t0^t1 int_t0^t y = t1 s - u
     sink_prev = np.vstack([sink0, sink_pts[:-1]])
     t1 = pts[1:]
-    ss = sink_prev * hs[:, None] + (t1[:, None] * s - u) @ blk.Ks.T + np.outer(hs * hs / 2.0, r_sink)
-    return Y[1:], np.cumsum(s, axis=0), u.sum(axis=0), sink_pts, np.cumsum(ss, axis=0)
+    ss = sink_prev * hs[:, None] + (t1[:, None] * s - uu) @ blk.Ks.T + np.outer(hs * hs / 2.0, r_sink)
+    return Y[1:], np.cumsum(s, axis=0), uu.sum(axis=0), sink_pts, np.cumsum(ss, axis=0)
