@@ -1,0 +1,185 @@
+"""Batched saturable kinetics for many patients: exponential time differencing over stacked patients.
+
+The model is ``y' = K y + r(t) + U c(y)`` with ``K`` the unsaturated linear matrix, ``r`` the infusion input
+and ``c_j = k_j min(1, y_pc_j / cap_j) y_src_j`` the saturated part of each capacity-limited transfer
+(``U[:, j] = e_src - e_dst`` gives it back to its source). Per step ``h`` the linear part is propagated
+exactly with ``E = expm(K h)`` and the saturation enters through the exponential integrator of second order
+(ETD2, trapezoidal in ``c``; Cox & Matthews 2002, J Comput Phys 176:430)::
+
+    y1 = y_p + E (y0 - y_p) + h phi1(hK) U c0 + h phi2(hK) U (c1 - c0)
+
+with ``y_p = -K^{-1} r`` and ``c1`` from a predictor and two corrections. ``c`` is smooth and slow
+(``k_j h`` and the occupancy changes per step are small), the stiff transport is exact. The matrices
+``E``, ``h phi1 U = K^{-1}(E - I) U`` and ``h phi2 U = K^{-1}(h phi1 U / h - U)`` are computed once per
+step size and chunk of patients (stacked Pade expm). AUC is exact for the scheme's trajectory:
+``int y = K^{-1}(y_T - y_0 - boluses - int r - U int c)`` with ``int c`` accumulated by the trapezoid that
+the scheme itself assumes; the tail to infinity uses the saturation frozen at ``T``.
+Only observables are stored (patients x observables x times), never the states over time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from nanodds.solve.batched import BatchResult, expm_batch
+from nanodds.specs.regimen import DoseEvent
+
+_TOL = 1e-12
+
+
+def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.matmul(M, v[..., None])[..., 0]
+
+
+def _steps(events: Sequence[DoseEvent], t_grid: np.ndarray) -> np.ndarray:
+    pts = set(np.round(t_grid, 12).tolist())
+    t_end = float(t_grid[-1])
+    for e in events:
+        for t in (e.start_h, e.start_h + e.duration_h):
+            if 0.0 <= t <= t_end:
+                pts.add(round(t, 12))
+    return np.array(sorted(pts | {0.0}))
+
+
+def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
+                          terms: tuple[np.ndarray, np.ndarray, np.ndarray], k: np.ndarray, cap: np.ndarray,
+                          events: Sequence[DoseEvent], amounts_mg: np.ndarray, t_grid: np.ndarray,
+                          observe: Mapping[str, np.ndarray], chunk: int = 256, substeps: int = 1) -> BatchResult:
+    """Saturable population solve (ETD2 over stacked patients).
+
+    Parameters
+    ----------
+    K : ndarray (P, n, n)
+        Unsaturated rate matrices (1/h).
+    dose_vector : ndarray (n,)
+        Where 1 mg of drug goes.
+    sinks : ndarray of int
+        Elimination states (not propagated; observables must not weigh them).
+    terms : (src, dst, pc) index arrays, each (m,)
+    k, cap : ndarray (P, m)
+        Unsaturated rate constants (1/h) and capacities (mg) of the saturable transfers.
+    events : sequence of DoseEvent
+        Shared timing; per-patient amounts in ``amounts_mg`` (P, E), mg.
+    t_grid : ndarray (T,)
+        Output times (h) from 0.
+    observe : mapping name -> weights (P, n) or (n,)
+    chunk : int
+        Patients per batch.
+    substeps : int
+        Integration steps per interval between output/dose times (accuracy ~ 1/substeps^2).
+    """
+    K = np.asarray(K, dtype=float)
+    P, n, _ = K.shape
+    t_grid = np.asarray(t_grid, dtype=float)
+    ns = np.setdiff1d(np.arange(n), sinks)
+    pos = -np.ones(n, dtype=int)
+    pos[ns] = np.arange(len(ns))
+    src, dst, pc = (pos[np.asarray(a, dtype=int)] for a in terms)
+    if np.any(src < 0) or np.any(dst < 0) or np.any(pc < 0):
+        raise ValueError("saturable terms must act on non-sink states")
+    m, M = len(ns), len(src)
+    U = np.zeros((m, M))
+    np.add.at(U, (src, np.arange(M)), 1.0)
+    np.add.at(U, (dst, np.arange(M)), -1.0)
+    names = list(observe)
+    Wfull = np.stack([np.broadcast_to(np.asarray(observe[q], dtype=float), (P, n)) for q in names], axis=1)
+    if np.any(Wfull[:, :, sinks] != 0):
+        raise ValueError("observables of the saturable population solver must not weigh elimination states")
+    W = Wfull[:, :, ns]
+    dn = np.asarray(dose_vector, dtype=float)[ns]
+    am = np.asarray(amounts_mg, dtype=float).reshape(P, len(events))
+    pts = _steps(events, t_grid)
+    is_out = np.isin(np.round(pts, 12), np.round(t_grid, 12))
+    T, nobs = len(t_grid), len(names)
+    obs = np.empty((nobs, P, T))
+    auc_t = np.empty((nobs, P))
+    auc_inf = np.empty((nobs, P))
+    for c0 in range(0, P, chunk):
+        sl = slice(c0, min(c0 + chunk, P))
+        o, a, ai = _chunk(K[sl][:, ns][:, :, ns], dn, U, src, pc, k[sl], cap[sl], events, am[sl], pts, is_out,
+                          W[sl], substeps)
+        obs[:, sl], auc_t[:, sl], auc_inf[:, sl] = o, a, ai
+    observables = {q: obs[i] for i, q in enumerate(names)}
+    imax = {q: np.argmax(v, axis=1) for q, v in observables.items()}
+    return BatchResult(t_grid, observables, {q: auc_t[i] for i, q in enumerate(names)},
+                       {q: auc_inf[i] for i, q in enumerate(names)},
+                       {q: np.take_along_axis(v, imax[q][:, None], 1)[:, 0] for q, v in observables.items()},
+                       {q: t_grid[imax[q]] for q in names})
+
+
+def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: np.ndarray, k: np.ndarray,
+           cap: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray, pts: np.ndarray, is_out: np.ndarray,
+           W: np.ndarray, substeps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p, m, _ = Kn.shape
+    eye = np.eye(m)
+    cache: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def props(h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        key = round(h, 12)
+        if key not in cache:
+            E = expm_batch(Kn * h)
+            P1 = np.linalg.solve(Kn, (E - eye) @ U)
+            P2 = np.linalg.solve(Kn, P1 / h - U)
+            cache[key] = (E, P1, P2)
+        return cache[key]
+
+    def sat(x: np.ndarray) -> np.ndarray:
+        return k * np.clip(x[:, pc] / cap, 0.0, 1.0) * x[:, src]
+
+    x = np.zeros((p, m))
+    boluses = [(e.start_h, i) for i, e in enumerate(events) if e.duration_h == 0]
+    infusions = [i for i, e in enumerate(events) if e.duration_h > 0]
+    injected = np.zeros((p, m))  # boluses + integral of the infusion input
+    cint = np.zeros((p, U.shape[1]))
+    nobs = W.shape[1]
+    out = np.empty((nobs, p, int(is_out.sum())))
+    oi = 0
+    rate_key: tuple[int, ...] | None = None
+    yp = np.zeros((p, m))
+    r_vec = np.zeros((p, m))
+
+    def apply_boluses(t: float) -> None:
+        nonlocal x, injected
+        for tb, i in boluses:
+            if abs(tb - t) <= _TOL * max(1.0, t):
+                x = x + am[:, i][:, None] * dn
+                injected = injected + am[:, i][:, None] * dn
+
+    apply_boluses(0.0)
+    for j, t in enumerate(pts):
+        if is_out[j]:
+            out[:, :, oi] = np.einsum("pom,pm->op", W, x)
+            oi += 1
+        if j == len(pts) - 1:
+            break
+        b = float(pts[j + 1])
+        mid = 0.5 * (t + b)
+        active = tuple(i for i in infusions if events[i].start_h <= mid < events[i].start_h + events[i].duration_h)
+        if active != rate_key:
+            rate = sum((am[:, i] / events[i].duration_h for i in active), np.zeros(p))
+            yp = -np.linalg.solve(Kn, (rate[:, None] * dn)[..., None])[..., 0] if active else np.zeros((p, m))
+            r_vec = rate[:, None] * dn
+            rate_key = active
+        h = (b - t) / substeps
+        E, P1, P2 = props(h)
+        for _ in range(substeps):
+            c0 = sat(x)
+            base = yp + _mv(E, x - yp) + _mv(P1, c0)
+            c1 = sat(base)
+            for _ in range(2):
+                x1 = base + _mv(P2, c1 - c0)
+                c1 = sat(x1)
+            x = base + _mv(P2, c1 - c0)
+            cint += 0.5 * h * (c0 + c1)
+        injected = injected + r_vec * (b - t)
+        apply_boluses(b)
+    S = np.linalg.solve(Kn, (x - injected - cint @ U.T)[..., None])[..., 0]  # int_0^T y dt
+    auc = np.einsum("pom,pm->op", W, S)
+    occ = np.clip(x[:, pc] / cap, 0.0, 1.0) * k  # frozen saturation for the tail
+    Kf = Kn.copy()
+    for j in range(len(src)):  # withdrawn k theta y_src goes back from dst to src: column src_j += k theta U_j
+        Kf[:, :, src[j]] += occ[:, j, None] * U[None, :, j]
+    tail = -np.einsum("pom,pm->op", W, np.linalg.solve(Kf, x[..., None])[..., 0])
+    return out, auc, auc + tail
