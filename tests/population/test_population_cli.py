@@ -1,0 +1,96 @@
+"""`nanodds population`: local run, restart after an interrupted chunk, a real Dask cluster, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import nanodds.population.run as run_mod
+from nanodds.interfaces.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "doxil_vs_doxorubicin_human.yaml"
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> Path:
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["simulation"] = {"duration": "168 h", "points": 169, "saturable": False}
+    p = tmp_path_factory.mktemp("scn") / "doxil_linear.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    return p
+
+
+def _run(scenario: Path, out: Path, *extra: str) -> int:
+    return main(["population", str(scenario), "--n", "50", "--chunk", "20", "--out", str(out), "--seed", "3",
+                 *extra])
+
+
+def test_local_run_writes_outputs(scenario, tmp_path, capsys):
+    assert _run(scenario, tmp_path / "a", "--target-auc", "60") == 0
+    pop = pd.read_parquet(tmp_path / "a" / "population.parquet")
+    assert len(pop) == 50 and pop.ID.tolist() == list(range(50))
+    assert {"plasma_total_auc_inf", "tissue_heart_cmax", "tumour_de24_percent", "personalised_dose_mg"} <= set(pop)
+    assert len(list((tmp_path / "a" / "chunks").glob("part-*.parquet"))) == 3
+    s = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert s["n"] == 50 and s["solver"] == "linear-expm-batch"
+    pers = next(r for r in s["dosing"]["strategies"] if r["strategy"] == "personalised")
+    assert pers["pta"] == 1.0 and pers["median_auc"] == pytest.approx(60.0, rel=1e-9)
+    assert (tmp_path / "a" / "population.png").stat().st_size > 0
+    assert "50 patients" in capsys.readouterr().out
+
+
+def test_interrupted_run_keeps_chunks_and_resumes(scenario, tmp_path, monkeypatch):
+    real = run_mod.run_chunk
+
+    def flaky(text, patients, target):
+        if patients.ID.iloc[0] == 40:
+            raise RuntimeError("node lost")
+        return real(text, patients, target)
+
+    monkeypatch.setattr(run_mod, "run_chunk", flaky)
+    with pytest.raises(RuntimeError):
+        _run(scenario, tmp_path / "b")
+    parts = sorted(p.name for p in (tmp_path / "b" / "chunks").glob("part-*.parquet"))
+    assert parts == ["part-00000.parquet", "part-00001.parquet"]
+    first = (tmp_path / "b" / "chunks" / "part-00000.parquet").stat().st_mtime_ns
+    monkeypatch.setattr(run_mod, "run_chunk", real)
+    assert _run(scenario, tmp_path / "b") == 0
+    assert (tmp_path / "b" / "chunks" / "part-00000.parquet").stat().st_mtime_ns == first  # skipped
+    assert len(pd.read_parquet(tmp_path / "b" / "population.parquet")) == 50
+
+
+def test_dask_cluster_equals_local(scenario, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    assert _run(scenario, tmp_path / "local") == 0
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert _run(scenario, tmp_path / "dask", "--scheduler", cluster.scheduler_address) == 0
+    a = pd.read_parquet(tmp_path / "local" / "population.parquet")
+    b = pd.read_parquet(tmp_path / "dask" / "population.parquet")
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--n", "0"], "--n"),
+    (["--n", "100001"], "--force"),
+    (["--n", "5", "--scheduler", "tcp://127.0.0.1:9"], "--scheduler"),
+    (["--n", "5", "--chunk", "0"], "--chunk"),
+])
+def test_bad_input_one_line(scenario, tmp_path, capsys, args, needle):
+    assert main(["population", str(scenario), "--out", str(tmp_path / "x"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and needle in err
+
+
+def test_bad_covariates_one_line(scenario, tmp_path, capsys):
+    cov = Path(run_mod.__file__).resolve().parents[1] / "data" / "population" / "covariates.yaml"
+    bad = tmp_path / "cov.yaml"
+    bad.write_text(cov.read_text().replace("value: 0.45", "value: -1.2", 1))
+    assert main(["population", str(scenario), "--n", "5", "--out", str(tmp_path / "y"), "--covariates",
+                 str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "weight_height_correlation" in err

@@ -1,0 +1,119 @@
+"""Fast per-patient matrices equal build(); batched population equals single solves; dosing and PTA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nanodds.engine import build
+from nanodds.errors import InputError
+from nanodds.population.dosing import personalised_doses, pta
+from nanodds.population.fast import PopulationModel, patient_scenario, simulate_population
+from nanodds.population.virtual import load_covariates, sample_patients
+from nanodds.solve.linear import solve_linear
+from nanodds.specs.scenario import parse_scenario
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "doxil_vs_doxorubicin_human.yaml"
+RAW = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+PTS = {"body_weight_kg": np.array([48.0, 95.0, 131.0]), "height_cm": np.array([155.0, 181.0, 192.0]),
+       "gfr_factor": np.array([0.4, 1.0, 1.3]), "hepatic_factor": np.array([0.5, 1.7, 1.0]),
+       "mps_uptake_factor": np.array([0.3, 1.0, 2.5]), "mps_capacity_factor": np.array([1.8, 0.6, 1.0]),
+       "epr_factor": np.array([0.1, 1.0, 12.0])}
+
+
+@pytest.fixture(scope="module")
+def pm() -> PopulationModel:
+    return PopulationModel(parse_scenario(RAW), RAW["regimen"])
+
+
+def _truth(i: int):
+    """The patient's scenario parsed from YAML (body size), then drug/physiology/carrier factor changes."""
+    raw = dict(RAW, subject={"body_weight": f"{PTS['body_weight_kg'][i]} kg", "height": f"{PTS['height_cm'][i]} cm"})
+    scn = parse_scenario(raw)
+    factors = {k: v[i] for k, v in PTS.items() if k.endswith("_factor")}
+    ps, ov = patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors)
+    return build(ps, ov), scn
+
+
+def test_fast_matrices_equal_build(pm):
+    K = pm.rate_matrices(PTS)
+    W = pm.weights(PTS, ["plasma_total", "tissue_tumour", "tissue_liver"])
+    k, cap = pm.saturation(PTS)
+    am = pm.amounts(PTS)
+    for i in range(3):
+        m, scn = _truth(i)
+        np.testing.assert_allclose(K[i], m.K, rtol=1e-12, atol=1e-14 * np.abs(m.K).max())
+        assert np.all(K[i][m.K == 0] == 0)
+        for name, w in W.items():
+            np.testing.assert_allclose(w[i], m.observables[name].weights, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(k[i], [t.rate_per_h for t in m.saturable], rtol=1e-12)
+        np.testing.assert_allclose(cap[i], [t.capacity_mg for t in m.saturable], rtol=1e-12)
+        assert am[i, 0] == pytest.approx(scn.regimen.events[0].amount_mg, rel=1e-12)
+
+
+def test_batched_equals_single_and_saturable_limits(pm):
+    grid = np.linspace(0.0, 168.0, 169)
+    obs = ["plasma_total", "tissue_tumour"]
+    res = simulate_population(pm, PTS, obs, t_grid=grid, saturable=False)
+    for i in range(3):
+        m, scn = _truth(i)
+        sol = solve_linear(m.linear(), scn.regimen.events, grid)
+        for o in obs:
+            ref = sol.y @ m.observables[o].weights
+            np.testing.assert_allclose(res.observables[o][i], ref, rtol=0, atol=1e-9 * ref.max())
+            assert res.auc_inf[o][i] == pytest.approx(sol.observe_auc(o)[1], rel=1e-9)
+    # saturable solver with capacities far above the load is the linear solution
+    K, W = pm.rate_matrices(PTS), pm.weights(PTS, obs)
+    k, cap = pm.saturation(PTS)
+    from nanodds.population.saturable import solve_saturable_batch
+    big = solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap * 1e12,
+                                pm.events, pm.amounts(PTS), grid, W)
+    for o in obs:
+        np.testing.assert_allclose(big.auc_inf[o], res.auc_inf[o], rtol=1e-8)
+        np.testing.assert_allclose(big.observables[o], res.observables[o], rtol=1e-8, atol=1e-12)
+
+
+def test_saturable_batch_matches_stiff_solver(pm):
+    from nanodds.solve.api import solve
+    grid = np.linspace(0.0, 168.0, 337)
+    one = {k: v[:1] for k, v in PTS.items()}
+    res = simulate_population(pm, one, ["plasma_total", "tissue_liver"], t_grid=grid, saturable=True)
+    m, scn = _truth(0)
+    sol = solve(m, scn.regimen.events, grid, backend="stiff")
+    for o in ("plasma_total", "tissue_liver"):
+        assert res.auc_inf[o][0] == pytest.approx(sol.observe_auc(o)[1], rel=3e-3)
+        ref = sol.y @ m.observables[o].weights
+        np.testing.assert_allclose(res.observables[o][0], ref, rtol=0, atol=5e-3 * ref.max())
+
+
+def test_personalised_dose_hits_target_linear(pm):
+    pts = sample_patients(6, 11)
+    am, got = personalised_doses(pm, pts, 150.0, "plasma_total", saturable=False)
+    res = simulate_population(pm, pts, ["plasma_total"], amounts_mg=am, saturable=False)
+    np.testing.assert_allclose(res.auc_inf["plasma_total"], 150.0, rtol=1e-10)
+    np.testing.assert_allclose(got, 150.0, rtol=1e-10)
+
+
+def test_pta_toy():
+    e = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert pta(e, 2.0, 4.0) == pytest.approx(0.6)
+    assert pta(e, 6.0) == 0.0
+    assert pta(e, 0.0) == 1.0
+
+
+def test_sampling_reproducible_and_bad_covariates(tmp_path):
+    a, b = sample_patients(200, 5), sample_patients(200, 5)
+    assert a.equals(b)
+    assert a.body_weight_kg.between(35, 200).all() and (a.gfr_factor > 0).all()
+    text = (Path(__file__).resolve().parents[2] / "src/nanodds/data/population/covariates.yaml").read_text()
+    for old, new in (("value: 0.36", "value: -0.36"), ("value: 0.45", "value: 1.5"), ("value: 86.0", "value: 0.0")):
+        p = tmp_path / "cov.yaml"
+        p.write_text(text.replace(old, new, 1))
+        with pytest.raises(InputError) as exc:
+            load_covariates(p)
+        assert "\n" not in str(exc.value)
+    with pytest.raises(InputError):
+        sample_patients(0, 1)
