@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_release",
     "nanodds.interfaces.cli_design",
     "nanodds.interfaces.cli_export",
+    "nanodds.interfaces.cli_analysis",
     "nanodds.interfaces.cli_catalog",
     "nanodds.interfaces.cli_population",
 )
