@@ -28,6 +28,30 @@ MOUSE_DOSE_MG_KG = 9.0  # Laginha 2005 Table 1 dose
 LAGINHA_WINDOW_H = {"doxil": 168.0, "doxorubicin": 24.0}  # sampling windows of Table 1 (7 d, 24 h)
 
 
+# Rows that miss their criterion, each with the reason (tests/integration/test_validation.py xfails them
+# strictly: a row that starts passing must be removed from here). Written after the results, never used to
+# change a parameter.
+_SAT = ("the DOXIL label's CL drop from 10 to 20 mg/m2 calibrates an MPS capacity that saturates strongly at "
+        "25-50 mg/m2; Gabizon's CL does not fall between 25 and 50 mg/m2 (sources disagree, see docs/validation.md)")
+_FREE = ("doxorubicin CL is calibrated on the label midpoint (61 L/h) and Vss follows Rodgers & Rowland + DNA binding "
+         "toward the label Vss (809-1214 L/m2); Gabizon's free-drug medians (Vd 254-365 L, CL 25 L/h at 50 mg/m2) "
+         "sit below both")
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("human doxil 25 mg/m2", "plasma t_half_h"): _SAT + "; the late, de-saturating phase is faster",
+    ("human doxil 50 mg/m2", "plasma auc_mg_h_per_L"): _SAT,
+    ("human doxil 50 mg/m2", "plasma cl_L_per_h"): _SAT,
+    ("human doxorubicin 25 mg/m2", "plasma t_half_h"): _FREE,
+    ("human doxorubicin 25 mg/m2", "plasma vd_L"): _FREE,
+    ("human doxorubicin 50 mg/m2", "plasma auc_mg_h_per_L"): _FREE,
+    ("human doxorubicin 50 mg/m2", "plasma vd_L"): _FREE,
+    ("human doxorubicin 50 mg/m2", "plasma cl_L_per_h"): _FREE,
+    ("mouse 4T1 doxorubicin 9 mg/kg", "tumour t1/2"): "free doxorubicin's slow cellular retention in tumours is "
+    "not captured: perfusion-limited tissue with fast (k_off 1/h, assumed) DNA binding gives 3.7 h vs 25 h",
+    ("mouse tumour, 100 nm PEG liposome", "carrier DE168"): "the held-out half's median DE168 (0.20 %ID) is half "
+    "the calibration half's (0.38 %ID): the database's spread exceeds 2-fold between random halves",
+}
+
+
 @dataclass(frozen=True)
 class Row:
     """One predicted-vs-observed comparison."""
@@ -73,6 +97,7 @@ def gabizon_rows() -> list[Row]:
     df = pd.read_csv(HERE / "data" / "gabizon1994_human.csv", comment="#")
     key = {"cl_L_per_h": "cl_L_per_h", "vd_L": "vss_L", "auc_mg_h_per_L": "auc_inf_mg_h_per_L",
            "t_half_h": "t_half_h"}
+    UNITS = {"cl_L_per_h": "L/h", "vd_L": "L", "auc_mg_h_per_L": "mg.h/L", "t_half_h": "h"}
     rows = []
     for r in df.itertuples():
         if r.metric not in key:
@@ -80,7 +105,7 @@ def gabizon_rows() -> list[Row]:
         _, m = human_run(r.formulation, float(r.dose_mg_per_m2))
         pred = m["plasma_total"][key[r.metric]]
         rows.append(Row(f"human {r.formulation} {r.dose_mg_per_m2:g} mg/m2", f"plasma {r.metric}",
-                        r.metric.rsplit("_", 1)[-1] if r.metric != "auc_mg_h_per_L" else "mg.h/L",
+                        UNITS[r.metric],
                         float(r.value), float(pred), f"within {FOLD:g}-fold",
                         "Gabizon 1994 Cancer Res 54:987 (medians; Drummond 1999 Pharmacol Rev Table 4)"))
     return rows

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from validation.calibrate import nano_tumor_targets
-from validation.checks import FOLD, all_rows, human_run, mouse_run, table
+from validation.checks import FOLD, KNOWN_MISSES, all_rows, human_run, mouse_run, table
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -102,17 +102,22 @@ for every quantitative row; direction rows must have the stated sign.
 
 | parameter | calibrated on | file |
 |---|---|---|
-| human PEG-liposome MPS extraction, MPS capacity, extravasation coefficient | DOXIL US label Table 8, 10 and 20 mg/m2 (CL, Vss) | validation/data/doxil_label_human.csv |
-| rat (and, by assumption, mouse) PEG-liposome MPS extraction | Wang 2023 rat PLD 10 mg/kg AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
+| human PEG-liposome MPS extraction, MPS capacity, extravasation coefficient, phagocyte digestion rate | DOXIL US label Table 8, 10 and 20 mg/m2 (CL, Vss, second-phase t1/2; log residuals weighted by the label's SE) | validation/data/doxil_label_human.csv |
+| rat (and, by assumption, mouse) PEG-liposome MPS extraction and capacity | Wang 2023 rat PLD 10 mg/kg AUC0-24 and AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
 | tumour extravasation and tumour-macrophage uptake | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | ../shared/data/nano_tumor_db |
 | doxorubicin clearance | doxorubicin US label plasma clearance (midpoint) | src/nanodds/data/drugs/doxorubicin.yaml |
 | doxorubicin Kp | Rodgers & Rowland 2005 prediction from rat tissue composition (no fit) | src/nanodds/model/partition.py |
+| doxorubicin DNA binding | capacities from An & Morris 2012 (Tables I/III, attributed to Gustafson 2002); Kd and k_off stated assumptions (no fit) | src/nanodds/data/drugs/doxorubicin.yaml |
 
 Gabizon 1994, Laginha 2005 and the odd-ID half of the Nano-Tumor DB are used only here.
 
 ## Predicted vs observed
 
 {_markdown(df)}
+
+## Rows that miss, and why
+
+{chr(10).join(f"- **{c} / {q}**: {why}" for (c, q), why in KNOWN_MISSES.items())}
 
 ![predicted vs observed](img/validation_pred_obs.png)
 
