@@ -1,0 +1,133 @@
+"""``nanodds combination SCENARIO.yaml --out DIR``: co-loaded payloads (e.g. Vyxeos) vs the free cocktail.
+
+Writes ``combination.json`` (per-payload metrics nano and free, carrier dose, ratio maintenance, optional PD),
+``ratio.csv`` (time_h, compartment, formulation, molar_ratio, pair) and ``ratio.png`` (molar ratio over time,
+nano vs free, with the target ratio and its +/- band). See docs/combination.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from nanodds.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from nanodds.analysis.combination import CombinationResult
+
+__all__ = ["cmd_combination", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``combination`` to the ``nanodds`` parser."""
+    p = subparsers.add_parser(
+        "combination", help="carrier with several payloads: molar ratio over time, nano vs free cocktail",
+        description="Simulate each payload of a co-loaded carrier with the single-drug engine and as the free "
+                    "cocktail; report the molar ratio over time and how long it stays near the target.")
+    p.add_argument("scenario", help="combination scenario YAML (payloads: [...], shared carrier and timing)")
+    p.add_argument("--out", required=True, help="output directory (created if missing)")
+    p.add_argument("--synergy", nargs="?", const="pd/vyxeos_synergy.yaml", default=None,
+                   help="add PD interaction curves at the marrow (default file: pd/vyxeos_synergy.yaml under "
+                        "nanodds/data, or a path relative to it)")
+    p.add_argument("--no-plots", action="store_true", help="skip ratio.png")
+    p.set_defaults(func=cmd_combination)
+
+
+def _load(path: str) -> object:
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("scenario", path, "an existing YAML file")
+    try:
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError:
+        raise InputError("scenario", path, "valid YAML") from None
+
+
+def ratio_frame(res: CombinationResult) -> pd.DataFrame:
+    """Tidy table time_h, compartment, formulation, molar_ratio, pair."""
+    import numpy as np
+    import pandas as pd
+
+    from nanodds.analysis.combination import ratio_series
+
+    t = res.times_h
+    parts = [pd.DataFrame({"time_h": t, "compartment": s["compartment"], "formulation": s["formulation"],
+                           "molar_ratio": s["ratio"], "pair": s["pair"]}) for s in ratio_series(res)]
+    df = pd.concat(parts, ignore_index=True)
+    df["molar_ratio"] = df["molar_ratio"].astype(float).replace([np.inf, -np.inf], np.nan)
+    return df
+
+
+def plot_ratio(res: CombinationResult, path: Path, title: str) -> None:
+    """Molar ratio vs time (log scale), nano (solid) vs free (dashed), target line and band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from nanodds.analysis.combination import ratio_series
+
+    comb = res.combination
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    colours = {"plasma": "C0", "plasma_encapsulated": "C2", "marrow": "C3", "tumour": "C4"}
+    for s in ratio_series(res):
+        r = np.where(np.asarray(s["ratio"]) > 0, s["ratio"], np.nan)
+        ls = "-" if s["formulation"] == "nano" else "--"
+        lab = f"{s['formulation']} {s['compartment']}" + (f" ({s['pair']})" if len(comb.pairs) > 1 else "")
+        ax.plot(res.times_h, r, ls, color=colours.get(s["compartment"], "k"), label=lab, lw=1.4)
+    for tgt in set(comb.target_molar_ratios):
+        ax.axhline(tgt, color="k", lw=1.0, label=f"target 1:{tgt:g}")
+        ax.axhspan(tgt * (1 - comb.tolerance), tgt * (1 + comb.tolerance), color="0.85", zorder=0)
+    ax.set_yscale("log")
+    ax.set_ylim(1e-3, 1e3)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel(f"molar ratio {comb.pairs[0]}" if len(comb.pairs) == 1 else "molar ratio (payload : reference)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def cmd_combination(args: argparse.Namespace) -> int:
+    """Run ``combination``; returns the exit code."""
+    from nanodds.analysis.combination import combination_pd, parse_combination, simulate_combination, summarise
+    from nanodds.io.outputs import write_json
+
+    comb = parse_combination(_load(args.scenario))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError("out", args.out, "a directory path (not an existing file)")
+    params = None
+    if args.synergy is not None:
+        from nanodds.analysis.synergy import load_synergy
+
+        try:
+            params = load_synergy(args.synergy)
+        except (FileNotFoundError, OSError):
+            raise InputError("synergy", args.synergy, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") \
+                from None
+    res = simulate_combination(comb)
+    doc = summarise(res)
+    if params is not None:
+        pd_doc = combination_pd(res, params)
+        doc["pd"] = {"site": pd_doc["site"], "basis": pd_doc["basis"], "reference": pd_doc["reference"],
+                     "partner": pd_doc["partner"], "source_file": args.synergy,
+                     "nano": pd_doc["nano"]["summary"], "free": pd_doc["free"]["summary"]}
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(out / "combination.json", doc)
+    ratio_frame(res).to_csv(out / "ratio.csv", index=False)
+    if not args.no_plots:
+        plot_ratio(res, out / "ratio.png", comb.name)
+    for key, v in doc["ratio_maintenance"].items():
+        if "|plasma|" in key:
+            w = ", ".join(f"{k}: {v[k]['hours_within']:.1f} h" for k in v if k.endswith("h") and "-" in k)
+            print(f"{key.replace('|', ' ')} within +/-{100 * comb.tolerance:g}% of 1:{v['target']:g}: {w}")
+    print(f"wrote {out / 'combination.json'}, ratio.csv" + ("" if args.no_plots else " and ratio.png"))
+    return 0
