@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nanodds.solve.batched_blocks import block_order, expm_steps, inverse, relevant_states
 from nanodds.specs.regimen import DoseEvent
 
 BLOCK = 32
@@ -57,48 +58,19 @@ class BatchResult:
     tmax_h: dict[str, np.ndarray]
 
 
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
-           960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
-
-
 def expm_batch(A: np.ndarray) -> np.ndarray:
     """``expm`` of a stack of square matrices, shape (p, m, m).
 
     Scaling and squaring with the degree-13 Pade approximant (Higham 2005), all patients in one batched
-    matmul per stage; one squaring count for the stack (from the largest 1-norm). ``scipy.linalg.expm`` on
-    a stack loops over the matrices in Python and was ~6x slower here for 83x83 rate matrices.
+    matmul per stage; one squaring count for the stack (Al-Mohy & Higham 2009 estimate from the largest
+    ``||A^4||^(1/4)``, ``||A^6||^(1/6)``). ``scipy.linalg.expm`` on a stack loops over the matrices in Python
+    and was ~6x slower here for 83x83 rate matrices. Dense; see :func:`batched_blocks.expm_steps` for the
+    block-triangular version used by the solver.
     """
     A = np.asarray(A, dtype=float)
     if A.shape[0] == 0:
         return A.copy()
-    b = _PADE13
-    eye = np.eye(A.shape[-1])
-    A2 = A @ A
-    A4 = A2 @ A2
-    A6 = A4 @ A2
-
-    def norm1(M: np.ndarray) -> float:
-        return float(np.abs(M).sum(axis=-2).max())
-
-    # Al-Mohy & Higham (2009): scale by max(||A^4||^(1/4), ||A^6||^(1/6)) rather than ||A||, which is far
-    # smaller for these non-normal rate matrices (fewer squarings, less rounding).
-    eta = max(norm1(A4) ** 0.25, norm1(A6) ** (1.0 / 6.0))
-    s = max(0, int(np.ceil(np.log2(eta / _THETA13)))) if eta > _THETA13 else 0
-    if s:
-        A, A2, A4, A6 = A / 2.0**s, A2 / 4.0**s, A4 / 16.0**s, A6 / 64.0**s
-    U = A @ (A6 @ (b[13] * A6 + b[11] * A4 + b[9] * A2) + b[7] * A6 + b[5] * A4 + b[3] * A2 + b[1] * eye)
-    V = A6 @ (b[12] * A6 + b[10] * A4 + b[8] * A2) + b[6] * A6 + b[4] * A4 + b[2] * A2 + b[0] * eye
-    R = np.linalg.solve(V - U, V + U)
-    for _ in range(s):
-        R = R @ R
-    return R
-
-
-def _solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Batched ``A[p]^{-1} b[p]`` for vectors b of shape (p, m)."""
-    return np.linalg.solve(A, b[..., None])[..., 0]
+    return expm_steps(A, [0, A.shape[-1]], [1.0])[0][0]
 
 
 def _sink_states(K: np.ndarray) -> np.ndarray:
@@ -136,50 +108,71 @@ class _Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]]) -> None:
+                 cache: dict[float, list[np.ndarray]], bounds: list[int]) -> None:
+        self.bounds = bounds
         self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
         self.Ks = K[:, sinks][:, :, ns]
         self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
         self.Ws = W[:, :, sinks]
-        X = self.Ws @ self.Ks  # W_s Ks, shape (p, nobs, m)
-        # W_s Ks K^{-1}: solve K^T Z = (W_s Ks)^T
-        Z = np.linalg.solve(np.swapaxes(self.Kn, 1, 2), np.swapaxes(X, 1, 2))
-        self.WG = np.swapaxes(Z, 1, 2)
+        self.Kinv = inverse(self.Kn, bounds)  # one block inverse per chunk instead of a solve per use
+        self.WG = (self.Ws @ self.Ks) @ self.Kinv  # W_s Ks K^{-1}, shape (p, nobs, m)
         self.A = self.Wn + self.WG
         self._powers = cache
+
+    def prepare(self, hs: np.ndarray) -> None:
+        """Compute the propagators of all runs of ``hs`` at once (shared ``K^2, K^4, K^6``)."""
+        need: dict[float, tuple[float, int]] = {}
+        for _, L, h in _runs(hs):
+            key = round(h, 12)
+            cnt = _levels(L)
+            if len(self._powers.get(key, ())) < cnt and need.get(key, (h, 0))[1] < cnt:
+                need[key] = (h, cnt)
+        todo = [(k, h, c) for k, (h, c) in need.items() if k not in self._powers]
+        if todo:
+            out = expm_steps(self.Kn, self.bounds, [h for _, h, _ in todo], [c - 1 for _, _, c in todo])
+            for (k, _, _), pw in zip(todo, out, strict=True):
+                self._powers[k] = pw
 
     def powers(self, h: float, count: int) -> list[np.ndarray]:
         """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
         key = round(h, 12)
         pw = self._powers.get(key)
         if pw is None:
-            pw = [expm_batch(self.Kn * h)]
+            pw = expm_steps(self.Kn, self.bounds, [h])[0]
             self._powers[key] = pw
         while len(pw) < count:
             pw.append(pw[-1] @ pw[-1])
         return pw
 
 
-def _propagate(ch: _Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) -> np.ndarray:
-    """Advance ``dev`` (p, m) over the steps ``hs``; ``emit[:, k]`` receives ``A @ dev`` after step k
-    (shape (p, nobs, len(hs))). Returns the final ``dev``."""
-    m = len(hs)
+def _runs(hs: np.ndarray):
+    """Runs of equal steps: (start, length, h)."""
     keys = np.round(hs, 12)
-    k = 0
+    k, m = 0, len(hs)
     while k < m:
         end = k + 1
         while end < m and keys[end] == keys[k]:
             end += 1
-        L = end - k
-        h = float(hs[k])
+        yield k, end - k, float(hs[k])
+        k = end
+
+
+def _levels(L: int) -> int:
+    return 1 if L < 4 else min(int(np.log2(BLOCK)) + 1, int(np.ceil(np.log2(L))) + 1)
+
+
+def _propagate(ch: _Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) -> np.ndarray:
+    """Advance ``dev`` (p, m) over the steps ``hs``; ``emit[:, k]`` receives ``A @ dev`` after step k
+    (shape (p, nobs, len(hs))). Returns the final ``dev``."""
+    for k, L, h in _runs(hs):
+        end = k + L
         if L < 4:
             E = ch.powers(h, 1)[0]
             for i in range(k, end):
                 dev = np.matmul(E, dev[..., None])[..., 0]
                 emit[:, :, i] = np.matmul(ch.A, dev[..., None])[..., 0]
         else:
-            nlev = int(np.log2(BLOCK)) + 1
-            pw = ch.powers(h, min(nlev, int(np.ceil(np.log2(L))) + 1))
+            pw = ch.powers(h, _levels(L))
             # doubling: V holds E^1 d ... E^c d as columns; E^c V gives the next c
             V = np.matmul(pw[0], dev[..., None])
             lev = 0
@@ -196,7 +189,6 @@ def _propagate(ch: _Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) ->
                     dev = V[:, :, take - 1].copy()
                     break
                 V = pw[lev] @ V  # pw[lev] = E^c
-        k = end
     return dev
 
 
@@ -207,7 +199,8 @@ def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
-                 obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray) -> None:
+                 obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray,
+                 bounds: list[int]) -> None:
     """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
     shared_k = K.shape[0] == 1
     cache: dict[float, list[np.ndarray]] = {}
@@ -216,7 +209,7 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
         idx = rows[sl]
         if not shared_k:
             cache = {}
-        ch = _Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache)
+        ch = _Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache, bounds)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
         obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
         obs_out[:, idx, :] = np.moveaxis(obs, 1, 0)
@@ -232,7 +225,7 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
     bps = _breakpoints(events, float(t_grid[-1]))
     boluses = sorted((e.start_h, i) for i, e in enumerate(events) if e.duration_h == 0)
     infusions = [i for i, e in enumerate(events) if e.duration_h > 0]
-    Kn = np.broadcast_to(ch.Kn, (p, *ch.Kn.shape[1:]))
+    Kinv = np.broadcast_to(ch.Kinv, (p, *ch.Kinv.shape[1:]))
     Ks = np.broadcast_to(ch.Ks, (p, *ch.Ks.shape[1:]))
     A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
     WG = np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:]))
@@ -251,11 +244,18 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
     if t_grid[0] == 0.0:
         obs[:, :, 0] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
         gi = 1
+    segs = []
+    g = gi
     for a, b in itertools.pairwise(bps):
-        j = gi
+        j = g
         while j < T and t_grid[j] < b - _TOL * max(1.0, b):
             j += 1
-        pts = np.concatenate([[a], t_grid[gi:j], [b]])
+        segs.append((a, b, j, np.concatenate([[a], t_grid[g:j], [b]])))
+        g = j
+        if g < T and abs(t_grid[g] - b) <= _TOL * max(1.0, b):
+            g += 1
+    ch.prepare(np.concatenate([np.diff(sg[3]) for sg in segs]) if segs else np.zeros(0))
+    for a, b, j, pts in segs:
         L = b - a
         mid = 0.5 * (a + b)
         rate = np.zeros(p)
@@ -264,7 +264,7 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
             if e.start_h <= mid < e.start_h + e.duration_h:
                 rate = rate + am[:, i] / e.duration_h
         rn, rs = rate[:, None] * dn, rate[:, None] * ds
-        yp = -_solve(Kn, rn) if np.any(rate) else np.zeros_like(yn)
+        yp = -_mv(Kinv, rn) if np.any(rate) else np.zeros_like(yn)
         # observable at local time tau with y = yp + dev:
         # A dev + [A yp + Ws sink_a - WG y_a] + tau [Ws rs - WG rn]
         c0v = _mv(A, yp) + _mv(ch.Ws, sk) - _mv(WG, yn)
@@ -276,8 +276,8 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
             tau = pts[1:-1] - a
             obs[:, :, gi:j] = emit[:, :, :-1] + c0v[:, :, None] + c1v[:, :, None] * tau
         yb = yp + dev
-        S = _solve(Kn, yb - yn - rn * L)
-        U = _solve(Kn, L * yb - S - rn * (L * L / 2.0))
+        S = _mv(Kinv, yb - yn - rn * L)
+        U = _mv(Kinv, L * yb - S - rn * (L * L / 2.0))
         sink_int = sk * L + _mv(Ks, L * S - U) + rs * (L * L / 2.0)
         sk = sk + _mv(Ks, S) + rs * L
         auc += _mv(ch.Wn, S) + _mv(ch.Ws, sink_int)
@@ -291,7 +291,7 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
         if gi < T and abs(t_grid[gi] - b) <= _TOL * max(1.0, b):
             obs[:, :, gi] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
             gi += 1
-    ainf = auc + _mv(ch.Wn, -_solve(Kn, yn))
+    ainf = auc + _mv(ch.Wn, -_mv(Kinv, yn))
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
     return obs, auc, ainf
 
@@ -346,14 +346,20 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         if arr.shape[0] not in (1, P):
             raise ValueError(f"{name} has {arr.shape[0]} patients, expected 1 or {P}")
     sinks = _sink_states(K) if sinks is None else np.asarray(sinks, dtype=int)
-    ns = np.setdiff1d(np.arange(n), sinks)
-    _check_eliminated(K, ns, sinks)
     names = list(observe)
     ws = [np.asarray(observe[k], dtype=float) for k in names]
     Pw = max((w.shape[0] for w in ws if w.ndim == 2), default=1)
     if Pw not in (1, P) or any(w.shape[-1] != n for w in ws):
         raise ValueError(f"observe weights must be (n,) or (P, n) with n={n}, P={P}")
     W = np.stack([np.broadcast_to(w, (Pw, n)) for w in ws], axis=1).reshape(Pw, len(names), n)
+    # only states that reach an observed state matter; order them block lower-triangular
+    pattern = np.any(K != 0, axis=0)
+    keep = relevant_states(pattern, np.any(W != 0, axis=(0, 1)))
+    ns = np.setdiff1d(np.flatnonzero(keep), sinks)
+    _check_eliminated(K, ns, sinks)
+    sinks = sinks[keep[sinks]]
+    order, bounds = block_order(pattern[np.ix_(ns, ns)])
+    ns = ns[order]
     T = len(t_grid)
     obs_out = np.empty((len(names), P, T))
     auc_t = np.empty((len(names), P))
@@ -383,7 +389,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
                 raise ValueError(f"amounts_mg must be (P,) or (P, {len(evs)}), got {am.shape}")
         jobs = [(evs, am, np.arange(P))]
     for evs, am, rows in jobs:
-        _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows)
+        _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows, bounds)
 
     observables = {k: obs_out[i] for i, k in enumerate(names)}
     imax = {k: np.argmax(v, axis=1) for k, v in observables.items()}
