@@ -25,11 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import block_order, expm_steps, inverse, relevant_states
+from nanodds.solve.batched_blocks import BLOCK, Chunk, block_order, expm_steps, mv, propagate, relevant_states  # noqa: F401
 from nanodds.specs.regimen import DoseEvent
-
-BLOCK = 32
-"""Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
 
 _TOL = 1e-12
 
@@ -104,99 +101,6 @@ def _breakpoints(events: Sequence[DoseEvent], t_end: float) -> np.ndarray:
     return np.array(sorted(p for p in pts if 0.0 <= p <= t_end))
 
 
-class _Chunk:
-    """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
-
-    def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int]) -> None:
-        self.bounds = bounds
-        self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
-        self.Ks = K[:, sinks][:, :, ns]
-        self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
-        self.Ws = W[:, :, sinks]
-        self.Kinv = inverse(self.Kn, bounds)  # one block inverse per chunk instead of a solve per use
-        self.WG = (self.Ws @ self.Ks) @ self.Kinv  # W_s Ks K^{-1}, shape (p, nobs, m)
-        self.A = self.Wn + self.WG
-        self._powers = cache
-
-    def prepare(self, hs: np.ndarray) -> None:
-        """Compute the propagators of all runs of ``hs`` at once (shared ``K^2, K^4, K^6``)."""
-        need: dict[float, tuple[float, int]] = {}
-        for _, L, h in _runs(hs):
-            key = round(h, 12)
-            cnt = _levels(L)
-            if len(self._powers.get(key, ())) < cnt and need.get(key, (h, 0))[1] < cnt:
-                need[key] = (h, cnt)
-        todo = [(k, h, c) for k, (h, c) in need.items() if k not in self._powers]
-        if todo:
-            out = expm_steps(self.Kn, self.bounds, [h for _, h, _ in todo], [c - 1 for _, _, c in todo])
-            for (k, _, _), pw in zip(todo, out, strict=True):
-                self._powers[k] = pw
-
-    def powers(self, h: float, count: int) -> list[np.ndarray]:
-        """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
-        key = round(h, 12)
-        pw = self._powers.get(key)
-        if pw is None:
-            pw = expm_steps(self.Kn, self.bounds, [h])[0]
-            self._powers[key] = pw
-        while len(pw) < count:
-            pw.append(pw[-1] @ pw[-1])
-        return pw
-
-
-def _runs(hs: np.ndarray):
-    """Runs of equal steps: (start, length, h)."""
-    keys = np.round(hs, 12)
-    k, m = 0, len(hs)
-    while k < m:
-        end = k + 1
-        while end < m and keys[end] == keys[k]:
-            end += 1
-        yield k, end - k, float(hs[k])
-        k = end
-
-
-def _levels(L: int) -> int:
-    return 1 if L < 4 else min(int(np.log2(BLOCK)) + 1, int(np.ceil(np.log2(L))) + 1)
-
-
-def _propagate(ch: _Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) -> np.ndarray:
-    """Advance ``dev`` (p, m) over the steps ``hs``; ``emit[:, k]`` receives ``A @ dev`` after step k
-    (shape (p, nobs, len(hs))). Returns the final ``dev``."""
-    for k, L, h in _runs(hs):
-        end = k + L
-        if L < 4:
-            E = ch.powers(h, 1)[0]
-            for i in range(k, end):
-                dev = np.matmul(E, dev[..., None])[..., 0]
-                emit[:, :, i] = np.matmul(ch.A, dev[..., None])[..., 0]
-        else:
-            pw = ch.powers(h, _levels(L))
-            # doubling: V holds E^1 d ... E^c d as columns; E^c V gives the next c
-            V = np.matmul(pw[0], dev[..., None])
-            lev = 0
-            while V.shape[2] < min(L, BLOCK):
-                V = np.concatenate([V, pw[lev] @ V], axis=2)
-                lev += 1
-            c = V.shape[2]
-            done = 0
-            while True:
-                take = min(c, L - done)
-                emit[:, :, k + done:k + done + take] = ch.A @ V[:, :, :take]
-                done += take
-                if done >= L:
-                    dev = V[:, :, take - 1].copy()
-                    break
-                V = pw[lev] @ V  # pw[lev] = E^c
-    return dev
-
-
-def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Batched matrix-vector product ``M[p] @ v[p]`` (M may have a leading 1)."""
-    return np.matmul(M, v[..., None])[..., 0]
-
-
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
                  obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray,
@@ -209,15 +113,23 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
         idx = rows[sl]
         if not shared_k:
             cache = {}
-        ch = _Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache, bounds)
+        ch = Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache, bounds)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
-        obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
-        obs_out[:, idx, :] = np.moveaxis(obs, 1, 0)
+        h = _uniform_step(t_grid)
+        contiguous = bool(np.all(np.diff(idx) == 1))
+        buf = None
+        if h is None:
+            obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
+        else:
+            buf = obs_out[idx[0]:idx[-1] + 1] if contiguous else None
+            obs, auc, ainf = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid, h, buf)
+        if obs is not buf:
+            obs_out[idx] = obs
         auc_t[:, idx] = auc.T
         auc_inf[:, idx] = ainf.T
 
 
-def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
+def _solve_chunk(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
                  t_grid: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One chunk of p patients: observables (p, nobs, T), AUC0-T and AUC0-inf (p, nobs)."""
     p = dn.shape[0]
@@ -242,7 +154,7 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
         bi += 1
     gi = 0
     if t_grid[0] == 0.0:
-        obs[:, :, 0] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
+        obs[:, :, 0] = mv(ch.Wn, yn) + mv(ch.Ws, sk)
         gi = 1
     segs = []
     g = gi
@@ -264,23 +176,23 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
             if e.start_h <= mid < e.start_h + e.duration_h:
                 rate = rate + am[:, i] / e.duration_h
         rn, rs = rate[:, None] * dn, rate[:, None] * ds
-        yp = -_mv(Kinv, rn) if np.any(rate) else np.zeros_like(yn)
+        yp = -mv(Kinv, rn) if np.any(rate) else np.zeros_like(yn)
         # observable at local time tau with y = yp + dev:
         # A dev + [A yp + Ws sink_a - WG y_a] + tau [Ws rs - WG rn]
-        c0v = _mv(A, yp) + _mv(ch.Ws, sk) - _mv(WG, yn)
-        c1v = _mv(ch.Ws, rs) - _mv(WG, rn)
+        c0v = mv(A, yp) + mv(ch.Ws, sk) - mv(WG, yn)
+        c1v = mv(ch.Ws, rs) - mv(WG, rn)
         hs = np.diff(pts)
         emit = np.empty((p, nobs, len(hs)))
-        dev = _propagate(ch, yn - yp, hs, emit)
+        dev = propagate(ch, yn - yp, hs, emit)
         if j > gi:
             tau = pts[1:-1] - a
             obs[:, :, gi:j] = emit[:, :, :-1] + c0v[:, :, None] + c1v[:, :, None] * tau
         yb = yp + dev
-        S = _mv(Kinv, yb - yn - rn * L)
-        U = _mv(Kinv, L * yb - S - rn * (L * L / 2.0))
-        sink_int = sk * L + _mv(Ks, L * S - U) + rs * (L * L / 2.0)
-        sk = sk + _mv(Ks, S) + rs * L
-        auc += _mv(ch.Wn, S) + _mv(ch.Ws, sink_int)
+        S = mv(Kinv, yb - yn - rn * L)
+        U = mv(Kinv, L * yb - S - rn * (L * L / 2.0))
+        sink_int = sk * L + mv(Ks, L * S - U) + rs * (L * L / 2.0)
+        sk = sk + mv(Ks, S) + rs * L
+        auc += mv(ch.Wn, S) + mv(ch.Ws, sink_int)
         yn = yb
         gi = j
         while bi < len(boluses) and boluses[bi][0] <= b + _TOL:
@@ -289,9 +201,94 @@ def _solve_chunk(ch: _Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Do
             sk = sk + amt * ds
             bi += 1
         if gi < T and abs(t_grid[gi] - b) <= _TOL * max(1.0, b):
-            obs[:, :, gi] = _mv(ch.Wn, yn) + _mv(ch.Ws, sk)
+            obs[:, :, gi] = mv(ch.Wn, yn) + mv(ch.Ws, sk)
             gi += 1
-    ainf = auc + _mv(ch.Wn, -_mv(Kinv, yn))
+    ainf = auc + mv(ch.Wn, -mv(Kinv, yn))
+    ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
+    return obs, auc, ainf
+
+
+def _uniform_step(t_grid: np.ndarray) -> float | None:
+    """Step of a uniform grid from 0 (to 1e-12), else None."""
+    T = len(t_grid)
+    if T < 3 or t_grid[0] != 0.0:
+        return None
+    h = float(t_grid[-1]) / (T - 1)
+    return h if np.max(np.abs(t_grid - h * np.arange(T))) <= 1e-12 * t_grid[-1] else None
+
+
+def _solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
+                         t_grid: np.ndarray, h: float, out: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_solve_chunk` on a uniform grid ``t_k = k h``, by superposition of the dose responses.
+
+    A bolus ``a`` at ``tau`` gives ``a E(t - tau) d``, an infusion edge (rate ``+-R`` from ``tau``) gives
+    ``+-R (E(t - tau) - I) v`` with ``v = K^{-1} d``, for ``t >= tau``. With ``k0`` the first grid index at or
+    after ``tau`` and ``delta = t_k0 - tau``, each source is the vector ``c E(delta) base`` injected at ``k0``
+    into one trajectory ``x_k = E(h) x_(k-1) + injections``: only ``E(h)`` (and its powers) and ``E(delta)``
+    are needed, never the propagators of the off-grid steps to and from a breakpoint. Observables are
+    ``A x_k - rho_k A v + g_k (Ws ds - WG d)`` (``rho``: net infusion rate switched on, ``g``: mg given by
+    ``t_k``); ``int_0^T y = K^{-1} (y_T - g_T d)`` and the sinks' AUC follow in closed form.
+    """
+    p = dn.shape[0]
+    T = len(t_grid)
+    tend = float(t_grid[-1])
+    Kinv = np.broadcast_to(ch.Kinv, (p, *ch.Kinv.shape[1:]))
+    A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
+    v = mv(Kinv, dn)
+    g = np.zeros((p, T))
+    rho = np.zeros((p, T))
+    gint = np.zeros(p)
+    srcs = []  # (k0, delta, coefficient (p,), base vector (p, m))
+    for i, e in enumerate(events):
+        a = am[:, i]
+        edges = [(e.start_h, a, dn)] if e.duration_h == 0 else \
+            [(e.start_h, a / e.duration_h, v), (e.start_h + e.duration_h, -a / e.duration_h, v)]
+        for tau, c, base in edges:
+            tol = _TOL * max(1.0, abs(tau))
+            if tau > tend + tol:
+                continue
+            k0 = int(np.searchsorted(t_grid, tau - tol))
+            delta = float(t_grid[k0]) - tau
+            srcs.append((k0, 0.0 if abs(delta) <= tol else delta, c, base))
+            if e.duration_h > 0:
+                rho[:, k0:] += c[:, None]
+        if e.duration_h == 0:
+            g[:, np.searchsorted(t_grid, e.start_h - _TOL * max(1.0, e.start_h)):] += a[:, None]
+            gint += a * max(tend - e.start_h, 0.0)
+        else:
+            dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
+            g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
+            gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
+    deltas = sorted({round(d, 12): d for _, d, _, _ in srcs if d > 0}.values())
+    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]))
+    inj: dict[int, np.ndarray] = {}
+    for k0, d, c, base in srcs:
+        w = c[:, None] * (mv(ch.powers(d, 1)[0], base) if d > 0 else base)
+        inj[k0] = inj[k0] + w if k0 in inj else w
+    E = ch.powers(h, 1)[0]
+    obs = np.empty((p, A.shape[1], T)) if out is None else out
+    x = np.zeros_like(dn)
+    ks = sorted(inj)
+    obs[:, :, :ks[0] if ks else T] = 0.0
+    for si, ka in enumerate(ks):
+        x = x + inj[ka]
+        kb = ks[si + 1] if si + 1 < len(ks) else T
+        obs[:, :, ka] = mv(A, x)
+        if kb - ka > 1:
+            x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
+        if kb < T:
+            x = mv(E, x)
+    q1 = mv(ch.Ws, ds) - mv(np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:])), dn)
+    if np.any(q1 != 0) and np.any(g != 0):
+        obs += q1[:, :, None] * g[:, None, :]
+    on = np.flatnonzero(np.any(rho != 0, axis=0))  # infusion running
+    if on.size:
+        obs[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
+    yT = x - rho[:, -1:] * v
+    S = mv(Kinv, yT - g[:, -1:] * dn)
+    auc = mv(A, S) + q1 * gint[:, None]
+    ainf = auc + mv(ch.Wn, -mv(Kinv, yT))
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
     return obs, auc, ainf
 
@@ -361,7 +358,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     order, bounds = block_order(pattern[np.ix_(ns, ns)])
     ns = ns[order]
     T = len(t_grid)
-    obs_out = np.empty((len(names), P, T))
+    obs_out = np.empty((P, len(names), T))  # observable i of all patients: the view obs_out[:, i]
     auc_t = np.empty((len(names), P))
     auc_inf = np.empty((len(names), P))
 
@@ -391,7 +388,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     for evs, am, rows in jobs:
         _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows, bounds)
 
-    observables = {k: obs_out[i] for i, k in enumerate(names)}
+    observables = {k: obs_out[:, i] for i, k in enumerate(names)}
     imax = {k: np.argmax(v, axis=1) for k, v in observables.items()}
     return BatchResult(
         times_h=t_grid,

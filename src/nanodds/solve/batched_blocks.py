@@ -26,6 +26,8 @@ _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353
            129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
            960960.0, 16380.0, 182.0, 1.0)
 _THETA13 = 5.371920351148152
+BLOCK = 32
+"""Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
 MIN_BLOCK = 16
 """Consecutive strongly connected components are merged until a block has at least this many states."""
 
@@ -185,3 +187,96 @@ def expm_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
             pw.append(dense(R, bounds))
         out.append(pw)
     return out
+
+
+class Chunk:
+    """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
+
+    def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
+                 cache: dict[float, list[np.ndarray]], bounds: list[int]) -> None:
+        self.bounds = bounds
+        self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
+        self.Ks = K[:, sinks][:, :, ns]
+        self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
+        self.Ws = W[:, :, sinks]
+        self.Kinv = inverse(self.Kn, bounds)  # one block inverse per chunk instead of a solve per use
+        self.WG = (self.Ws @ self.Ks) @ self.Kinv  # W_s Ks K^{-1}, shape (p, nobs, m)
+        self.A = self.Wn + self.WG
+        self._powers = cache
+
+    def prepare(self, hs: np.ndarray) -> None:
+        """Compute the propagators of all runs of ``hs`` at once (shared ``K^2, K^4, K^6``)."""
+        need: dict[float, tuple[float, int]] = {}
+        for _, L, h in _runs(hs):
+            key = round(h, 12)
+            cnt = _levels(L)
+            if len(self._powers.get(key, ())) < cnt and need.get(key, (h, 0))[1] < cnt:
+                need[key] = (h, cnt)
+        todo = [(k, h, c) for k, (h, c) in need.items() if k not in self._powers]
+        if todo:
+            out = expm_steps(self.Kn, self.bounds, [h for _, h, _ in todo], [c - 1 for _, _, c in todo])
+            for (k, _, _), pw in zip(todo, out, strict=True):
+                self._powers[k] = pw
+
+    def powers(self, h: float, count: int) -> list[np.ndarray]:
+        """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
+        key = round(h, 12)
+        pw = self._powers.get(key)
+        if pw is None:
+            pw = expm_steps(self.Kn, self.bounds, [h])[0]
+            self._powers[key] = pw
+        while len(pw) < count:
+            pw.append(pw[-1] @ pw[-1])
+        return pw
+
+
+def _runs(hs: np.ndarray):
+    """Runs of equal steps: (start, length, h)."""
+    keys = np.round(hs, 12)
+    k, m = 0, len(hs)
+    while k < m:
+        end = k + 1
+        while end < m and keys[end] == keys[k]:
+            end += 1
+        yield k, end - k, float(hs[k])
+        k = end
+
+
+def _levels(L: int) -> int:
+    return 1 if L < 4 else min(int(np.log2(BLOCK)) + 1, int(np.ceil(np.log2(L))) + 1)
+
+
+def propagate(ch: Chunk, dev: np.ndarray, hs: np.ndarray, emit: np.ndarray) -> np.ndarray:
+    """Advance ``dev`` (p, m) over the steps ``hs``; ``emit[:, k]`` receives ``A @ dev`` after step k
+    (shape (p, nobs, len(hs))). Returns the final ``dev``."""
+    for k, L, h in _runs(hs):
+        end = k + L
+        if L < 4:
+            E = ch.powers(h, 1)[0]
+            for i in range(k, end):
+                dev = np.matmul(E, dev[..., None])[..., 0]
+                emit[:, :, i] = np.matmul(ch.A, dev[..., None])[..., 0]
+        else:
+            pw = ch.powers(h, _levels(L))
+            # doubling: V holds E^1 d ... E^c d as columns; E^c V gives the next c
+            V = np.matmul(pw[0], dev[..., None])
+            lev = 0
+            while V.shape[2] < min(L, BLOCK):
+                V = np.concatenate([V, pw[lev] @ V], axis=2)
+                lev += 1
+            c = V.shape[2]
+            done = 0
+            while True:
+                take = min(c, L - done)
+                emit[:, :, k + done:k + done + take] = ch.A @ V[:, :, :take]
+                done += take
+                if done >= L:
+                    dev = V[:, :, take - 1].copy()
+                    break
+                V = pw[lev] @ V  # pw[lev] = E^c
+    return dev
+
+
+def mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Batched matrix-vector product ``M[p] @ v[p]`` (M may have a leading 1)."""
+    return np.matmul(M, v[..., None])[..., 0]
