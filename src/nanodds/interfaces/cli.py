@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_analysis",
     "nanodds.interfaces.cli_catalog",
     "nanodds.interfaces.cli_population",
+    "nanodds.interfaces.cli_oral",
     "nanodds.interfaces.cli_combination",
     "nanodds.interfaces.cli_imaging",
 )

@@ -1,0 +1,156 @@
+"""Oral absorption submodel: dissolution laws, particle size, lymphatic route, mass balance, IV untouched."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from nanodds.analysis.oral import auc_per_mg, parse_oral_scenario, simulate_formulation
+from nanodds.engine import build
+from nanodds.model.free_drug import liver_blood_flow_L_per_h
+from nanodds.model.oral import (
+    DissolutionPhysics,
+    Formulation,
+    build_oral_system,
+    dissolution_partials,
+    dissolution_rate,
+    integrate,
+    load_formulation,
+    load_gi_tract,
+    load_oral_drug,
+    load_physics,
+    ostwald_freundlich,
+)
+from nanodds.solve.linear import solve_linear
+from nanodds.specs.regimen import ROUTES
+from nanodds.specs.scenario import parse_scenario
+
+DRUG = load_oral_drug("paclitaxel", 853.9)
+GI = load_gi_tract("human")
+T_K = GI.temperature_K
+
+
+def _oral(forms: list, duration: str = "24 h", points: int = 97):
+    return parse_oral_scenario({"species": "human", "drug": "paclitaxel",
+                                "oral": {"dose": "100 mg", "formulations": forms},
+                                "simulation": {"duration": duration, "points": points}})
+
+
+def test_noyes_whitney_fixed_layer_is_hixson_crowell() -> None:
+    """Monodisperse powder, constant diffusion layer, sink, no Kelvin term: M^(1/3) falls linearly in time."""
+    phys = DissolutionPhysics(ostwald_freundlich=False, diffusion_layer_cm=20e-4, r_floor_cm=1e-9)
+    drug = replace(DRUG, solubility_mg_per_mL=0.05)
+    m0, r0 = 10.0, 10e-4  # mg, cm (10 um radius)
+    k = drug.diffusivity_cm2_per_h * drug.solubility_mg_per_mL / (drug.density_mg_per_cm3 * 20e-4 * r0)
+    t_end = 0.95 / k  # before complete dissolution at t = 1/k
+    t = np.linspace(0.0, t_end, 21)
+    sol = solve_ivp(lambda _t, y: [-dissolution_rate(y[0], m0, 0.0, 1.0, r0, drug, T_K, phys)], (0, t_end), [m0],
+                    t_eval=t, rtol=1e-11, atol=1e-14)
+    analytic = (m0 ** (1 / 3) * (1.0 - k * t)) ** 3
+    np.testing.assert_allclose(sol.y[0], analytic, rtol=1e-7, atol=1e-12)
+
+
+def test_dissolution_partials_match_finite_differences() -> None:
+    phys = load_physics()
+    for M, n, A, r0 in ((50.0, 100.0, 0.01, 125e-7), (1e-3, 100.0, 0.2, 1e-3), (80.0, 100.0, 0.0, 5e-3)):
+        an = dissolution_partials(M, n, A, 30.0, r0, DRUG, T_K, phys)
+        base = dissolution_rate(M, n, A, 30.0, r0, DRUG, T_K, phys)
+        for k in range(3):
+            x = [M, n, A]
+            e = 1e-6 * max(abs(x[k]), 1e-6)
+            x[k] += e
+            fd = (dissolution_rate(*x, 30.0, r0, DRUG, T_K, phys) - base) / e
+            assert an[k] == pytest.approx(fd, rel=1e-3, abs=1e-9)
+
+
+def test_ostwald_freundlich_limits() -> None:
+    phys = load_physics()
+    cs = DRUG.solubility_mg_per_mL
+    small, mid, large = (ostwald_freundlich(cs, r, DRUG, T_K, phys) for r in (50e-7, 125e-7, 1.0))
+    assert small > mid > large > cs
+    assert large == pytest.approx(cs, rel=1e-5)
+    # 2 gamma Vm / (r R T) at r = 125 nm
+    vm = DRUG.molar_volume_cm3_per_mol * 1e-6
+    assert mid / cs == pytest.approx(np.exp(2 * 0.05 * vm / (125e-9 * 8.314462618 * T_K)), rel=1e-12)
+    assert not DissolutionPhysics(ostwald_freundlich=False).ostwald_freundlich
+
+
+def _gi_fa(form: Formulation, dose: float = 100.0) -> float:
+    system = build_oral_system(GI, DRUG, form, None, load_physics())
+    run = integrate(system, dose, form, np.linspace(0.0, 24.0, 25))
+    i = system.index
+    return (run.z_end_gi[i["oral:absorbed.portal"]] + run.z_end_gi[i["oral:absorbed.lymph"]]) / dose
+
+
+def test_smaller_particles_dissolve_faster_and_absorb_more() -> None:
+    phys = load_physics()
+    rates = [dissolution_rate(10.0, 10.0, 0.0, 100.0, d * 1e-7 / 2, DRUG, T_K, phys) for d in (20e3, 2e3, 250.0)]
+    assert rates[0] < rates[1] < rates[2]
+    fas = [_gi_fa(Formulation(f"d{d}", d)) for d in (20e3, 2e3, 250.0)]
+    assert fas[0] < fas[1] < fas[2] < 1.0
+
+
+def test_lymphatic_route_raises_F_for_high_extraction_drug() -> None:
+    osc = _oral(["snedds"])
+    scn = osc.systemic
+    qh = liver_blood_flow_L_per_h(scn.physiology)
+    hot = replace(scn, drug=replace(scn.drug, hepatic_blood_cl_L_per_h=0.9 * qh))
+    model = build(hot).linear()
+    snedds = load_formulation("snedds")
+    portal_only = replace(snedds, name="portal_only", lymphatic_fraction=0.0)
+    with_lymph, _ = simulate_formulation(hot, model, snedds, osc.dose_mg)
+    without, _ = simulate_formulation(hot, model, portal_only, osc.dose_mg)
+    assert with_lymph["fa"] == pytest.approx(without["fa"], rel=1e-8)
+    assert with_lymph["fh_portal"] < 0.2
+    assert with_lymph["bioavailability_F"] > 1.5 * without["bioavailability_F"]
+    # F = Fa_portal * F_H + Fa_lymph (linear systemic model)
+    for r in (with_lymph, without):
+        assert r["bioavailability_F"] == pytest.approx(r["fa_portal"] * r["fh_portal"] + r["fa_lymph"], rel=1e-10)
+
+
+def test_mass_balance_and_exact_auc() -> None:
+    osc = _oral(["nanosuspension"])
+    model = build(osc.systemic).linear()
+    res, cur = simulate_formulation(osc.systemic, model, osc.formulations[0], osc.dose_mg)
+    assert res["mass_balance_rel_error"] < 1e-9
+    assert res["auc_inf_from_tail_mg_h_per_L"] == pytest.approx(res["auc_inf_mg_h_per_L"], rel=1e-6)
+    total = res["fa"] + res["f_degraded_lumen"] + res["f_faeces"]
+    assert total == pytest.approx(1.0, abs=1e-9)
+    assert res["cmax_mg_per_L"] == pytest.approx(cur["plasma_mg_per_L"].max())
+
+
+def test_iv_model_and_reference_unchanged() -> None:
+    assert ROUTES == ("iv_bolus", "iv_infusion")
+    scn = parse_scenario({"species": "human", "drug": "paclitaxel",
+                          "regimen": [{"route": "iv_bolus", "dose": "100 mg"}],
+                          "simulation": {"duration": "48 h", "points": 49, "saturable": False}})
+    model = build(scn)
+    assert not any(nm.startswith("oral:") for nm in model.names)
+    sol = solve_linear(model, scn.regimen.events, np.linspace(0.0, 48.0, 49))
+    _, auc_inf = sol.observe_auc("plasma_total")
+    assert 100.0 * auc_per_mg(model, "free:venous_blood") == pytest.approx(auc_inf, rel=1e-9)
+
+
+def test_bad_oral_scenario_is_rejected() -> None:
+    from nanodds.errors import InputError
+
+    with pytest.raises(InputError):
+        _oral(["no_such_formulation"])
+    with pytest.raises(InputError):
+        parse_oral_scenario({"species": "human", "drug": "doxorubicin", "oral": {"dose": "10 mg"}})
+
+
+def test_cli_oral_writes_outputs(tmp_path) -> None:
+    from nanodds.interfaces.cli import main
+
+    scn = tmp_path / "oral.yaml"
+    scn.write_text("species: human\ndrug: paclitaxel\noral:\n  dose: 50 mg\n  reference: coarse_suspension\n"
+                   "  formulations: [coarse_suspension, snedds]\nsimulation: {duration: 24 h, points: 49}\n")
+    out = tmp_path / "out"
+    assert main(["oral", str(scn), "--out", str(out)]) == 0
+    for f in ("oral.json", "oral.csv", "oral.png"):
+        assert (out / f).stat().st_size > 0
+    assert main(["oral", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
