@@ -20,7 +20,9 @@ inverse of the non-sink block (as in :mod:`nanodds.solve.linear`):
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,18 +106,18 @@ def _breakpoints(events: Sequence[DoseEvent], t_end: float) -> np.ndarray:
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
                  obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray,
-                 bounds: list[int]) -> None:
+                 bounds: list[int], workers: int) -> None:
     """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
     shared_k = K.shape[0] == 1
-    cache: dict[float, list[np.ndarray]] = {}
-    for c0 in range(0, len(rows), chunk):
+    shared_cache: dict[float, list[np.ndarray]] = {}
+    h = _uniform_step(t_grid)
+
+    def work(c0: int) -> None:
         sl = slice(c0, min(c0 + chunk, len(rows)))
         idx = rows[sl]
-        if not shared_k:
-            cache = {}
+        cache = shared_cache if shared_k else {}
         ch = Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache, bounds)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
-        h = _uniform_step(t_grid)
         contiguous = bool(np.all(np.diff(idx) == 1))
         buf = None
         if h is None:
@@ -127,6 +129,14 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
             obs_out[idx] = obs
         auc_t[:, idx] = auc.T
         auc_inf[:, idx] = ainf.T
+
+    starts = range(0, len(rows), chunk)
+    if workers > 1 and len(starts) > 1 and not shared_k:  # numpy's BLAS/LAPACK calls release the GIL
+        with ThreadPoolExecutor(min(workers, len(starts))) as ex:
+            list(ex.map(work, starts))
+    else:
+        for c0 in starts:
+            work(c0)
 
 
 def _solve_chunk(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
@@ -296,7 +306,8 @@ def _solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequ
 def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
                        events: Sequence[DoseEvent] | Sequence[Sequence[DoseEvent]], t_grid: np.ndarray,
                        observe: Mapping[str, np.ndarray], chunk: int = 512,
-                       amounts_mg: np.ndarray | None = None, sinks: np.ndarray | None = None) -> BatchResult:
+                       amounts_mg: np.ndarray | None = None, sinks: np.ndarray | None = None,
+                       workers: int | None = None) -> BatchResult:
     """Solve the linear kinetics of P patients exactly, keeping only observables.
 
     Parameters
@@ -321,6 +332,8 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         amount. Default: the events' own ``amount_mg``.
     sinks : ndarray of int, optional
         Elimination states; default: the states with no outflow.
+    workers : int, optional
+        Threads over chunks (default: the CPU count; numpy's BLAS/LAPACK calls release the GIL).
     """
     t_grid = np.asarray(t_grid, dtype=float)
     if t_grid.ndim != 1 or len(t_grid) < 1 or np.any(np.diff(t_grid) <= 0) or t_grid[0] < 0:
@@ -386,7 +399,8 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
                 raise ValueError(f"amounts_mg must be (P,) or (P, {len(evs)}), got {am.shape}")
         jobs = [(evs, am, np.arange(P))]
     for evs, am, rows in jobs:
-        _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows, bounds)
+        _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows, bounds,
+                     (os.cpu_count() or 1) if workers is None else workers)
 
     observables = {k: obs_out[:, i] for i, k in enumerate(names)}
     imax = {k: np.argmax(v, axis=1) for k, v in observables.items()}
