@@ -154,6 +154,7 @@ def simulate_formulation(scn: Scenario, model: Model, form: Formulation, dose_mg
         "fa": fa, "fa_portal": p_inf / dose_mg, "fa_lymph": l_inf / dose_mg,
         "f_degraded_lumen": gi_end[idx["oral:sink.degraded"]] / dose_mg,
         "f_faeces": gi_end[idx["oral:sink.faeces"]] / dose_mg,
+        "fg_gut_wall": 1.0,  # no enterocyte metabolism or efflux in this model
         "fh_portal": per_gut / per_ven,
         "f_escape_first_pass": (auc_inf / auc_iv) / fa if fa > 0 else None,
         "bioavailability_F": auc_inf / auc_iv,
