@@ -19,11 +19,15 @@ Only observables are stored (patients x observables x times), never the states o
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from nanodds.solve.batched import BatchResult, expm_batch
+from nanodds.solve.batched import BatchResult
+from nanodds.solve.batched_blocks import block_order, expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
@@ -46,7 +50,8 @@ def _steps(events: Sequence[DoseEvent], t_grid: np.ndarray) -> np.ndarray:
 def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
                           terms: tuple[np.ndarray, np.ndarray, np.ndarray], k: np.ndarray, cap: np.ndarray,
                           events: Sequence[DoseEvent], amounts_mg: np.ndarray, t_grid: np.ndarray,
-                          observe: Mapping[str, np.ndarray], chunk: int = 256, substeps: int = 1) -> BatchResult:
+                          observe: Mapping[str, np.ndarray], chunk: int = 256, substeps: int = 1,
+                          workers: int | None = None) -> BatchResult:
     """Saturable population solve (ETD2 over stacked patients).
 
     Parameters
@@ -69,11 +74,15 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
         Patients per batch.
     substeps : int
         Integration steps per interval between output/dose times (accuracy ~ 1/substeps^2).
+    workers : int, optional
+        Threads over chunks (default: the CPU count; numpy's BLAS/LAPACK calls release the GIL).
     """
     K = np.asarray(K, dtype=float)
     P, n, _ = K.shape
     t_grid = np.asarray(t_grid, dtype=float)
     ns = np.setdiff1d(np.arange(n), sinks)
+    order, bounds = block_order(np.any(K[:, ns][:, :, ns] != 0, axis=0))  # block lower-triangular order
+    ns = ns[order]
     pos = -np.ones(n, dtype=int)
     pos[ns] = np.arange(len(ns))
     src, dst, pc = (pos[np.asarray(a, dtype=int)] for a in terms)
@@ -96,11 +105,20 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     obs = np.empty((nobs, P, T))
     auc_t = np.empty((nobs, P))
     auc_inf = np.empty((nobs, P))
-    for c0 in range(0, P, chunk):
+    def work(c0: int) -> None:
         sl = slice(c0, min(c0 + chunk, P))
         o, a, ai = _chunk(K[sl][:, ns][:, :, ns], dn, U, src, pc, k[sl], cap[sl], events, am[sl], pts, is_out,
-                          W[sl], substeps)
+                          W[sl], substeps, bounds)
         obs[:, sl], auc_t[:, sl], auc_inf[:, sl] = o, a, ai
+
+    starts = range(0, P, chunk)
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers > 1 and len(starts) > 1:  # numpy's BLAS/LAPACK calls release the GIL
+        with ThreadPoolExecutor(min(workers, len(starts))) as ex:
+            list(ex.map(work, starts))
+    else:
+        for c0 in starts:
+            work(c0)
     observables = {q: obs[i] for i, q in enumerate(names)}
     imax = {q: np.argmax(v, axis=1) for q, v in observables.items()}
     return BatchResult(t_grid, observables, {q: auc_t[i] for i, q in enumerate(names)},
@@ -111,19 +129,19 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
 
 def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: np.ndarray, k: np.ndarray,
            cap: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray, pts: np.ndarray, is_out: np.ndarray,
-           W: np.ndarray, substeps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           W: np.ndarray, substeps: int, bounds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p, m, _ = Kn.shape
-    eye = np.eye(m)
+    Kinv = inverse(Kn, bounds)
+    KiU = Kinv @ U
     cache: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    hs = {round(float(b - a) / substeps, 12): float(b - a) / substeps for a, b in itertools.pairwise(pts)}
+    for key, pw in zip(hs, expm_steps(Kn, bounds, list(hs.values())), strict=True):  # shared K^2, K^4, K^6
+        E, h = pw[0], hs[key]
+        P1 = Kinv @ (E @ U) - KiU  # K^{-1} (E - I) U
+        cache[key] = (E, P1, Kinv @ P1 / h - KiU)
 
     def props(h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        key = round(h, 12)
-        if key not in cache:
-            E = expm_batch(Kn * h)
-            P1 = np.linalg.solve(Kn, (E - eye) @ U)
-            P2 = np.linalg.solve(Kn, P1 / h - U)
-            cache[key] = (E, P1, P2)
-        return cache[key]
+        return cache[round(h, 12)]
 
     def sat(x: np.ndarray) -> np.ndarray:
         return k * np.clip(x[:, pc] / cap, 0.0, 1.0) * x[:, src]
@@ -159,7 +177,7 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
         active = tuple(i for i in infusions if events[i].start_h <= mid < events[i].start_h + events[i].duration_h)
         if active != rate_key:
             rate = sum((am[:, i] / events[i].duration_h for i in active), np.zeros(p))
-            yp = -np.linalg.solve(Kn, (rate[:, None] * dn)[..., None])[..., 0] if active else np.zeros((p, m))
+            yp = -_mv(Kinv, rate[:, None] * dn) if active else np.zeros((p, m))
             r_vec = rate[:, None] * dn
             rate_key = active
         h = (b - t) / substeps
@@ -175,7 +193,7 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
             cint += 0.5 * h * (c0 + c1)
         injected = injected + r_vec * (b - t)
         apply_boluses(b)
-    S = np.linalg.solve(Kn, (x - injected - cint @ U.T)[..., None])[..., 0]  # int_0^T y dt
+    S = _mv(Kinv, x - injected - cint @ U.T)  # int_0^T y dt
     auc = np.einsum("pom,pm->op", W, S)
     occ = np.clip(x[:, pc] / cap, 0.0, 1.0) * k  # frozen saturation for the tail
     Kf = Kn.copy()
