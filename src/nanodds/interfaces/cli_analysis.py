@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
 
 __all__ = ["cmd_fit", "cmd_sensitivity", "register"]
 
@@ -49,13 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.set_defaults(func=cmd_fit)
 
 
-def _out_dir(text: str) -> Path:
-    out = Path(text)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", text, "a directory path (not an existing file)")
-    return out
-
-
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``sensitivity``; returns the exit code."""
     from nanodds.analysis.model_params import parse_param_specs
@@ -72,7 +66,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     except yaml.YAMLError:
         raise InputError("params", args.params, "valid YAML") from None
     specs = parse_param_specs(scn, raw)
-    out = _out_dir(args.out)
+    out = output_dir(args.out, create=False)
     res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
                                progress=not args.no_progress)
     out.mkdir(parents=True, exist_ok=True)
@@ -95,7 +89,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario)
     names = [s.strip() for s in args.params.split(",") if s.strip()]
     data = read_observations(args.data)
-    out = _out_dir(args.out)
+    out = output_dir(args.out, create=False)
     res = fit_scenario(scn, data, names, linear=True if args.linear else None)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "fit.json", {"scenario": scn.name, **res.to_dict()})

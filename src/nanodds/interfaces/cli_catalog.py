@@ -115,13 +115,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Simulate a product and its conventional counterpart; write the ``compare`` outputs; returns 0."""
     from nanodds.analysis.compare import get_path, require_carrier, run_comparison
     from nanodds.catalog.products import get_product, product_scenario
-    from nanodds.interfaces.cli_engine import SUMMARY_ROWS, _fmt, _outdir, _status, _write_run
+    from nanodds.interfaces.cli_engine import SUMMARY_ROWS, _fmt, _status, _write_run
+    from nanodds.interfaces.common import output_dir
     from nanodds.io.outputs import write_json
 
     p = get_product(args.name)
     scn = product_scenario(p.key, duration=args.duration, points=args.points)  # all input errors first
     require_carrier(scn)
-    out = _outdir(args.out)
+    out = output_dir(args.out)
     with _status(f"simulating {p.brand} and the conventional drug..."):
         doc, sol_nano, sol_conv = run_comparison(scn)
     doc = {**doc, "product": {"key": p.key, "brand": p.brand,

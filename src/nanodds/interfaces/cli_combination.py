@@ -11,9 +11,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
+from nanodds.specs.scenario import read_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,16 +36,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "nanodds/data, or a path relative to it)")
     p.add_argument("--no-plots", action="store_true", help="skip ratio.png")
     p.set_defaults(func=cmd_combination)
-
-
-def _load(path: str) -> object:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", path, "an existing YAML file")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise InputError("scenario", path, "valid YAML") from None
 
 
 def ratio_frame(res: CombinationResult) -> pd.DataFrame:
@@ -100,10 +90,8 @@ def cmd_combination(args: argparse.Namespace) -> int:
     from nanodds.analysis.combination import combination_pd, parse_combination, simulate_combination, summarise
     from nanodds.io.outputs import write_json
 
-    comb = parse_combination(_load(args.scenario))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", args.out, "a directory path (not an existing file)")
+    comb = parse_combination(read_yaml(args.scenario))
+    out = output_dir(args.out, create=False)
     params = None
     if args.synergy is not None:
         from nanodds.analysis.synergy import load_synergy

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
 
 __all__ = ["cmd_release_sweep", "parse_rates", "register"]
 
@@ -90,9 +91,7 @@ def cmd_release_sweep(args: argparse.Namespace) -> int:
 
     scn = load_scenario(args.scenario)  # input errors surface before anything is written
     rates = parse_rates(args.rates)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", args.out, "a directory path (not an existing file)")
+    out = output_dir(args.out, create=False)
     df = release_rate_sweep(scn, rates)
     out.mkdir(parents=True, exist_ok=True)
     optimum = df.attrs["optimum"]

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nanodds.analysis.compare import get_path
-from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
 
 __all__ = ["cmd_compare", "cmd_simulate", "register"]
 
@@ -41,14 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmp_.add_argument("--out", required=True, help="output directory (created if missing)")
     cmp_.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
     cmp_.set_defaults(func=cmd_compare)
-
-
-def _outdir(path: str) -> Path:
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", path, "a directory path (not an existing file)")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
 
 
 @contextlib.contextmanager
@@ -110,7 +102,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from nanodds.specs.scenario import load_scenario
 
     scn = load_scenario(args.scenario)  # every input error surfaces before anything is written
-    out = _outdir(args.out)
+    out = output_dir(args.out)
     from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
 
@@ -148,7 +140,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     scn = load_scenario(args.scenario)
     require_carrier(scn)
-    out = _outdir(args.out)
+    out = output_dir(args.out)
     from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
 
 __all__ = ["cmd_imaging", "parse_scan_times", "register"]
 
@@ -83,9 +84,7 @@ def cmd_imaging(args: argparse.Namespace) -> int:
     scans = parse_scan_times(args.scan_times)
     if max(scans) > scn.duration_h:
         raise InputError("scan-times", max(scans), f"times within the simulated 0-{scn.duration_h:g} h")
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", args.out, "a directory path (not an existing file)")
+    out = output_dir(args.out, create=False)
     sol = simulate(scn, np.union1d(output_grid(scn), scans))  # scan times on the grid: exact samples
     decay = not args.no_decay_correction
     kw = {"label_follows": args.label_follows, "injected_MBq": mbq, "iron_fraction": args.iron_fraction,

@@ -11,9 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
+from nanodds.specs.scenario import read_yaml
 
 __all__ = ["cmd_oral", "register"]
 
@@ -30,16 +29,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="output directory (created if missing)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
     p.set_defaults(func=cmd_oral)
-
-
-def _load(path: str) -> Any:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("scenario", path, "an existing YAML file")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError("scenario", path, "valid YAML") from exc
 
 
 def _plot(curves: dict[str, dict[str, Any]], df: Any, path: Path, title: str) -> None:
@@ -69,10 +58,8 @@ def cmd_oral(args: argparse.Namespace) -> int:
     from nanodds.analysis.oral import parse_oral_scenario, run_oral_comparison
     from nanodds.io.outputs import write_json
 
-    osc = parse_oral_scenario(_load(args.scenario))
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", args.out, "a directory path (not an existing file)")
+    osc = parse_oral_scenario(read_yaml(args.scenario))
+    out = output_dir(args.out, create=False)
     df, curves = run_oral_comparison(osc)
     df.attrs["reference"] = osc.reference
     out.mkdir(parents=True, exist_ok=True)

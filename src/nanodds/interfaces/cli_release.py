@@ -15,12 +15,12 @@ import argparse
 import json
 import sys
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nanodds.errors import InputError
+from nanodds.interfaces.common import output_dir
 from nanodds.release.dataio import TIME_UNITS, ReleaseData, read_release_csv
 from nanodds.release.fit_stats import RANK_KEYS
 from nanodds.release.fitting import FitResult, fit_all, normalise_weight
@@ -77,14 +77,6 @@ def _read(args: argparse.Namespace) -> ReleaseData:
                             replicate_col=args.replicate_col)
 
 
-def _outdir(path: str) -> Path:
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", path, "a directory path")
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _fit_dict(fit: FitResult, unit: str) -> dict[str, Any]:
     d = fit.to_dict()
     d["units"] = {k: v.replace("T", unit) for k, v in d["units"].items()}
@@ -97,7 +89,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     weight = normalise_weight(args.weight)
     models = parse_model_list(args.models)
     names = [args.profile] if args.profile else data.profiles
-    out = _outdir(args.out)
+    out = output_dir(args.out)
     result: dict[str, Any] = {"data": str(args.data), "time_unit": data.time_unit, "weight": weight,
                               "rank_by": args.rank_by, "fitted_to": "mean profile", "profiles": {}}
     fitted: dict[str, tuple[np.ndarray, np.ndarray, list[FitResult]]] = {}
@@ -133,7 +125,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``release compare``; returns the exit code."""
     data = _read(args)
-    out = _outdir(args.out)
+    out = output_dir(args.out)
     t_ref, ref = data.unit_matrix(args.reference)
     t_test, test = data.unit_matrix(args.test)
     common = np.intersect1d(t_ref, t_test)

@@ -152,18 +152,22 @@ def parse_scenario(raw: Any) -> Scenario:
                     flow_scale=flow_scale)
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and parse a scenario YAML file (``yaml.safe_load``: data only)."""
+def read_yaml(path: str | Path, field: str = "scenario") -> Any:
+    """Read a YAML file as data (``yaml.safe_load``: no code), with one-line errors."""
     p = Path(path)
     if not p.is_file():
-        raise InputError("scenario", str(path), "an existing YAML file")
+        raise InputError(field, str(path), "an existing YAML file")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        return yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         where = f" (line {line + 1})" if line is not None else ""
-        raise InputError("scenario", str(path), f"valid YAML{where}") from exc
-    return parse_scenario(raw)
+        raise InputError(field, str(path), f"valid YAML{where}") from exc
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and parse a scenario YAML file."""
+    return parse_scenario(read_yaml(path))
 
 
 def environments_for(scn: Scenario, base: dict[str, Environment]) -> dict[str, Environment]:
