@@ -31,6 +31,7 @@ from nanodds.solve.batched_blocks import block_order, expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
+_OUT_BLOCK = 64
 
 
 def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -133,18 +134,25 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
     p, m, _ = Kn.shape
     Kinv = inverse(Kn, bounds)
     KiU = Kinv @ U
+    rows = np.unique(np.concatenate([src, pc]))
+    src_r, pc_r = np.searchsorted(rows, src), np.searchsorted(rows, pc)
     cache: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     hs = {round(float(b - a) / substeps, 12): float(b - a) / substeps for a, b in itertools.pairwise(pts)}
     for key, pw in zip(hs, expm_steps(Kn, bounds, list(hs.values())), strict=True):  # shared K^2, K^4, K^6
         E, h = pw[0], hs[key]
         P1 = Kinv @ (E @ U) - KiU  # K^{-1} (E - I) U
-        cache[key] = (E, P1, Kinv @ P1 / h - KiU)
+        P2 = Kinv @ P1 / h - KiU
+        # [E | P1] in one matmul; the corrector only needs the rows of the saturating states
+        cache[key] = (np.concatenate([E, P1], axis=2), P2, np.ascontiguousarray(P2[:, rows]))
 
     def props(h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return cache[round(h, 12)]
 
     def sat(x: np.ndarray) -> np.ndarray:
         return k * np.clip(x[:, pc] / cap, 0.0, 1.0) * x[:, src]
+
+    def sat_rows(xr: np.ndarray) -> np.ndarray:
+        return k * np.clip(xr[:, pc_r] / cap, 0.0, 1.0) * xr[:, src_r]
 
     x = np.zeros((p, m))
     boluses = [(e.start_h, i) for i, e in enumerate(events) if e.duration_h == 0]
@@ -154,6 +162,8 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
     nobs = W.shape[1]
     out = np.empty((nobs, p, int(is_out.sum())))
     oi = 0
+    buf = np.empty((p, m, _OUT_BLOCK))  # states at output times, read out by one matmul per block
+    nbuf = 0
     rate_key: tuple[int, ...] | None = None
     yp = np.zeros((p, m))
     r_vec = np.zeros((p, m))
@@ -168,8 +178,12 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
     apply_boluses(0.0)
     for j, t in enumerate(pts):
         if is_out[j]:
-            out[:, :, oi] = np.einsum("pom,pm->op", W, x)
-            oi += 1
+            buf[:, :, nbuf] = x
+            nbuf += 1
+            if nbuf == _OUT_BLOCK or j == len(pts) - 1:
+                out[:, :, oi:oi + nbuf] = np.moveaxis(W @ buf[:, :, :nbuf], 1, 0)
+                oi += nbuf
+                nbuf = 0
         if j == len(pts) - 1:
             break
         b = float(pts[j + 1])
@@ -181,14 +195,14 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
             r_vec = rate[:, None] * dn
             rate_key = active
         h = (b - t) / substeps
-        E, P1, P2 = props(h)
+        EP1, P2, P2r = props(h)
         for _ in range(substeps):
             c0 = sat(x)
-            base = yp + _mv(E, x - yp) + _mv(P1, c0)
+            base = yp + _mv(EP1, np.concatenate([x - yp, c0], axis=1))
             c1 = sat(base)
+            base_r = base[:, rows]
             for _ in range(2):
-                x1 = base + _mv(P2, c1 - c0)
-                c1 = sat(x1)
+                c1 = sat_rows(base_r + _mv(P2r, c1 - c0))
             x = base + _mv(P2, c1 - c0)
             cint += 0.5 * h * (c0 + c1)
         injected = injected + r_vec * (b - t)
