@@ -107,3 +107,65 @@ def test_shared_rate_matrix_scales_linearly_with_dose():
     np.testing.assert_allclose(res.observables["plasma_total"][1], 3 * res.observables["plasma_total"][0],
                                rtol=1e-12, atol=1e-15)
     assert res.auc_inf["plasma_total"][1] == pytest.approx(3 * res.auc_inf["plasma_total"][0], rel=1e-12)
+
+
+def test_non_uniform_grid_matches_single():
+    """General path (runs of equal steps, per-segment propagators): a grid with uneven steps and extra points."""
+    weights = [52.0, 88.0]
+    models, events = _population(False, weights)
+    obs = _observe(models)
+    K = np.array([m.K for m in models])
+    dv = np.array([m.dose_vector for m in models])
+    grid = np.unique(np.concatenate([np.linspace(0.0, 168.0, 150), [0.3, 0.95, 1.02, 30.0, 100.5]]))
+    res = solve_linear_batch(K, dv, events, grid, obs, workers=1)
+    _check_against_single(models, events, res, obs)
+
+
+def test_uniform_and_general_paths_agree_and_threads_do_not_matter():
+    models, _ = _population(False, [61.0, 74.0, 103.0])
+    events = [DoseEvent(0.0, 1.0, 1.0), DoseEvent(24.05, 1.0, 0.0), DoseEvent(50.0, 1.0, 3.3)]
+    amounts = np.array([[50.0, 10.0, 20.0], [70.0, 5.0, 30.0], [90.0, 12.0, 25.0]])
+    obs = _observe(models)
+    K = np.array([m.K for m in models])
+    dv = np.array([m.dose_vector for m in models])
+    uni = solve_linear_batch(K, dv, events, GRID, obs, amounts_mg=amounts, chunk=1)  # threaded chunks
+    one = solve_linear_batch(K, dv, events, GRID, obs, amounts_mg=amounts, chunk=2, workers=1)
+    bumped = GRID.copy()
+    bumped[-2] -= 1e-3  # not uniform: general path
+    gen = solve_linear_batch(K, dv, events, bumped, obs, amounts_mg=amounts, workers=1)
+    for k in obs:
+        np.testing.assert_array_equal(uni.observables[k], one.observables[k])
+        scale = np.abs(uni.observables[k]).max()
+        np.testing.assert_allclose(uni.observables[k][:, :-2], gen.observables[k][:, :-2], rtol=0, atol=1e-10 * scale)
+        np.testing.assert_allclose(uni.auc_t[k][:, None], gen.auc_t[k][:, None], rtol=1e-9)  # same T
+
+
+def test_pruned_states_and_block_expm():
+    """Observing drug only drops the carrier block; results equal a solve that must keep every state."""
+    from scipy.linalg import expm
+
+    from nanodds.solve.batched import expm_batch
+    from nanodds.solve.batched_blocks import block_order, relevant_states
+    models, events = _population(False, [70.0, 95.0])
+    m = models[0]
+    K = np.array([mm.K for mm in models])
+    dv = np.array([mm.dose_vector for mm in models])
+    w = {"plasma_total": np.array([mm.observables["plasma_total"].weights for mm in models])}
+    pattern = np.any(K != 0, axis=0)
+    keep = relevant_states(pattern, w["plasma_total"].any(axis=0))
+    assert not any(keep[i] for i, n in enumerate(m.names) if n.startswith("carrier:"))
+    small = solve_linear_batch(K, dv, events, GRID, w, workers=1)
+    full = solve_linear_batch(K, dv, events, GRID, {**w, "carrier": m.groups["carrier"].astype(float)}, workers=1)
+    np.testing.assert_allclose(small.observables["plasma_total"], full.observables["plasma_total"], rtol=0,
+                               atol=1e-10 * full.observables["plasma_total"].max())
+    np.testing.assert_allclose(small.auc_inf["plasma_total"], full.auc_inf["plasma_total"], rtol=1e-10)
+    ns = np.setdiff1d(np.arange(m.n), m.sinks)
+    order, bounds = block_order(pattern[np.ix_(ns, ns)])
+    Kn = K[:, ns[order]][:, :, ns[order]]
+    for a in range(len(bounds) - 1):  # block lower-triangular
+        assert not np.any(Kn[:, bounds[a]:bounds[a + 1], bounds[a + 1]:])
+    for h in (0.01, 0.168, 5.0):
+        E = expm_batch(Kn * h)
+        for i in range(2):
+            ref = expm(Kn[i] * h)
+            np.testing.assert_allclose(E[i], ref, rtol=0, atol=1e-10 * np.abs(ref).max())
