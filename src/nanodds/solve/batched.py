@@ -27,7 +27,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import BLOCK, Chunk, block_order, expm_steps, mv, propagate, relevant_states  # noqa: F401
+from nanodds.solve.batched_blocks import (  # noqa: F401
+    BILINEAR_C,
+    BLOCK,
+    Chunk,
+    bilinear_levels,
+    block_order,
+    expm_steps,
+    mv,
+    propagate,
+    propagate_bilinear,
+    relevant_states,
+)
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
@@ -271,7 +282,7 @@ def _solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequ
             g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
             gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
     deltas = sorted({round(d, 12): d for _, d, _, _ in srcs if d > 0}.values())
-    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]))
+    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]), {round(h, 12): bilinear_levels(T - 1)})
     inj: dict[int, np.ndarray] = {}
     for k0, d, c, base in srcs:
         w = c[:, None] * (mv(ch.powers(d, 1)[0], base) if d > 0 else base)
@@ -285,7 +296,9 @@ def _solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequ
         x = x + inj[ka]
         kb = ks[si + 1] if si + 1 < len(ks) else T
         obs[:, :, ka] = mv(A, x)
-        if kb - ka > 1:
+        if kb - ka > 4 * BILINEAR_C:
+            x = propagate_bilinear(ch, x, kb - ka - 1, h, obs[:, :, ka + 1:kb])
+        elif kb - ka > 1:
             x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
         if kb < T:
             x = mv(E, x)
