@@ -3,9 +3,10 @@
 Every patient has its own rate matrix ``K[p]`` (same states, same sinks) and dose vector; the dosing times
 are shared (or grouped by identical timing). Between breakpoints ``y' = K y + r`` is solved exactly with
 matrix-exponential propagators, ``y(t+h) = y_p + expm(K h) (y(t) - y_p)``, ``y_p = -K^{-1} r``, computed for
-a chunk of patients at once (stacked ``expm`` and batched matmul). Long runs of equal steps are advanced a
-block of ``BLOCK`` output times per matmul with the powers ``E, E^2, E^4, ...`` (doubling), so the work is
-matrix-matrix products rather than one memory-bound matvec per time.
+a chunk of patients at once (stacked block-triangular ``expm`` and batched matmul, chunks on threads). Only
+states that reach an observable are kept, in block lower-triangular order (:mod:`batched_blocks`). On a
+uniform grid from 0 the dose responses are superposed (:func:`batched_blocks.solve_chunk_uniform`); otherwise
+long runs of equal steps are advanced a block of output times per matmul with ``E, E^2, E^4, ...``.
 
 Only the requested observables are kept on the grid: a (patients, times) array each, never a
 (patients, times, states) array. Their exact integrals come in closed form per dosing segment through the
@@ -27,18 +28,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import (  # noqa: F401
-    BILINEAR_C,
-    BLOCK,
-    Chunk,
-    bilinear_levels,
-    block_order,
-    expm_steps,
-    mv,
-    propagate,
-    propagate_bilinear,
-    relevant_states,
-)
+from nanodds.solve.batched_blocks import Chunk, block_order, expm_steps, mv, propagate, relevant_states
+from nanodds.solve.batched_blocks import solve_chunk_uniform as _solve_chunk_uniform
+from nanodds.solve.batched_blocks import uniform_step as _uniform_step
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
@@ -225,93 +217,6 @@ def _solve_chunk(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[Dos
             obs[:, :, gi] = mv(ch.Wn, yn) + mv(ch.Ws, sk)
             gi += 1
     ainf = auc + mv(ch.Wn, -mv(Kinv, yn))
-    ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
-    return obs, auc, ainf
-
-
-def _uniform_step(t_grid: np.ndarray) -> float | None:
-    """Step of a uniform grid from 0 (to 1e-12), else None."""
-    T = len(t_grid)
-    if T < 3 or t_grid[0] != 0.0:
-        return None
-    h = float(t_grid[-1]) / (T - 1)
-    return h if np.max(np.abs(t_grid - h * np.arange(T))) <= 1e-12 * t_grid[-1] else None
-
-
-def _solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
-                         t_grid: np.ndarray, h: float, out: np.ndarray | None = None
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_solve_chunk` on a uniform grid ``t_k = k h``, by superposition of the dose responses.
-
-    A bolus ``a`` at ``tau`` gives ``a E(t - tau) d``, an infusion edge (rate ``+-R`` from ``tau``) gives
-    ``+-R (E(t - tau) - I) v`` with ``v = K^{-1} d``, for ``t >= tau``. With ``k0`` the first grid index at or
-    after ``tau`` and ``delta = t_k0 - tau``, each source is the vector ``c E(delta) base`` injected at ``k0``
-    into one trajectory ``x_k = E(h) x_(k-1) + injections``: only ``E(h)`` (and its powers) and ``E(delta)``
-    are needed, never the propagators of the off-grid steps to and from a breakpoint. Observables are
-    ``A x_k - rho_k A v + g_k (Ws ds - WG d)`` (``rho``: net infusion rate switched on, ``g``: mg given by
-    ``t_k``); ``int_0^T y = K^{-1} (y_T - g_T d)`` and the sinks' AUC follow in closed form.
-    """
-    p = dn.shape[0]
-    T = len(t_grid)
-    tend = float(t_grid[-1])
-    Kinv = np.broadcast_to(ch.Kinv, (p, *ch.Kinv.shape[1:]))
-    A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
-    v = mv(Kinv, dn)
-    g = np.zeros((p, T))
-    rho = np.zeros((p, T))
-    gint = np.zeros(p)
-    srcs = []  # (k0, delta, coefficient (p,), base vector (p, m))
-    for i, e in enumerate(events):
-        a = am[:, i]
-        edges = [(e.start_h, a, dn)] if e.duration_h == 0 else \
-            [(e.start_h, a / e.duration_h, v), (e.start_h + e.duration_h, -a / e.duration_h, v)]
-        for tau, c, base in edges:
-            tol = _TOL * max(1.0, abs(tau))
-            if tau > tend + tol:
-                continue
-            k0 = int(np.searchsorted(t_grid, tau - tol))
-            delta = float(t_grid[k0]) - tau
-            srcs.append((k0, 0.0 if abs(delta) <= tol else delta, c, base))
-            if e.duration_h > 0:
-                rho[:, k0:] += c[:, None]
-        if e.duration_h == 0:
-            g[:, np.searchsorted(t_grid, e.start_h - _TOL * max(1.0, e.start_h)):] += a[:, None]
-            gint += a * max(tend - e.start_h, 0.0)
-        else:
-            dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
-            g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
-            gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
-    deltas = sorted({round(d, 12): d for _, d, _, _ in srcs if d > 0}.values())
-    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]), {round(h, 12): bilinear_levels(T - 1)})
-    inj: dict[int, np.ndarray] = {}
-    for k0, d, c, base in srcs:
-        w = c[:, None] * (mv(ch.powers(d, 1)[0], base) if d > 0 else base)
-        inj[k0] = inj[k0] + w if k0 in inj else w
-    E = ch.powers(h, 1)[0]
-    obs = np.empty((p, A.shape[1], T)) if out is None else out
-    x = np.zeros_like(dn)
-    ks = sorted(inj)
-    obs[:, :, :ks[0] if ks else T] = 0.0
-    for si, ka in enumerate(ks):
-        x = x + inj[ka]
-        kb = ks[si + 1] if si + 1 < len(ks) else T
-        obs[:, :, ka] = mv(A, x)
-        if kb - ka > 4 * BILINEAR_C:
-            x = propagate_bilinear(ch, x, kb - ka - 1, h, obs[:, :, ka + 1:kb])
-        elif kb - ka > 1:
-            x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
-        if kb < T:
-            x = mv(E, x)
-    q1 = mv(ch.Ws, ds) - mv(np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:])), dn)
-    if np.any(q1 != 0) and np.any(g != 0):
-        obs += q1[:, :, None] * g[:, None, :]
-    on = np.flatnonzero(np.any(rho != 0, axis=0))  # infusion running
-    if on.size:
-        obs[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
-    yT = x - rho[:, -1:] * v
-    S = mv(Kinv, yT - g[:, -1:] * dn)
-    auc = mv(A, S) + q1 * gint[:, None]
-    ainf = auc + mv(ch.Wn, -mv(Kinv, yT))
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
     return obs, auc, ainf
 
