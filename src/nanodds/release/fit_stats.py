@@ -18,6 +18,8 @@ Standard errors come from the Jacobian ``J`` of the weighted residuals at the op
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import stats as sstats
 
@@ -50,6 +52,12 @@ def fit_statistics(y: np.ndarray, yhat: np.ndarray, w: np.ndarray, p: int) -> di
     }
 
 
+@lru_cache(maxsize=256)
+def _t975(dof: int) -> float:
+    """Two-sided 95 % Student-t quantile (cached: the same few degrees of freedom recur in a fit-all)."""
+    return float(sstats.t.ppf(0.975, dof))
+
+
 def parameter_uncertainty(
     jac: np.ndarray, x: np.ndarray, ssr: float, n: int, p: int
 ) -> tuple[list[float | None], list[list[float] | None]]:
@@ -62,7 +70,7 @@ def parameter_uncertainty(
         return [None] * p, [None] * p
     cov = np.linalg.inv(jtj) * (ssr / dof)
     var = np.diag(cov)
-    tq = float(sstats.t.ppf(0.975, dof))
+    tq = _t975(dof)
     se: list[float | None] = []
     ci: list[list[float] | None] = []
     for xi, v in zip(x, var, strict=True):

@@ -19,6 +19,13 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+try:  # scipy's trust-region-reflective core, called without least_squares' per-call wrapping
+    from scipy.optimize._lsq.common import make_strictly_feasible
+    from scipy.optimize._lsq.least_squares import TERMINATION_MESSAGES
+    from scipy.optimize._lsq.trf import trf as _trf
+except ImportError:  # pragma: no cover - private scipy layout changed: use the public function
+    _trf = None
+
 from nanodds.errors import InputError
 from nanodds.release.fit_stats import RANK_KEYS, fit_statistics, parameter_uncertainty
 from nanodds.release.model_base import ReleaseModel, summarise
@@ -185,6 +192,71 @@ def _starts(model: ReleaseModel, p0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
         yield np.clip(x, lo + 1e-6 * span, hi - 1e-6 * span)
 
 
+#: a random restart whose cost agrees with the best to this relative tolerance ends the multi-start
+#: (a negative value disables the early stop: every restart is run, as for exhaustive reference fits)
+_AGREE_RTOL = 1e-9
+_RSTEP = float(np.finfo(float).eps ** 0.5)  # scipy's relative step for 2-point differences
+
+
+def _objective(m: ReleaseModel, t: np.ndarray, y: np.ndarray, sw: np.ndarray, lo: np.ndarray,
+               hi: np.ndarray):
+    """Weighted residual function and its forward-difference Jacobian for ``least_squares``.
+
+    The Jacobian uses exactly scipy's ``jac="2-point"`` rule (step ``√eps·max(1, |x|)`` with the sign of
+    ``x``, flipped or shortened at a bound) but evaluates all ``p`` perturbed parameter vectors in one
+    broadcast model call, reusing the residuals of the last evaluated point as the base value. Callers
+    run it under ``np.errstate(all="ignore")``.
+    """
+    func, p = m.func, len(m.params)
+    tt = t[None, :]
+    bounded = not np.all((lo == -np.inf) & (hi == np.inf))
+    last: list[np.ndarray] = [np.full(p, np.nan), np.empty(0)]
+
+    def resid(x: np.ndarray) -> np.ndarray:
+        r = sw * (func(t, *x) - y)
+        r = np.where(np.isfinite(r), r, 1e6)
+        last[0], last[1] = x.copy(), r
+        return r.copy()
+
+    def jac(x: np.ndarray) -> np.ndarray:
+        f0 = last[1] if (x == last[0]).all() else resid(x)
+        h = _RSTEP * np.where(x >= 0, 1.0, -1.0) * np.maximum(1.0, np.abs(x))
+        xh = x + h
+        if bounded and ((xh < lo) | (xh > hi)).any():  # scipy's _adjust_scheme_to_bounds, 1-sided
+            lower_dist, upper_dist = x - lo, hi - x
+            violated = (xh < lo) | (xh > hi)
+            fitting = np.abs(h) <= np.maximum(lower_dist, upper_dist)
+            h = np.where(fitting, np.where(violated, -h, h),
+                         np.where(upper_dist >= lower_dist, upper_dist, -lower_dist))
+            xh = x + h
+        cols = (x + np.diag(h)).T[:, :, None]  # row i of the (p, p) matrix is x with x_i + h_i
+        f = func(tt, *cols)
+        if f.shape != (p, t.size):
+            f = f + np.zeros((p, t.size))
+        r = sw * (f - y)
+        r = np.where(np.isfinite(r), r, 1e6)
+        return ((r - f0) / (xh - x)[:, None]).T
+
+    return resid, jac
+
+
+def _solve(resid, jac, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, max_nfev: int):
+    """``least_squares(resid, x0, jac=jac, bounds=(lo, hi), x_scale="jac", method="trf", max_nfev=...)``.
+
+    Same algorithm, defaults and result; scipy's trf routine is called directly when available, which
+    skips the argument checking and function wrapping that ``least_squares`` repeats for every start.
+    """
+    if _trf is None:  # pragma: no cover
+        return least_squares(resid, x0, jac=jac, bounds=(lo, hi), x_scale="jac", method="trf",
+                             max_nfev=max_nfev)
+    x0 = make_strictly_feasible(np.atleast_1d(x0).astype(float), lo, hi)
+    f0 = resid(x0)
+    res = _trf(resid, jac, x0, f0, jac(x0), lo, hi, 1e-8, 1e-8, 1e-8, max_nfev, "jac", None, "exact", {}, 0)
+    res.message = TERMINATION_MESSAGES[res.status]
+    res.success = res.status > 0
+    return res
+
+
 def fit_model(
     t: Sequence[float],
     y: Sequence[float],
@@ -241,33 +313,44 @@ def fit_model(
         return base
     s = summarise(t_arr, y_arr)
     lo, hi = m.bounds(s)
-    sw = np.sqrt(w)
+    with np.errstate(all="ignore"):
+        best, last_msg = _multistart(m, t_arr, y_arr, np.sqrt(w), s, lo, hi, n_starts, seed)
+    if best is None:
+        base.status = f"not converged: {last_msg}"
+        return base
+    yhat = m(t_arr, *best.x)
+    base.params = dict(zip(m.param_names, map(float, best.x), strict=True))
+    base.stats = fit_statistics(y_arr, yhat, w, p)
+    se, ci = parameter_uncertainty(best.jac, best.x, base.stats["SSR"], n, p)
+    base.se = dict(zip(m.param_names, se, strict=True))
+    base.ci95 = dict(zip(m.param_names, ci, strict=True))
+    return base
 
-    def resid(x: np.ndarray) -> np.ndarray:
-        r = sw * (m(t_arr, *x) - y_arr)
-        return np.where(np.isfinite(r), r, 1e6)
 
+def _multistart(m: ReleaseModel, t_arr, y_arr, sw, s, lo, hi, n_starts: int, seed: int):
+    """Best ``least_squares`` result over the start points (``None`` if none converged) and last message."""
+    p = len(m.params)
+    resid, jac = _objective(m, t_arr, y_arr, sw, lo, hi)
     best, last_msg = None, "no start evaluated"
     p0 = m.initial_guess(s)
     fixed = [p0, *(np.clip(x, lo, hi) for x in _tlag_starts(m, p0, t_arr, s.t50))]
     for k, x0 in enumerate(itertools.chain(fixed, _starts(m, p0, lo, hi, max(1, n_starts), seed))):
         try:
-            res = least_squares(resid, x0, bounds=(lo, hi), x_scale="jac", method="trf",
-                                max_nfev=200 * (p + 1))
+            res = _solve(resid, jac, x0, lo, hi, 200 * (p + 1))
         except (ValueError, FloatingPointError) as exc:  # pragma: no cover - defensive
             last_msg = str(exc)
             continue
-        finite = np.all(np.isfinite(m(t_arr, *res.x)))
+        finite = np.all(np.isfinite(m.func(t_arr, *res.x)))
         if res.status <= 0 or not finite:
             last_msg = res.message if finite else "non-finite model values at the optimum"
             continue
-        if k >= len(fixed) and best is not None and abs(res.cost - best.cost) <= 1e-9 * max(best.cost, 1e-12):
+        agree = best is not None and abs(res.cost - best.cost) <= _AGREE_RTOL * max(best.cost, 1e-12)
+        if k >= len(fixed) and agree:
             break  # a random restart agrees with the best optimum: further restarts are not needed
         if best is None or res.cost < best.cost:
             best = res
     if best is None:
-        base.status = f"not converged: {last_msg}"
-        return base
+        return None, last_msg
     if "Tlag" in m.param_names:  # (t − Tlag)^n with n < 1 has cusps at observed times: probe both sides
         i = m.param_names.index("Tlag")
         grid = np.unique(t_arr)
@@ -278,17 +361,10 @@ def fit_model(
                 x0 = best.x.copy()
                 x0[i] = grid[k] + side * gap
                 x0 = np.clip(x0, lo + 1e-9, hi - 1e-9)
-                res = least_squares(resid, x0, bounds=(lo, hi), x_scale="jac", method="trf",
-                                    max_nfev=200 * (p + 1))
+                res = _solve(resid, jac, x0, lo, hi, 200 * (p + 1))
                 if res.status > 0 and res.cost < best.cost:
                     best = res
-    yhat = m(t_arr, *best.x)
-    base.params = dict(zip(m.param_names, map(float, best.x), strict=True))
-    base.stats = fit_statistics(y_arr, yhat, w, p)
-    se, ci = parameter_uncertainty(best.jac, best.x, base.stats["SSR"], n, p)
-    base.se = dict(zip(m.param_names, se, strict=True))
-    base.ci95 = dict(zip(m.param_names, ci, strict=True))
-    return base
+    return best, last_msg
 
 
 def rank_fits(fits: Iterable[FitResult], by: str = "AIC") -> list[FitResult]:
