@@ -58,7 +58,8 @@ def ratios(nano: dict[str, Any], conventional: dict[str, Any]) -> dict[str, floa
     keys = list(RATIO_KEYS)
     organs = list(nano.get("tissues", {}))
     organs += [o for o in conventional.get("tissues", {}) if o not in organs]
-    keys += [f"tissues.{o}.auc_mg_h_per_L" for o in organs]
+    keys += [f"tissues.{o}.{m}" for o in organs
+             for m in ("auc_mg_h_per_L", "released_auc_mg_h_per_L", "released_cmax_mg_per_L")]
     if "tumour" in nano or "tumour" in conventional:
         keys += list(TUMOUR_RATIO_KEYS)
     return {k: ratio(get_path(nano, k), get_path(conventional, k)) for k in keys}

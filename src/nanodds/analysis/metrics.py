@@ -59,6 +59,11 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
         cmax, tmax = cmax_tmax(t, c)
         tissues[organ] = {"auc_mg_h_per_L": auc_inf if np.isfinite(auc_inf) else auc_t,
                           "auc_0_t_mg_h_per_L": auc_t, "cmax_mg_per_L": cmax, "tmax_h": tmax}
+        # released drug only (what acts on and harms the tissue; encapsulated drug in its vessels excluded)
+        rel = f"tissue_released_{organ}"
+        r_auc_t, r_auc_inf = sol.observe_auc(rel)
+        tissues[organ]["released_auc_mg_h_per_L"] = r_auc_inf if np.isfinite(r_auc_inf) else r_auc_t
+        tissues[organ]["released_cmax_mg_per_L"] = float(sol.observe(rel).max())
     res["tissues"] = tissues
     if "tumour" in m.volumes_L:
         res["tumour"] = tumour_metrics(sol, regimen, tissues)

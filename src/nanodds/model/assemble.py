@@ -127,6 +127,8 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
     for o in phys.organs():
         v = phys_volume(phys, o)
         comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}
+        obs[f"tissue_released_{o}"] = Observable(w(comps), "mg/L",
+                                                 f"{o} released (non-encapsulated) drug [mg/L]")
         if carrier is not None:
             for part in ("vascular", "interstitial", "phagocyte"):
                 if f"encapsulated:{o}.{part}" in idx:
