@@ -75,9 +75,7 @@ def lsoda(model: Model, events, t_grid: np.ndarray, saturable: bool = False) -> 
                 return dy
 
             def jac(_t, yy):
-                J = K.copy()
-                sat.jac(J, yy)
-                return J
+                return K + sat.jac_sparse(yy, K.shape[0]).toarray()
         j = gi
         while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
             j += 1
