@@ -162,7 +162,18 @@ def nano_tumor_rows() -> list[Row]:
 
 def all_rows() -> list[Row]:
     """Every validation row."""
-    return [*gabizon_rows(), saturation_row(), *laginha_rows(), *nano_tumor_rows()]
+    from validation.catalog_checks import catalog_rows  # lazy: catalog_checks imports Row from here
+
+    rows = [*gabizon_rows(), saturation_row(), *laginha_rows(), *nano_tumor_rows()]
+    rows += catalog_rows()
+    return rows
+
+
+def known_misses() -> dict[tuple[str, str], str]:
+    """KNOWN_MISSES merged with the catalogue rows' misses (validation/catalog_checks.py)."""
+    from validation.catalog_checks import CATALOG_KNOWN_MISSES
+
+    return {**KNOWN_MISSES, **CATALOG_KNOWN_MISSES}
 
 
 def table(rows: list[Row]) -> pd.DataFrame:
