@@ -10,6 +10,7 @@ from nanodds.model.structure import Model
 from nanodds.solve.linear import solve_linear
 from nanodds.solve.solution import Solution
 from nanodds.solve.stiff import solve_stiff
+from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 
 BACKENDS = ("auto", "linear", "stiff")
@@ -23,6 +24,7 @@ def solve(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray, backend
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if backend == "linear" or (backend == "auto" and not model.saturable):
-        return solve_linear(model.linear() if model.saturable else model, events, t_grid)
-    return solve_stiff(model, events, t_grid)
+    with single_blas_thread():
+        if backend == "linear" or (backend == "auto" and not model.saturable):
+            return solve_linear(model.linear() if model.saturable else model, events, t_grid)
+        return solve_stiff(model, events, t_grid)
