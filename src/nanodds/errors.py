@@ -21,3 +21,15 @@ class InputError(ValueError):
         self.value = value
         self.allowed = allowed
         super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+
+
+def reject_unknown_keys(raw: dict, allowed: set[str] | frozenset[str], where: str = "") -> None:
+    """Raise :class:`InputError` for the first key of ``raw`` not in ``allowed`` (sorted, so deterministic).
+
+    ``where`` is the dotted path of ``raw`` (empty at the top level).
+    """
+    unknown = set(raw) - set(allowed)
+    if unknown:
+        k = sorted(unknown)[0]
+        prefix = f"{where}." if where else ""
+        raise InputError(f"{prefix}{k}", raw[k], f"known keys: {', '.join(sorted(allowed))}")

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.specs.carrier import build_carrier
 from nanodds.specs.drug import drug_names, load_drug
 from nanodds.specs.regimen import dose_to_mg, parse_regimen
@@ -106,10 +106,7 @@ def parse_combination(raw: Any) -> Combination:
         raise InputError("scenario", raw, "a mapping")
     if "drug" in raw:
         raise InputError("drug", raw["drug"], "no top-level drug in a combination: list the drugs under payloads")
-    unknown = set(raw) - COMB_TOP_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(k, raw[k], f"known keys: {', '.join(sorted(COMB_TOP_KEYS))}")
+    reject_unknown_keys(raw, COMB_TOP_KEYS)
     payloads = raw.get("payloads")
     if not isinstance(payloads, list) or len(payloads) < 2:
         raise InputError("payloads", payloads, "a list of at least two payloads {drug, dose, release, ...}")
@@ -132,10 +129,7 @@ def parse_combination(raw: Any) -> Combination:
         f = f"payloads[{i}]"
         if not isinstance(p, dict):
             raise InputError(f, p, "a mapping {drug, dose, release, encapsulated_fraction, drug_loading}")
-        unknown = set(p) - PAYLOAD_KEYS
-        if unknown:
-            k = sorted(unknown)[0]
-            raise InputError(f"{f}.{k}", p[k], f"keys {', '.join(sorted(PAYLOAD_KEYS))}")
+        reject_unknown_keys(p, PAYLOAD_KEYS, f)
         drug = p.get("drug")
         if not isinstance(drug, str) or drug not in drug_names():
             raise InputError(f"{f}.drug", drug, f"one of {', '.join(drug_names())}")

@@ -22,7 +22,7 @@ import pandas as pd
 
 from nanodds.analysis.nca import cmax_tmax
 from nanodds.engine import build, output_grid
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.oral import (
     Formulation,
     build_oral_system,
@@ -59,10 +59,7 @@ def _formulation(item: Any, i: int) -> Formulation:
         return load_formulation(item)
     if not isinstance(item, dict):
         raise InputError(f"oral.formulations[{i}]", item, "a preset name or a mapping")
-    unknown = set(item) - FORM_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(f"oral.formulations[{i}].{k}", item[k], f"keys {', '.join(sorted(FORM_KEYS))}")
+    reject_unknown_keys(item, FORM_KEYS, f"oral.formulations[{i}]")
     base = load_formulation(item["preset"]) if "preset" in item else Formulation(str(item.get("name", "custom")),
                                                                                  1000.0)
     f = f"oral.formulations[{i}]"
@@ -79,17 +76,11 @@ def parse_oral_scenario(raw: Any) -> OralScenario:
     """Validate an oral scenario mapping (see docs/oral.md)."""
     if not isinstance(raw, dict):
         raise InputError("scenario", raw, "a mapping")
-    unknown = set(raw) - TOP_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(k, raw[k], f"known keys: {', '.join(sorted(TOP_KEYS))}")
+    reject_unknown_keys(raw, TOP_KEYS)
     oral = raw.get("oral")
     if not isinstance(oral, dict) or "dose" not in oral:
         raise InputError("oral", oral, "a mapping with dose and formulations")
-    unknown = set(oral) - ORAL_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(f"oral.{k}", oral[k], f"keys {', '.join(sorted(ORAL_KEYS))}")
+    reject_unknown_keys(oral, ORAL_KEYS, "oral")
     sysraw = {k: raw[k] for k in ("name", "species", "subject", "drug") if k in raw}
     sysraw["regimen"] = [{"route": "iv_bolus", "dose": oral["dose"]}]
     sim = dict(raw.get("simulation") or {})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.specs.environment import Environment
 from nanodds.units import to_canonical
 
@@ -17,10 +17,7 @@ FIRST_ORDER_KEYS = {"model", "rate", "rate_blood", "rate_tissue", "rate_phagocyt
 
 
 def _first_order(spec: dict[str, Any], kind: str) -> float:
-    unknown = set(spec) - FIRST_ORDER_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(f"carrier.release.{k}", spec[k], f"keys {', '.join(sorted(FIRST_ORDER_KEYS))}")
+    reject_unknown_keys(spec, FIRST_ORDER_KEYS, "carrier.release")
     key = {"blood": "rate_blood", "tumour_vascular": "rate_blood", "tissue": "rate_tissue",
            "tumour": "rate_tissue", "phagocyte": "rate_phagocyte"}[kind]
     if key in spec:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.specs.params import load_yaml
 from nanodds.units import to_canonical
 
@@ -55,10 +55,7 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
         raw = {"type": raw}
     if not isinstance(raw, dict):
         raise InputError(field_name, raw, "a mapping with at least 'type'")
-    unknown = set(raw) - CARRIER_KEYS
-    if unknown:
-        k = sorted(unknown)[0]
-        raise InputError(f"{field_name}.{k}", raw[k], f"keys {', '.join(sorted(CARRIER_KEYS))}")
+    reject_unknown_keys(raw, CARRIER_KEYS, field_name)
     ctype = raw.get("type")
     if ctype not in types:
         raise InputError(f"{field_name}.type", ctype, f"one of {', '.join(sorted(types))}")

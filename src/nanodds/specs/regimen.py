@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.units import parse_quantity, to_canonical
 
 ROUTES = ("iv_bolus", "iv_infusion")
@@ -77,10 +77,7 @@ def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None) -> Re
         f = f"regimen[{i}]"
         if not isinstance(item, dict):
             raise InputError(f, item, "a mapping with route, dose, ...")
-        unknown = set(item) - DOSE_KEYS
-        if unknown:
-            raise InputError(f"{f}.{sorted(unknown)[0]}", item[sorted(unknown)[0]],
-                             f"keys {', '.join(sorted(DOSE_KEYS))}")
+        reject_unknown_keys(item, DOSE_KEYS, f)
         route = item.get("route", "iv_bolus")
         if route not in ROUTES:
             raise InputError(f"{f}.route", route, f"one of {', '.join(ROUTES)}")

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.environment import Environment
@@ -60,14 +60,6 @@ class Scenario:
         return replace(self, carrier=None, name=f"{self.name} [conventional]")
 
 
-def _check_keys(raw: dict[str, Any], allowed: set[str], where: str) -> None:
-    unknown = set(raw) - allowed
-    if unknown:
-        k = sorted(unknown)[0]
-        prefix = f"{where}." if where else ""
-        raise InputError(f"{prefix}{k}", raw[k], f"known keys: {', '.join(sorted(allowed))}")
-
-
 def _mapping(raw: Any, field: str) -> dict[str, Any]:
     if raw is None:
         return {}
@@ -79,18 +71,18 @@ def _mapping(raw: Any, field: str) -> dict[str, Any]:
 def parse_scenario(raw: Any) -> Scenario:
     """Validate a scenario mapping (as loaded from YAML) and convert it to canonical units."""
     raw = _mapping(raw, "scenario")
-    _check_keys(raw, TOP_KEYS, "")
+    reject_unknown_keys(raw, TOP_KEYS, "")
     species = raw.get("species", "human")
     ref = reference_data(species)
     subj = _mapping(raw.get("subject"), "subject")
-    _check_keys(subj, SUBJECT_KEYS, "subject")
+    reject_unknown_keys(subj, SUBJECT_KEYS, "subject")
     bw = to_canonical(subj["body_weight"], "kg", "subject.body_weight", positive=True) \
         if "body_weight" in subj else None
     height = to_canonical(subj["height"], "cm", "subject.height", positive=True) if "height" in subj else None
     tumour = None
     if raw.get("tumour") not in (None, False):
         t = {} if raw["tumour"] is True else _mapping(raw["tumour"], "tumour")
-        _check_keys(t, TUMOUR_KEYS, "tumour")
+        reject_unknown_keys(t, TUMOUR_KEYS, "tumour")
         tumour = {}
         if "volume" in t:
             tumour["volume_L"] = to_canonical(t["volume"], "L", "tumour.volume", positive=True)
@@ -113,7 +105,7 @@ def parse_scenario(raw: Any) -> Scenario:
     carrier = build_carrier(raw["carrier"]) if raw.get("carrier") is not None else None
     regimen = parse_regimen(raw.get("regimen"), phys.body_weight_kg, bsa)
     sim = _mapping(raw.get("simulation"), "simulation")
-    _check_keys(sim, SIM_KEYS, "simulation")
+    reject_unknown_keys(sim, SIM_KEYS, "simulation")
     duration = to_canonical(sim.get("duration", "168 h"), "h", "simulation.duration", positive=True)
     points = sim.get("points", 1001)
     if not isinstance(points, int) or isinstance(points, bool) or not 2 <= points <= 1_000_000:
@@ -125,7 +117,7 @@ def parse_scenario(raw: Any) -> Scenario:
     if solver not in SOLVERS:
         raise InputError("simulation.solver", solver, f"one of {', '.join(SOLVERS)}")
     env = _mapping(raw.get("environment"), "environment")
-    _check_keys(env, ENV_KEYS, "environment")
+    reject_unknown_keys(env, ENV_KEYS, "environment")
     tumour_ph = None
     if "tumour_ph" in env:
         tumour_ph = to_canonical(env["tumour_ph"], "", "environment.tumour_ph")
@@ -134,7 +126,7 @@ def parse_scenario(raw: Any) -> Scenario:
     hyper = None
     if "hyperthermia" in env:
         h = _mapping(env["hyperthermia"], "environment.hyperthermia")
-        _check_keys(h, HYPERTHERMIA_KEYS, "environment.hyperthermia")
+        reject_unknown_keys(h, HYPERTHERMIA_KEYS, "environment.hyperthermia")
         region = h.get("region", "tumour")
         if region != "tumour":
             raise InputError("environment.hyperthermia.region", region, "tumour")
