@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import integrate, optimize, special
+from scipy import integrate, special
 
 NM_TO_M = 1e-9
 S_PER_H = 3600.0
@@ -398,39 +398,10 @@ class RemoteLoadedLiposome:
         return _zero_then_first(_times(t_h), self.membrane_rate_per_h, 1.0 - self.precipitated_fraction)[1]
 
 
-# --------------------------------------------------------------------------- generic helpers
-def fraction_released(t_h: ArrayLike, params: ReleaseModel) -> FloatArray:
-    """Cumulative fraction released at ``t_h`` (h) for any model object of this module."""
-    return np.asarray(params.fraction(t_h), dtype=float)
-
-
-def release_rate(t_h: ArrayLike, params: ReleaseModel) -> FloatArray:
-    """d(fraction)/dt (1/h); analytical where the model defines ``rate``, else a central difference."""
-    rate = getattr(params, "rate", None)
-    if rate is not None:
-        return np.asarray(rate(t_h), dtype=float)
-    t = _times(t_h)
-    h = np.maximum(1e-6, 1e-6 * t)
-    return (params.fraction(t + h) - params.fraction(np.maximum(t - h, 0.0))) / (t + h - np.maximum(t - h, 0))
-
-
-def time_to_fraction(params: ReleaseModel, target: float, t_max_h: float = 1e7) -> float:
-    """Time (h) at which the cumulative fraction first reaches ``target`` (inf if never by t_max_h)."""
-    if not 0.0 < target < 1.0:
-        raise ValueError("target must lie in (0, 1)")
-
-    def g(t: float) -> float:
-        return float(params.fraction(np.array([t]))[0]) - target
-
-    hi = 1e-9
-    while g(hi) < 0:
-        hi *= 4.0
-        if hi > t_max_h:
-            return math.inf
-    return float(optimize.brentq(g, hi / 4.0 if hi > 1e-9 else 0.0, hi, xtol=1e-14, rtol=1e-12))
-
-
-def equivalent_first_order_rate(params: ReleaseModel) -> float:
-    """ln 2 / t50 (1/h): the first-order constant with the same half-release time as the profile."""
-    t50 = time_to_fraction(params, 0.5)
-    return 0.0 if math.isinf(t50) else math.log(2.0) / t50
+# generic helpers (dispatch on any model object above) live in profile_tools; re-exported here
+from nanodds.release.profile_tools import (  # noqa: E402, F401  (public re-export)
+    equivalent_first_order_rate,
+    fraction_released,
+    release_rate,
+    time_to_fraction,
+)
