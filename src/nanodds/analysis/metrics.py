@@ -10,7 +10,9 @@ from nanodds.analysis.nca import cmax_tmax, fluctuation_percent, terminal_half_l
 from nanodds.solve.solution import Solution
 from nanodds.specs.regimen import Regimen
 
-PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound")
+PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound", "plasma_metabolite")
+"""Plasma observables with PK metrics; those a model lacks (``plasma_metabolite`` without a metabolite) are
+skipped."""
 DE_TIMES_H = (24.0, 168.0)
 
 
@@ -47,7 +49,11 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
     t = sol.times_h
     res: dict[str, Any] = {"dose_total_mg": regimen.total_mg, "solver": sol.method}
     for name in PLASMA:
-        res[name] = plasma_metrics(sol, name, regimen)
+        if name in m.observables:
+            res[name] = plasma_metrics(sol, name, regimen)
+    if "plasma_metabolite" in res:
+        # dose / AUC is not a clearance of a metabolite (its dose is what is formed, not administered)
+        res["plasma_metabolite"].update({"cl_L_per_h": None, "mrt_h": None, "vss_L": None})
     if bsa_m2:
         res["plasma_total"]["cl_L_per_h_per_m2"] = (res["plasma_total"]["cl_L_per_h"] or float("nan")) / bsa_m2
         res["plasma_total"]["vss_L_per_m2"] = (res["plasma_total"]["vss_L"] or float("nan")) / bsa_m2

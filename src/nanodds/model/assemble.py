@@ -8,6 +8,7 @@ import numpy as np
 
 from nanodds.model.carrier import add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
+from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
 from nanodds.release.stimuli import default_environment
 from nanodds.specs.carrier import Carrier
@@ -46,6 +47,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder,
     phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
     rb = RateBuilder()
     sat: list = add_free_drug(rb, phys, drug, inp.flow_scale)
+    # active metabolite (parent-equivalent mg), when the drug file has a metabolite block
+    add_metabolite(rb, phys, drug, inp.flow_scale)
     meta: dict[str, object] = {}
     if carrier is not None:
         kin = dict(load_yaml(f"carriers/{phys.species}.yaml"))
@@ -85,7 +88,7 @@ def build_model(inp: ModelInputs) -> Model:
     ef = carrier.encapsulated_fraction if carrier is not None else 0.0
     dose[idx[free("venous_blood")]] = 1.0 - ef
     per_mg = {"drug": 1.0}
-    groups = {"drug": np.array([nm.startswith(("free:", "encapsulated:")) for nm in names])}
+    groups = {"drug": np.array([nm.startswith(("free:", "encapsulated:", "metabolite:")) for nm in names])}
     if carrier is not None:
         dose[idx["encapsulated:venous_plasma"]] = ef
         dose[idx["carrier:venous_plasma"]] = ef / carrier.drug_loading
@@ -124,6 +127,14 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
     obs["plasma_encapsulated"] = Observable(enc_pl, "mg/L", "Plasma encapsulated drug [mg/L]")
     obs["plasma_free"] = Observable(free_pl, "mg/L", "Plasma released (non-encapsulated) drug [mg/L]")
     obs["plasma_unbound"] = Observable(free_pl * drug.fraction_unbound, "mg/L", "Plasma unbound drug [mg/L]")
+    met = metabolite_drug(drug, phys.species) if metabolite("venous_blood") in idx else None
+    if met is not None:
+        # states hold parent-equivalent mg: convert to mg of metabolite with the molecular-weight ratio
+        c = metabolite_mass_ratio(drug, met) / (v_ven * met.blood_plasma_ratio)
+        obs["plasma_metabolite"] = Observable(w({metabolite("venous_blood"): c}), "mg/L",
+                                              f"Plasma {met.name} (metabolite) [mg/L]")
+        obs["plasma_metabolite_unbound"] = Observable(w({metabolite("venous_blood"): c * met.fraction_unbound}),
+                                                      "mg/L", f"Plasma unbound {met.name} (metabolite) [mg/L]")
     for o in phys.organs():
         v = phys_volume(phys, o)
         comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}

@@ -43,14 +43,21 @@ def hepatic_intrinsic_blood_cl(drug: Drug, phys: Physiology, flow_scale: float) 
     return q_h * cl_h / (q_h - cl_h)
 
 
-def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug,
-                  flow_scale: float) -> list[tuple[str, str, str, float, float]]:
+def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: float,
+                  prefix: str = "free") -> list[tuple[str, str, str, float, float]]:
     """Add free-drug states and transfers.
 
     Blood pools ``free:venous_blood`` and ``free:arterial_blood``; one well-stirred compartment per organ
     holding tissue and residual blood; venous outflow concentration = tissue concentration / (Kp / BP).
     Sinks ``free:sink.hepatic`` (metabolism and biliary excretion) and ``free:sink.renal``.
+
+    ``prefix`` names the species of the states (``"free"`` for the administered drug; ``"metabolite"`` for an
+    active metabolite's block, see :mod:`nanodds.model.metabolite`). DNA binding is added for ``"free"`` only.
     """
+
+    def free(comp: str) -> str:
+        return f"{prefix}:{comp}"
+
     v_ven, v_art = blood_pools_L(phys)
     co = phys.cardiac_output_L_per_h
     organs = phys.organs()
@@ -81,6 +88,8 @@ def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug,
     renal_blood_cl = drug.renal_plasma_cl_L_per_h * flow_scale / drug.blood_plasma_ratio
     rb.flow(free("kidney"), free("sink.renal"), renal_blood_cl / (phys.volume_L["kidney"] * drug.kp_blood("kidney")),
             "renal_clearance")
+    if prefix != "free":
+        return []
     # intracellular DNA binding, when the drug file has a dna_binding block (capacity-limited terms returned)
     return add_dna_binding(rb, phys, drug)
 

@@ -33,6 +33,22 @@ class DnaBinding:
 
 
 @dataclass(frozen=True)
+class MetaboliteLink:
+    """An active metabolite formed from part of a drug's hepatic clearance.
+
+    Attributes
+    ----------
+    name : str
+        Drug file of the metabolite (``data/drugs/<name>.yaml``).
+    fraction_of_hepatic_clearance : float
+        Fraction (-) of the parent's hepatic elimination that forms the metabolite.
+    """
+
+    name: str
+    fraction_of_hepatic_clearance: float
+
+
+@dataclass(frozen=True)
 class Drug:
     """Free-drug parameters in canonical units.
 
@@ -50,6 +66,8 @@ class Drug:
         Clearances of the species' reference individual (L/h).
     dna_binding : DnaBinding or None
         Intracellular DNA binding (``dna_binding`` block of the drug file), None when the file has none.
+    metabolite : MetaboliteLink or None
+        Active metabolite (``metabolite`` block of the drug file), None when the file has none.
     """
 
     name: str
@@ -60,6 +78,7 @@ class Drug:
     hepatic_blood_cl_L_per_h: float
     renal_plasma_cl_L_per_h: float
     dna_binding: DnaBinding | None = field(default=None, compare=False)
+    metabolite: MetaboliteLink | None = field(default=None, compare=False)
 
     def kp_blood(self, tissue: str) -> float:
         """Tissue:blood partition coefficient Kp / (B:P)."""
@@ -89,7 +108,21 @@ def load_drug(name: str, species: str) -> Drug:
         hepatic_blood_cl_L_per_h=cl[species]["hepatic_blood"].to("L/h"),
         renal_plasma_cl_L_per_h=cl[species]["renal_plasma"].to("L/h"),
         dna_binding=_dna_binding(d.get("dna_binding"), name, species),
+        metabolite=_metabolite(d.get("metabolite"), name),
     )
+
+
+def _metabolite(raw: dict | None, name: str) -> MetaboliteLink | None:
+    """Parse a drug file's ``metabolite`` block (None when the file has none)."""
+    if raw is None:
+        return None
+    met = str(raw["name"])
+    if met not in drug_names():
+        raise InputError(f"drug {name} metabolite", met, f"one of {', '.join(drug_names())}")
+    f = raw["fraction_of_hepatic_clearance"].to("1")
+    if not 0.0 <= f <= 1.0:
+        raise InputError(f"drug {name} metabolite fraction_of_hepatic_clearance", f, "a fraction in [0, 1]")
+    return MetaboliteLink(name=met, fraction_of_hepatic_clearance=f)
 
 
 def _dna_binding(raw: dict | None, name: str, species: str) -> DnaBinding | None:
