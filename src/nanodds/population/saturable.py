@@ -27,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from nanodds.solve.batched import BatchResult
-from nanodds.solve.batched_blocks import block_order, expm_steps, inverse
+from nanodds.solve.batched_blocks import block_order
+from nanodds.solve.block_expm import expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12

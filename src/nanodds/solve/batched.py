@@ -28,9 +28,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import Chunk, block_order, expm_steps, mv, propagate, relevant_states
+from nanodds.solve.batched_blocks import Chunk, block_order, mv, propagate, relevant_states
 from nanodds.solve.batched_blocks import solve_chunk_uniform as _solve_chunk_uniform
 from nanodds.solve.batched_blocks import uniform_step as _uniform_step
+from nanodds.solve.block_expm import expm_steps
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
@@ -66,7 +67,7 @@ def expm_batch(A: np.ndarray) -> np.ndarray:
     Scaling and squaring with the degree-13 Pade approximant (Higham 2005), all patients in one batched
     matmul per stage; one squaring count for the stack (Al-Mohy & Higham 2009 estimate from the largest
     ``||A^4||^(1/4)``, ``||A^6||^(1/6)``). ``scipy.linalg.expm`` on a stack loops over the matrices in Python
-    and was ~6x slower here for 83x83 rate matrices. Dense; see :func:`batched_blocks.expm_steps` for the
+    and was ~6x slower here for 83x83 rate matrices. Dense; see :func:`block_expm.expm_steps` for the
     block-triangular version used by the solver.
     """
     A = np.asarray(A, dtype=float)

@@ -8,10 +8,8 @@
   into a few consecutive groups, make K block lower-triangular (encapsulated core -> encapsulated
   interstitial/phagocyte states -> free drug); products, solves and exponentials of such matrices stay
   block lower-triangular, so only the ``nb (nb+1)/2`` lower blocks are ever computed.
-* :func:`expm_steps`: ``expm(K h)`` for several step sizes of one stack of patients, degree-13 Pade with
-  scaling and squaring (Higham 2005; Al-Mohy & Higham 2009 norm estimate from ``||A^4||, ||A^6||``, one
-  squaring count per stack), in block arithmetic; ``K^2, K^4, K^6`` are computed once and rescaled for each
-  step size, the squarings may go on past ``E(h)`` to ``E(h)^(2^j)`` for the output doubling.
+* :func:`nanodds.solve.block_expm.expm_steps` (block arithmetic and Pade ``expm``, in its own module)
+  gives ``expm(K h)`` for several step sizes of one stack of patients.
 * :class:`Chunk`, :func:`propagate` (runs of equal steps), :func:`propagate_bilinear` (observables of a long
   run as one product ``(A E^(qc)) (E^(j+1) x)``) and :func:`solve_chunk_uniform` (uniform grid from 0: dose
   responses superposed, only ``E(h)`` and ``E(delta)`` of off-grid dose edges) for :mod:`nanodds.solve.batched`.
@@ -25,19 +23,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
+from nanodds.solve.block_expm import expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
-_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
-           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0, 40840800.0,
-           960960.0, 16380.0, 182.0, 1.0)
-_THETA13 = 5.371920351148152
 BLOCK = 32
 """Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
 MIN_BLOCK = 16
 """Consecutive strongly connected components are merged until a block has at least this many states."""
 
 _TOL = 1e-12
-Blocks = dict[tuple[int, int], np.ndarray]
 
 
 def relevant_states(pattern: np.ndarray, observed: np.ndarray) -> np.ndarray:
@@ -84,115 +78,6 @@ def block_order(pattern: np.ndarray, min_block: int = MIN_BLOCK) -> tuple[np.nda
         else:
             bounds.append(m)
     return np.array(order, dtype=int), bounds
-
-
-def split(M: np.ndarray, bounds: Sequence[int]) -> Blocks:
-    """Lower blocks of a stack (p, m, m) as contiguous arrays."""
-    nb = len(bounds) - 1
-    return {(i, j): np.ascontiguousarray(M[:, bounds[i]:bounds[i + 1], bounds[j]:bounds[j + 1]])
-            for i in range(nb) for j in range(i + 1)}
-
-
-def dense(B: Blocks, bounds: Sequence[int]) -> np.ndarray:
-    nb = len(bounds) - 1
-    p = B[0, 0].shape[0]
-    out = np.zeros((p, bounds[-1], bounds[-1]))
-    for i in range(nb):
-        for j in range(i + 1):
-            out[:, bounds[i]:bounds[i + 1], bounds[j]:bounds[j + 1]] = B[i, j]
-    return out
-
-
-def bmul(A: Blocks, B: Blocks, nb: int) -> Blocks:
-    out = {}
-    for i in range(nb):
-        for j in range(i + 1):
-            acc = A[i, j] @ B[j, j]
-            for k in range(j + 1, i + 1):
-                acc += A[i, k] @ B[k, j]
-            out[i, j] = acc
-    return out
-
-
-def bcomb(terms: Sequence[tuple[float, Blocks]], eye: float, nb: int) -> Blocks:
-    """``sum c M + eye I`` blockwise."""
-    out = {}
-    for key in terms[0][1]:
-        acc = terms[0][0] * terms[0][1][key]
-        for c, M in terms[1:]:
-            acc += c * M[key]
-        if eye and key[0] == key[1]:
-            r = np.arange(acc.shape[1])
-            acc[:, r, r] += eye
-        out[key] = acc
-    return out
-
-
-def bsolve(M: Blocks, R: Blocks, nb: int) -> Blocks:
-    """``M^{-1} R`` by block forward substitution."""
-    X: Blocks = {}
-    for i in range(nb):
-        rhs = []
-        for j in range(i + 1):
-            r = R[i, j]
-            for k in range(j, i):
-                r = r - M[i, k] @ X[k, j]
-            rhs.append(r)
-        sizes = np.cumsum([r.shape[2] for r in rhs])[:-1]
-        sol = np.linalg.solve(M[i, i], np.concatenate(rhs, axis=2))
-        for j, part in enumerate(np.split(sol, sizes, axis=2)):
-            X[i, j] = part
-    return X
-
-
-def inverse(K: np.ndarray, bounds: Sequence[int]) -> np.ndarray:
-    """``K^{-1}`` (dense) of a block lower-triangular stack, by block forward substitution."""
-    nb = len(bounds) - 1
-    p, m = K.shape[0], K.shape[1]
-    eye = split(np.broadcast_to(np.eye(m), (p, m, m)), bounds)
-    return dense(bsolve(split(K, bounds), eye, nb), bounds)
-
-
-def bnorm1(M: Blocks, nb: int) -> float:
-    best = 0.0
-    for j in range(nb):
-        col = sum(np.abs(M[i, j]).sum(axis=-2) for i in range(j, nb))
-        best = max(best, float(np.max(col)))
-    return best
-
-
-def expm_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
-               extra: Sequence[int] | None = None) -> list[list[np.ndarray]]:
-    """``[E, E^2, E^4, ..., E^(2^extra)]`` (dense, p x m x m) with ``E = expm(K h)`` for each ``h`` in ``hs``.
-
-    K is (p, m, m), block lower-triangular for ``bounds``; ``extra[i]`` squarings past ``E`` (default 0).
-    """
-    nb = len(bounds) - 1
-    b = _PADE13
-    Kb = split(K, bounds)
-    K2 = bmul(Kb, Kb, nb)
-    K4 = bmul(K2, K2, nb)
-    K6 = bmul(K4, K2, nb)
-    rate = max(bnorm1(K4, nb) ** 0.25, bnorm1(K6, nb) ** (1.0 / 6.0))
-    out = []
-    for n_h, h in enumerate(hs):
-        eta = rate * h
-        s = max(0, int(np.ceil(np.log2(eta / _THETA13)))) if eta > _THETA13 else 0
-        g = h / 2.0**s
-        g2, g4, g6 = g**2, g**4, g**6
-        inner_u = bmul(K6, bcomb([(b[13] * g6, K6), (b[11] * g4, K4), (b[9] * g2, K2)], 0.0, nb), nb)
-        U = bmul(Kb, bcomb([(g6, inner_u), (b[7] * g6, K6), (b[5] * g4, K4), (b[3] * g2, K2)], b[1], nb), nb)
-        inner_v = bmul(K6, bcomb([(b[12] * g6, K6), (b[10] * g4, K4), (b[8] * g2, K2)], 0.0, nb), nb)
-        V = bcomb([(g6, inner_v), (b[6] * g6, K6), (b[4] * g4, K4), (b[2] * g2, K2)], b[0], nb)
-        R = bsolve(bcomb([(1.0, V), (-g, U)], 0.0, nb), bcomb([(1.0, V), (g, U)], 0.0, nb), nb)
-        for _ in range(s):
-            R = bmul(R, R, nb)
-        pw = [dense(R, bounds)]
-        for _ in range(0 if extra is None else extra[n_h]):
-            R = bmul(R, R, nb)
-            pw.append(dense(R, bounds))
-        out.append(pw)
-    return out
 
 
 class Chunk:
