@@ -160,20 +160,27 @@ def nano_tumor_rows() -> list[Row]:
                 m["carrier_de168_percent"], f"within {FOLD:g}-fold", src)]
 
 
-def all_rows() -> list[Row]:
-    """Every validation row."""
-    from validation.catalog_checks import catalog_rows  # lazy: catalog_checks imports Row from here
+def row_modules() -> list[Any]:
+    """The per-product row modules ``validation/rows_*.py`` (each has ``rows()`` and ``KNOWN_MISSES``)."""
+    import importlib
 
+    return [importlib.import_module(f"validation.{p.stem}") for p in sorted(HERE.glob("rows_*.py"))]
+
+
+def all_rows() -> list[Row]:
+    """Every validation row: the Doxil/doxorubicin set here, then each ``validation/rows_*.py`` module."""
     rows = [*gabizon_rows(), saturation_row(), *laginha_rows(), *nano_tumor_rows()]
-    rows += catalog_rows()
+    for mod in row_modules():
+        rows += mod.rows()
     return rows
 
 
 def known_misses() -> dict[tuple[str, str], str]:
-    """KNOWN_MISSES merged with the catalogue rows' misses (validation/catalog_checks.py)."""
-    from validation.catalog_checks import CATALOG_KNOWN_MISSES
-
-    return {**KNOWN_MISSES, **CATALOG_KNOWN_MISSES}
+    """KNOWN_MISSES merged with every row module's ``KNOWN_MISSES``."""
+    out = dict(KNOWN_MISSES)
+    for mod in row_modules():
+        out.update(mod.KNOWN_MISSES)
+    return out
 
 
 def table(rows: list[Row]) -> pd.DataFrame:
