@@ -14,8 +14,8 @@ TISSUES_WITH_KP: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
-class DnaBinding:
-    """Intracellular (DNA) binding of a drug in one species, canonical units.
+class IntracellularBinding:
+    """Intracellular binding of a drug to a target (DNA, tubulin, ...) in one species, canonical units.
 
     Attributes
     ----------
@@ -25,11 +25,17 @@ class DnaBinding:
         Dissociation rate constant (1/h); ``k_on = k_off / Kd``.
     capacity_umol_per_L : dict
         Binding-site concentration per organ (umol/L tissue = nmol/g at density 1).
+    target : str
+        What the drug binds (reporting only).
     """
 
     kd_umol_per_L: float
     k_off_per_h: float
     capacity_umol_per_L: dict[str, float]
+    target: str = "DNA"
+
+
+DnaBinding = IntracellularBinding  # the first binding block (doxorubicin) was DNA binding
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,9 @@ class Drug:
         Tissue:plasma partition coefficients (-).
     hepatic_blood_cl_L_per_h, renal_plasma_cl_L_per_h : float
         Clearances of the species' reference individual (L/h).
-    dna_binding : DnaBinding or None
-        Intracellular DNA binding (``dna_binding`` block of the drug file), None when the file has none.
+    dna_binding : IntracellularBinding or None
+        Intracellular binding (``intracellular_binding`` or, for DNA, ``dna_binding`` block of the drug file),
+        None when the file has neither.
     metabolite : MetaboliteLink or None
         Active metabolite (``metabolite`` block of the drug file), None when the file has none.
     """
@@ -77,7 +84,7 @@ class Drug:
     kp: dict[str, float]
     hepatic_blood_cl_L_per_h: float
     renal_plasma_cl_L_per_h: float
-    dna_binding: DnaBinding | None = field(default=None, compare=False)
+    dna_binding: IntracellularBinding | None = field(default=None, compare=False)
     metabolite: MetaboliteLink | None = field(default=None, compare=False)
 
     def kp_blood(self, tissue: str) -> float:
@@ -107,7 +114,7 @@ def load_drug(name: str, species: str) -> Drug:
         kp={t: d["kp"][t].to("1") for t in TISSUES_WITH_KP},
         hepatic_blood_cl_L_per_h=cl[species]["hepatic_blood"].to("L/h"),
         renal_plasma_cl_L_per_h=cl[species]["renal_plasma"].to("L/h"),
-        dna_binding=_dna_binding(d.get("dna_binding"), name, species),
+        dna_binding=_intracellular_binding(d, name, species),
         metabolite=_metabolite(d.get("metabolite"), name),
     )
 
@@ -125,15 +132,24 @@ def _metabolite(raw: dict | None, name: str) -> MetaboliteLink | None:
     return MetaboliteLink(name=met, fraction_of_hepatic_clearance=f)
 
 
-def _dna_binding(raw: dict | None, name: str, species: str) -> DnaBinding | None:
-    """Parse a drug file's ``dna_binding`` block for one species (None when the file has no block)."""
-    if raw is None:
+def _intracellular_binding(d: dict, name: str, species: str) -> IntracellularBinding | None:
+    """Parse a drug file's ``intracellular_binding`` block (sites in ``site_concentration``) or its legacy
+    ``dna_binding`` block (sites in ``dna_content``) for one species; None when the file has neither."""
+    if "intracellular_binding" in d and "dna_binding" in d:
+        raise InputError(f"drug {name}", "both intracellular_binding and dna_binding", "at most one binding block")
+    if "intracellular_binding" in d:
+        raw, key = d["intracellular_binding"], "site_concentration"
+        target = str(raw.get("target", "unspecified"))
+    elif "dna_binding" in d:
+        raw, key, target = d["dna_binding"], "dna_content", "DNA"
+    else:
         return None
-    content = raw["dna_content"]
+    content = raw[key]
     if species not in content:
-        raise InputError("species", species, f"a species with {name} dna_content data: {', '.join(sorted(content))}")
-    return DnaBinding(
+        raise InputError("species", species, f"a species with {name} {key} data: {', '.join(sorted(content))}")
+    return IntracellularBinding(
         kd_umol_per_L=raw["kd"].to("umol/L"),
         k_off_per_h=raw["k_off"].to("1/h"),
         capacity_umol_per_L={t: content[species][t].to("umol/L") for t in TISSUES_WITH_KP},
+        target=target,
     )
