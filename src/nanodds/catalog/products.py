@@ -5,6 +5,8 @@ indication, route) with a source for every field: numbers are ``{value, unit, so
 :func:`nanodds.specs.params.load_yaml`), strings sit in ``{text, source}`` mappings, approvals carry their
 own ``source``. A product whose drug and carrier the engine can simulate has a ``scenario`` block (the
 label's usual single dose) that :func:`product_scenario` parses into a :class:`~nanodds.specs.scenario.Scenario`.
+A co-loaded product (Vyxeos) has ``payloads`` instead of ``drug`` in its scenario spec: it is a combination
+scenario (:mod:`nanodds.analysis.combination`), parsed by :func:`product_combination`.
 """
 
 from __future__ import annotations
@@ -61,6 +63,18 @@ class Product:
         return self.raw.get("drug")
 
     @property
+    def is_combination(self) -> bool:
+        """True when the scenario co-loads several payloads (``payloads`` instead of ``drug``)."""
+        return "payloads" in self.raw.get("scenario", {}).get("spec", {})
+
+    @property
+    def drugs(self) -> list[str]:
+        """Drug names of ``data/drugs`` the scenario uses (one for a single-drug product)."""
+        if self.is_combination:
+            return [str(pl.get("drug")) for pl in self.raw["scenario"]["spec"]["payloads"]]
+        return [] if self.drug is None else [str(self.drug)]
+
+    @property
     def carrier_type(self) -> str:
         return str(self.raw["carrier"]["type"])
 
@@ -81,12 +95,13 @@ class Product:
         """Why this product cannot be simulated now, or None if it can."""
         if self.raw.get("simulable") is False:
             return str(self.raw.get("not_simulable_reason", "marked not simulable in the catalogue"))
-        if "scenario" not in self.raw or self.drug is None:
+        if "scenario" not in self.raw or not self.drugs:
             return "no scenario block in the catalogue"
         from nanodds.specs.drug import drug_names
 
-        if self.drug not in drug_names():
-            return f"drug {self.drug} has no parameter file ({DRUG_DIR})"
+        for d in self.drugs:
+            if d not in drug_names():
+                return f"drug {d} has no parameter file ({DRUG_DIR})"
         return None
 
 
@@ -147,7 +162,15 @@ def _check_product(key: str, p: Any, carrier_types: set[str]) -> None:
         _check_keys(p["scenario"], SCENARIO_KEYS, f"{key}.scenario")
         if not p["scenario"].get("source") or not isinstance(p["scenario"].get("spec"), dict):
             _fail(f"{key}.scenario", "needs 'source' and a 'spec' mapping")
-        if p.get("drug") != p["scenario"]["spec"].get("drug"):
+        spec = p["scenario"]["spec"]
+        if "payloads" in spec:
+            pls = spec["payloads"]
+            if "drug" in p or "drug" in spec:
+                _fail(key, "a co-loaded product (scenario.spec.payloads) has no single 'drug'")
+            if not isinstance(pls, list) or len(pls) < 2 or not all(isinstance(x, dict) and x.get("drug")
+                                                                    for x in pls):
+                _fail(f"{key}.scenario.spec.payloads", "a list of at least two {drug, dose, ...} mappings")
+        elif p.get("drug") != spec.get("drug"):
             _fail(f"{key}.scenario.spec.drug", "must equal the product's 'drug'")
         if p["carrier"]["type"] != p["scenario"]["spec"].get("carrier", {}).get("type"):
             _fail(f"{key}.scenario.spec.carrier.type", "must equal the product's carrier type")
@@ -202,9 +225,31 @@ def product_spec(name: str, duration: str | None = None, points: int | None = No
     sim = spec.setdefault("simulation", {})
     if duration is not None:
         sim["duration"] = duration
+        if isinstance(spec.get("ratio_windows"), list):  # a co-loaded product: keep the windows that still fit
+            from nanodds.units import to_canonical
+
+            end = to_canonical(duration, "h", "duration", positive=True)
+            kept = [w for w in spec["ratio_windows"] if to_canonical(w[1], "h", "ratio_windows") <= end]
+            if kept:
+                spec["ratio_windows"] = kept
+            else:
+                spec.pop("ratio_windows")  # the defaults, clipped to the duration
     if points is not None:
         sim["points"] = points
     return spec
+
+
+def product_combination(name: str, duration: str | None = None, points: int | None = None):
+    """Parse a co-loaded product's scenario into a :class:`~nanodds.analysis.combination.Combination`.
+
+    Same arguments as :func:`product_scenario`; :class:`InputError` for a single-drug product.
+    """
+    from nanodds.analysis.combination import parse_combination
+
+    p = get_product(name)
+    if not p.is_combination:
+        raise InputError("product", p.brand, "a co-loaded product (scenario with payloads); use product_scenario")
+    return parse_combination(product_spec(name, duration, points))
 
 
 def product_scenario(name: str, duration: str | None = None, points: int | None = None):
@@ -227,4 +272,8 @@ def product_scenario(name: str, duration: str | None = None, points: int | None 
     """
     from nanodds.specs.scenario import parse_scenario
 
+    p = get_product(name)
+    if p.is_combination:
+        raise InputError("product", p.brand, "a single-drug product: it co-loads "
+                         f"{' + '.join(p.drugs)}; use product_combination or `nanodds catalog run`")
     return parse_scenario(product_spec(name, duration, points))

@@ -3,7 +3,9 @@
 ``nanodds catalog list`` prints one row per product (brand, drug, carrier, size, first approval, simulable).
 ``nanodds catalog show NAME`` prints every field with its source.
 ``nanodds catalog run NAME --out DIR`` simulates the product's label dose and the free drug at the same dose and
-writes the same files as ``nanodds compare`` (``comparison.json``, ``nano/``, ``conventional/``, plot).
+writes the same files as ``nanodds compare`` (``comparison.json``, ``nano/``, ``conventional/``, plot). A co-loaded
+product (Vyxeos) writes one compare section per drug (``comparison.json`` ``drugs``), the molar ratio over time
+(``molar_ratio``, ``ratio.csv``, ``ratio.png``) and, with ``--synergy``, a PD interaction summary at the marrow.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--duration", help="simulated time with unit, e.g. '48 h' (default: the catalogue's)")
     run.add_argument("--points", type=int, help="number of output times (default: the catalogue's)")
     run.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
+    run.add_argument("--synergy", nargs="?", const="pd/vyxeos_synergy.yaml", default=None,
+                     help="co-loaded products only: add PD interaction summaries at the marrow (default file "
+                          "pd/vyxeos_synergy.yaml under nanodds/data)")
     run.set_defaults(func=cmd_run)
 
 
@@ -120,6 +125,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from nanodds.io.outputs import write_json
 
     p = get_product(args.name)
+    if p.is_combination:
+        return _run_combination(args, p)
+    if getattr(args, "synergy", None) is not None:
+        from nanodds.errors import InputError
+
+        raise InputError("--synergy", args.synergy, f"a co-loaded product ({p.brand} carries one drug)")
     scn = product_scenario(p.key, duration=args.duration, points=args.points)  # all input errors first
     require_carrier(scn)
     out = output_dir(args.out)
@@ -149,4 +160,57 @@ def cmd_run(args: argparse.Namespace) -> int:
                       _fmt(doc["ratios"].get(key), ".3g"), unit)
     _print_table(table)
     print(f"wrote {out / 'comparison.json'}, nano/, conventional/" + ("" if args.no_plots else " and comparison.png"))
+    return 0
+
+
+def _run_combination(args: argparse.Namespace, p: Any) -> int:
+    """``catalog run`` for a co-loaded product: each payload nano vs the free cocktail, and the molar ratio."""
+    from nanodds.analysis.combination import combination_pd, simulate_combination, summarise
+    from nanodds.catalog.products import product_combination
+    from nanodds.interfaces.cli_combination import comparison_doc, write_comparison
+    from nanodds.interfaces.cli_engine import _fmt, _status
+    from nanodds.interfaces.common import output_dir
+
+    comb = product_combination(p.key, duration=args.duration, points=args.points)  # all input errors first
+    params = None
+    if args.synergy is not None:
+        from nanodds.analysis.synergy import load_synergy
+        from nanodds.errors import InputError
+
+        try:
+            params = load_synergy(args.synergy)
+        except (FileNotFoundError, OSError):
+            raise InputError("--synergy", args.synergy, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") \
+                from None
+    out = output_dir(args.out)
+    with _status(f"simulating {p.brand} ({' + '.join(p.drugs)}) and the free cocktail..."):
+        res = simulate_combination(comb)
+        doc = comparison_doc(res, summarise(res))
+    if params is not None:
+        pd_doc = combination_pd(res, params)
+        doc["pd"] = {"site": pd_doc["site"], "basis": pd_doc["basis"], "reference": pd_doc["reference"],
+                     "partner": pd_doc["partner"], "source_file": args.synergy,
+                     "nano": pd_doc["nano"]["summary"], "conventional": pd_doc["free"]["summary"]}
+    doc["product"] = {"key": p.key, "brand": p.brand, "scenario_source": str(p.raw["scenario"]["source"])}
+    with _status("writing outputs..."):
+        write_comparison(res, doc, out, plots=not args.no_plots)
+    from rich.table import Table
+
+    table = Table(title=f"{p.brand}: co-loaded nano vs free cocktail ({comb.name})")
+    for col in ("drug", "metric", "nano", "conventional", "ratio", "unit"):
+        table.add_column(col, justify="left" if col in ("drug", "metric", "unit") else "right")
+    for label, d in doc["drugs"].items():
+        for name, key, unit in (("AUCinf plasma total", "auc_inf_mg_h_per_L", "mg h/L"),
+                                ("Cmax plasma total", "cmax_mg_per_L", "mg/L"), ("t1/2", "t_half_h", "h")):
+            table.add_row(label, name, _fmt(d["nano"]["plasma_total"].get(key)),
+                          _fmt(d["conventional"]["plasma_total"].get(key)),
+                          _fmt(d["ratios"].get(f"plasma_total.{key}"), ".3g"), unit)
+    _print_table(table)
+    mr = doc["molar_ratio"]
+    for key, v in mr["maintenance"].items():
+        if "|plasma|" in key:
+            w = ", ".join(f"{k}: {v[k]['hours_within']:.1f} h" for k in v if k.endswith("h") and "-" in k)
+            print(f"{key.replace('|', ' ')} within +/-{100 * mr['tolerance']:g}% of 1:{v['target']:g}: {w}")
+    print(f"wrote {out / 'comparison.json'}, ratio.csv, nano/, conventional/"
+          + ("" if args.no_plots else ", ratio.png and comparison_<drug>.png"))
     return 0

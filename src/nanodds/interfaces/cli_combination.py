@@ -3,13 +3,17 @@
 Writes ``combination.json`` (per-payload metrics nano and free, carrier dose, ratio maintenance, optional PD),
 ``ratio.csv`` (time_h, compartment, formulation, molar_ratio, pair) and ``ratio.png`` (molar ratio over time,
 nano vs free, with the target ratio and its +/- band). See docs/combination.md.
+
+:func:`comparison_doc` and :func:`write_comparison` give a co-loaded catalogue product (``nanodds catalog run
+vyxeos``) the ``nanodds compare`` layout: one compare document (``nano``, ``conventional``, ``ratios``) per drug,
+plus the molar ratio over time and the hours it stays within the band.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
@@ -20,7 +24,10 @@ if TYPE_CHECKING:
 
     from nanodds.analysis.combination import CombinationResult
 
-__all__ = ["cmd_combination", "register"]
+__all__ = ["cmd_combination", "comparison_doc", "register", "write_comparison"]
+
+#: compartments whose ratio time course goes into comparison.json (the full set is in ratio.csv)
+DOC_RATIO_COMPARTMENTS = ("plasma", "marrow")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -119,3 +126,70 @@ def cmd_combination(args: argparse.Namespace) -> int:
             print(f"{key.replace('|', ' ')} within +/-{100 * comb.tolerance:g}% of 1:{v['target']:g}: {w}")
     print(f"wrote {out / 'combination.json'}, ratio.csv" + ("" if args.no_plots else " and ratio.png"))
     return 0
+
+
+def comparison_doc(res: CombinationResult, summary: dict[str, Any]) -> dict[str, Any]:
+    """``compare``-schema document of a co-loaded product: per-drug compare sections and the molar ratio.
+
+    ``drugs[label]`` is :func:`nanodds.analysis.compare.compare_metrics` of the payload's nano and free-cocktail
+    metrics (keys ``nano``, ``conventional``, ``ratios``). ``molar_ratio`` has the target, band, the maintenance
+    summary per ``compartment|formulation`` (``nano`` / ``conventional``) and the plasma and marrow time courses.
+    """
+    import numpy as np
+
+    from nanodds.analysis.combination import ratio_series
+    from nanodds.analysis.compare import compare_metrics
+
+    comb = res.combination
+    drugs = {}
+    for p in comb.payloads:
+        s = summary["payloads"][p.label]
+        drugs[p.label] = {**compare_metrics(s["nano"], s["free"], f"{comb.name} [{p.label}]"),
+                          "drug": p.drug, "dose_mg": p.dose_mg,
+                          "molecular_weight_g_per_mol": p.molecular_weight_g_per_mol,
+                          "encapsulated_fraction": s["encapsulated_fraction"], "drug_loading": s["drug_loading"],
+                          "release": s["release"]}
+    form = {"nano": "nano", "free": "conventional"}
+    maintenance = {}
+    for key, v in summary["ratio_maintenance"].items():
+        pair, comp, f = key.split("|")
+        maintenance[f"{pair}|{comp}|{form[f]}"] = v
+    courses: dict[str, Any] = {"time_h": res.times_h}
+    for s in ratio_series(res):
+        if s["compartment"] in DOC_RATIO_COMPARTMENTS:
+            r = np.asarray(s["ratio"], dtype=float)
+            courses[f"{s['pair']}|{s['compartment']}|{form[s['formulation']]}"] = \
+                [float(x) if np.isfinite(x) else None for x in r]
+    return {
+        "scenario": comb.name,
+        "conventional_definition": "free cocktail: each payload without carrier at the same dose and infusion",
+        "drugs": drugs,
+        "molar_ratio": {"reference_payload": summary["reference_payload"], "pairs": summary["pairs"],
+                        "dosed": summary["dosed_molar_ratios"], "target": summary["target_molar_ratios"],
+                        "tolerance": comb.tolerance, "windows_h": summary["ratio_windows_h"],
+                        "maintenance": maintenance, "time_course": courses},
+        "carrier_dose_mg_per_administration": summary["carrier_dose_mg_per_administration"],
+        "total_loading": summary["total_loading"],
+    }
+
+
+def write_comparison(res: CombinationResult, doc: dict[str, Any], out: Path, plots: bool) -> None:
+    """Write ``comparison.json``, ``ratio.csv``, ``nano/<drug>/`` and ``conventional/<drug>/`` (metrics.json,
+    timecourse.csv) and, with ``plots``, ``ratio.png`` and ``comparison_<drug>.png``."""
+    from nanodds.interfaces.cli_engine import _write_run
+    from nanodds.io.outputs import write_json
+
+    comb = res.combination
+    for p, sn, sf in zip(comb.payloads, res.nano, res.free, strict=True):
+        for sub, sol in (("nano", sn), ("conventional", sf)):
+            d = out / sub / p.label
+            d.mkdir(parents=True, exist_ok=True)
+            _write_run(sol, doc["drugs"][p.label][sub], d, netcdf=False)
+    write_json(out / "comparison.json", doc)
+    ratio_frame(res).to_csv(out / "ratio.csv", index=False)
+    if plots:
+        from nanodds.report.plots import plot_comparison
+
+        plot_ratio(res, out / "ratio.png", comb.name)
+        for p, sn, sf in zip(comb.payloads, res.nano, res.free, strict=True):
+            plot_comparison(sn, sf, out).replace(out / f"comparison_{p.label}.png")
