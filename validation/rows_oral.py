@@ -1,0 +1,97 @@
+"""Validation rows: oral nanocrystal vs micronised suspension (megestrol acetate, fasted healthy humans).
+
+Observed values: validation/data/oral_megestrol_human.csv (role ``validation``; never used to set a
+parameter). The drug's hepatic clearance was calibrated on a different dataset (Jang 2014 part I, FED
+nanocrystal AUC; validation/data/oral_megestrol_calibration.csv); the particle sizes, solubility, permeability
+and every other oral parameter are a-priori values in src/nanodds/data/oral/formulations.yaml.
+
+Criteria (fixed before the results): predicted/observed within 2-fold for the nano/micronised ratios
+(relative bioavailability and Cmax ratio, dose-normalised for the label table, as published for Jang 2014),
+Tmax, the absolute fasting Cmax and AUC and the 150 -> 625 mg AUC dose proportionality; direction rows
+(nano/micronised - 1 > 0) for the sign of the nanocrystal benefit. Absolute values also depend on the
+calibrated clearance; the ratios do not (linear systemic model, same liver for both forms).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from nanodds.analysis.oral import compare_oral_formulations
+from validation.checks import FOLD, HERE, Row
+
+DRUG = "megestrol_acetate"
+NANO, MICRO = "megace_es_nanocrystal", "megace_os_micronised"
+CRIT = f"within {FOLD:g}-fold"
+DURATION_H = 120.0  # Jang 2014 sampled to 120 h (AUClast); label AUC is to infinity (exact in the model)
+POINTS = 1201  # 0.1 h grid: Cmax/Tmax are read on the output grid
+LABEL = "oral human fasting Megace ES 625 mg vs Megace OS 800 mg (label Table 1)"
+JANG = "oral human fasting nanocrystal 625 mg vs Megace OS 800 mg (Jang 2014 part III)"
+DOSE_PROP = "oral human fasting Megace ES 150 vs 625 mg (label Table 1)"
+_SRC_LABEL = "MEGACE ES label Table 1 (fasting); AUCs also Deschamps 2009 doi:10.2147/IJN.S6308"
+_SRC_JANG = "Jang 2014 Drug Des Devel Ther doi:10.2147/DDDT.S62176 abstract"
+
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
+
+
+@cache
+def observed_table() -> pd.DataFrame:
+    return pd.read_csv(HERE / "data" / "oral_megestrol_human.csv", comment="#", dtype={"dose_mg": str})
+
+
+def observed(study: str, formulation: str, dose: str, metric: str) -> float:
+    df = observed_table()
+    sel = df[(df.study == study) & (df.formulation == formulation) & (df.dose_mg == dose) & (df.metric == metric)]
+    if len(sel) != 1:
+        raise KeyError((study, formulation, dose, metric))
+    return float(sel["value"].iloc[0])
+
+
+@cache
+def run(formulation: str, dose_mg: float) -> dict[str, float]:
+    """Model metrics of one formulation at one dose (fasted human, reference physiology)."""
+    df = compare_oral_formulations(DRUG, "human", dose_mg, [formulation], duration=f"{DURATION_H:g} h",
+                                   points=POINTS)
+    return {k: float(v) for k, v in df.iloc[0].items() if isinstance(v, int | float)}
+
+
+def rows() -> list[Row]:
+    """Nano vs micronised ratios and directions, Tmax, absolute fasting exposure, dose proportionality."""
+    nano, micro = run(NANO, 625.0), run(MICRO, 800.0)
+    out: list[Row] = []
+    # dose-normalised ratios of the label table
+    auc_n, auc_m = observed("label_table1", NANO, "625", "auc_inf"), observed("label_table1", MICRO, "800", "auc_inf")
+    cmx_n, cmx_m = observed("label_table1", NANO, "625", "cmax"), observed("label_table1", MICRO, "800", "cmax")
+    frel_obs = (auc_n / 625.0) / (auc_m / 800.0)
+    cr_obs = (cmx_n / 625.0) / (cmx_m / 800.0)
+    frel = (nano["auc_inf_mg_h_per_L"] / 625.0) / (micro["auc_inf_mg_h_per_L"] / 800.0)
+    cr = (nano["cmax_mg_per_L"] / 625.0) / (micro["cmax_mg_per_L"] / 800.0)
+    out.append(Row(LABEL, "relative F nano/micronised (dose-normalised AUCinf ratio)", "-", frel_obs, frel, CRIT,
+                   _SRC_LABEL))
+    out.append(Row(LABEL, "Cmax ratio nano/micronised (dose-normalised)", "-", cr_obs, cr, CRIT, _SRC_LABEL))
+    out.append(Row(LABEL, f"relative F nano/micronised - 1 (observed {frel_obs - 1:.2f})", "-", 1.0, frel - 1.0,
+                   "direction: the nanocrystal is more bioavailable than the micronised suspension", _SRC_LABEL))
+    out.append(Row(LABEL, f"Cmax ratio nano/micronised - 1 (observed {cr_obs - 1:.2f})", "-", 1.0, cr - 1.0,
+                   "direction: the nanocrystal peaks higher than the micronised suspension", _SRC_LABEL))
+    for form, res, dose in ((NANO, nano, "625"), (MICRO, micro, "800")):
+        tag = "nanocrystal" if form == NANO else "micronised"
+        out.append(Row(LABEL, f"{tag} Tmax", "h", observed("label_table1", form, dose, "tmax"), res["tmax_h"],
+                       CRIT, _SRC_LABEL))
+        out.append(Row(LABEL, f"{tag} Cmax", "mg/L", observed("label_table1", form, dose, "cmax") / 1e3,
+                       res["cmax_mg_per_L"], CRIT, _SRC_LABEL))
+        out.append(Row(LABEL, f"{tag} AUCinf", "mg.h/L", observed("label_table1", form, dose, "auc_inf") / 1e3,
+                       res["auc_inf_mg_h_per_L"], CRIT, _SRC_LABEL))
+    # Jang 2014: ratios at the doses given (not dose-normalised), AUC to the last sample (120 h)
+    out.append(Row(JANG, "Cmax ratio nano 625 / micronised 800 mg", "-",
+                   observed("jang2014_part3", "nanocrystal_vs_megace_os", "625 vs 800", "cmax_ratio"),
+                   nano["cmax_mg_per_L"] / micro["cmax_mg_per_L"], CRIT, _SRC_JANG))
+    out.append(Row(JANG, "AUC0-120h ratio nano 625 / micronised 800 mg", "-",
+                   observed("jang2014_part3", "nanocrystal_vs_megace_os", "625 vs 800", "auclast_ratio"),
+                   nano["auc_0_t_mg_h_per_L"] / micro["auc_0_t_mg_h_per_L"], CRIT, _SRC_JANG))
+    # dose proportionality of the nanocrystal (tests whether absorption is solubility-limited)
+    low = run(NANO, 150.0)
+    out.append(Row(DOSE_PROP, "AUCinf ratio 625/150 mg (proportional = 4.17)", "-",
+                   auc_n / observed("label_table1", NANO, "150", "auc_inf"),
+                   nano["auc_inf_mg_h_per_L"] / low["auc_inf_mg_h_per_L"], CRIT, _SRC_LABEL))
+    return out
