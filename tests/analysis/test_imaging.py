@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -143,3 +145,30 @@ def test_cli_bad_isotope_exits_2_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "89Zr" in err and "iron_oxide" in err
     assert not (tmp_path / "x").exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("example", "label", "scans"), [("imaging_caelyx_human.yaml", "99mTc", "1,4,24"),
+                                                         ("imaging_111in_peg_liposome_human.yaml", "111In", "1,24,72")])
+def test_examples_write_region_curves(tmp_path, example, label, scans):
+    out = tmp_path / "img"
+    assert main(["imaging", str(ROOT / "examples" / example), "--label", label, "--out", str(out),
+                 "--activity", "100 MBq", "--scan-times", scans, "h"]) == 0
+    df = pd.read_csv(out / "imaging.csv")
+    assert {"blood", "liver", "spleen", "tumour", "eliminated"} <= set(df["region"])
+    total = df.groupby("time_h")["percent_id"].sum()
+    infused_h = 1.0 if "caelyx" in example else 0.0  # 1 h infusion in the Caelyx example, bolus otherwise
+    expected = 100.0 * np.clip(total.index.to_numpy() / infused_h, 0, 1) if infused_h else 100.0
+    np.testing.assert_allclose(total.to_numpy(), expected, atol=1e-6)  # %ID of the dose infused so far
+    summary = json.loads((out / "imaging.json").read_text())
+    assert summary["label"] == label and min(summary["percent_id_per_g"]["tumour"]) > 0
+    assert (out / "imaging.png").stat().st_size > 10_000
+
+
+def test_imaging_validation_data_never_calibrates():
+    data = ROOT / "validation" / "data" / "imaging_human_peg_liposome.csv"
+    assert set(pd.read_csv(data, comment="#")["role"]) == {"validation"}
+    for path in (ROOT / "validation").glob("calibrat*.py"):
+        assert data.name not in path.read_text(encoding="utf-8")
