@@ -13,22 +13,19 @@ from validation.checks import Row
 
 ONIVYDE = "human Onivyde 70 mg/m2 (total irinotecan)"
 IRINOTECAN = "human irinotecan 145 mg/m2, 1.5 h (free drug)"
-_ONI_SAT = ("Onivyde runs on the Doxil-calibrated PEG-liposome carrier: its saturable MPS capacity saturates at "
-            "70 mg/m2 irinotecan, giving total-irinotecan t1/2 152 h, "
-            "CL 0.024 L/h, AUC 5548 mg.h/L; with saturable: false (diagnostic only, not used) t1/2 is 53 h and AUC "
-            "205 mg.h/L; the label values (t1/2 26-45 h, AUCss 1210) sit between the two, so the Doxil-calibrated "
-            "carrier does not carry over to Onivyde")
 ONIVYDE_SN38 = "human Onivyde 70 mg/m2 (SN-38 metabolite)"
-_SN38_T_HALF = ("SN-38 after Onivyde is formation-limited: it follows the release and hepatic elimination of "
-                "liposomal irinotecan, whose total-irinotecan t1/2 is 152 h here (see the Onivyde t1/2 misses: "
-                "saturated Doxil-calibrated MPS); SN-38 peaks at 118 h and its fitted t1/2 over the 14-day window "
-                "is 250 h vs 67.8 h. After free irinotecan 145 mg/m2 the same SN-38 parameters give t1/2 47 h "
-                "(the Mathijssen 2001 calibration value), so the miss comes from the carrier, not the SN-38 block")
+# Measured with drug_loading 0.470 (label lipid composition, products.yaml onivyde block): total irinotecan falls
+# with an apparent t1/2 of 57 h over 6-48 h and 60 h over 48-96 h while the Doxil-calibrated MPS capacity is loaded,
+# 39 h over 96-168 h and 19 h over 168-240 h as the captured lipid is digested; the terminal fit (window from 25, 50
+# or 75 % of Tmax-336 h, best adjusted R^2) takes the late, fast part: 15.3 h. Before the loading fix (Doxil's 0.1253,
+# 3.75x the lipid) the same rows read t1/2 152 h, AUC 5548 mg.h/L and SN-38 t1/2 250 h.
+_ONI_T_HALF_T5 = ("terminal t1/2 15.3 h vs 44.9 h: with the label lipid dose (drug_loading 0.470) the saturable, "
+                  "Doxil-calibrated MPS gives a concave decline (apparent t1/2 57-60 h over 6-96 h, 39 h over "
+                  "96-168 h, 19 h over 168-240 h) and the terminal fit takes the late fast part; the label population "
+                  "estimate 25.8 h is met (0.59) but not the Table 5 geometric mean. Not tuned: no Onivyde release "
+                  "rate or PEG-density MPS factor was found in retrieved text to set independently")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    (ONIVYDE_SN38, "plasma_metabolite t_half_h (label population estimate)"): _SN38_T_HALF,
-    (ONIVYDE, "plasma t_half_h (label population estimate)"): _ONI_SAT,
-    (ONIVYDE, "plasma t_half_h (Table 5 geometric mean)"): _ONI_SAT,
-    (ONIVYDE, "plasma AUC_inf (single dose) vs AUCss"): _ONI_SAT,
+    (ONIVYDE, "plasma t_half_h (Table 5 geometric mean)"): _ONI_T_HALF_T5,
 }
 
 

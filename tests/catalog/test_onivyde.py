@@ -1,0 +1,39 @@
+"""Onivyde catalogue block: the carrier mass comes from the label lipid composition, not the Doxil default."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from nanodds.catalog.products import get_product, product_scenario, product_spec
+from nanodds.engine import simulate
+from nanodds.specs.params import load_yaml
+
+
+def test_drug_loading_is_the_label_drug_to_lipid_ratio() -> None:
+    comp = get_product("onivyde").raw["composition"]
+    # the per-mL amounts written in the composition text: drug first, then the three lipids
+    mg = [float(x) for x in re.findall(r"(\d+(?:\.\d+)?) mg", comp["text"])]
+    drug, lipids = mg[0], mg[1:4]
+    assert drug == pytest.approx(4.3)
+    assert comp["drug_to_lipid"].value == pytest.approx(drug / sum(lipids), abs=5e-4)
+    assert product_spec("onivyde")["carrier"]["drug_loading"] == pytest.approx(comp["drug_to_lipid"].value)
+    # and it is not the Doxil composition the pegylated_liposome type carries by default
+    doxil = load_yaml("carriers/carriers.yaml")["pegylated_liposome"]["drug_loading"].value
+    assert product_scenario("onivyde").carrier.drug_loading > 3 * doxil
+
+
+def test_lipid_dose_entering_the_body() -> None:
+    scn = product_scenario("onivyde", "24 h", 49)
+    sol = simulate(scn)
+    lipid_now = sol.y[-1, sol.model.groups["carrier"]].sum()
+    # the model doses encapsulated drug / drug_loading of carrier (model.assemble)
+    expected = 70.0 * scn.bsa_m2 * scn.carrier.encapsulated_fraction / scn.carrier.drug_loading
+    assert sol.dosed["carrier"] == pytest.approx(expected, rel=1e-6)
+    # about 253 mg of lipid at 1.89 m2, versus about 950 mg with the Doxil loading that saturated the MPS
+    assert 200.0 < sol.dosed["carrier"] < 300.0
+    # some lipid is already captured and digested by 24 h, none is created
+    assert 0.0 < lipid_now < sol.dosed["carrier"]
+    assert np.all(np.isfinite(sol.y))
