@@ -83,3 +83,43 @@ def test_tumour_free_drug_half_life_longer_with_binding():
         sel = sol.times_h <= 24.0
         t_half[flag] = terminal_half_life_h(sol.times_h[sel], sol.observe("tissue_tumour")[sel])[0]
     assert t_half[True] > 2.0 * t_half[False]
+
+
+def _paclitaxel(binding: bool = True, saturable: bool = True):
+    from validation.catalog_checks import conventional
+    scn = replace(conventional("abraxane", 175.0, 3.0), saturable=saturable)
+    return scn if binding else replace(scn, drug=replace(scn.drug, dna_binding=None))
+
+
+def test_paclitaxel_binds_tubulin_not_dna():
+    b = _paclitaxel().drug.dna_binding
+    assert b is not None and b.target.startswith("tubulin")
+    assert b.capacity_umol_per_L["brain"] == 0.0
+    assert all(b.capacity_umol_per_L[o] > 0 for o in ("liver", "muscle", "tumour"))
+    model = build(_paclitaxel())
+    assert "intracellular_binding" in model.meta["K_parts"] and "dna_binding" not in model.meta["K_parts"]
+    assert np.allclose(model.K.sum(axis=0), 0.0, atol=1e-9 * np.abs(model.K).max())
+
+
+def test_paclitaxel_tubulin_binding_raises_vss_and_half_life_and_saturates():
+    out = {}
+    for key, scn in (("bound", _paclitaxel()), ("none", _paclitaxel(False)), ("linear", _paclitaxel(saturable=False))):
+        sol = simulate(scn)
+        assert sol.mass_balance_rel_error()["drug"] < 1e-8
+        out[key] = compute_metrics(sol, scn.regimen, scn.bsa_m2)["plasma_total"]
+    assert out["bound"]["vss_L"] > 3.0 * out["none"]["vss_L"]
+    assert out["bound"]["t_half_h"] > 3.0 * out["none"]["t_half_h"]
+    # 175 mg/m2 (315 mg) against ~264 mg of sites: saturation lowers Vss below the linear limit
+    assert out["bound"]["vss_L"] < 0.9 * out["linear"]["vss_L"]
+    assert out["bound"]["cl_L_per_h"] == pytest.approx(out["none"]["cl_L_per_h"], rel=0.02)
+
+
+def test_dna_and_intracellular_blocks_are_exclusive(monkeypatch):
+    from nanodds.errors import InputError
+    from nanodds.specs import drug as drug_mod
+
+    raw = drug_mod.load_yaml("drugs/doxorubicin.yaml")
+    both = dict(raw, intracellular_binding=raw["dna_binding"])
+    monkeypatch.setattr(drug_mod, "load_yaml", lambda rel: both)
+    with pytest.raises(InputError):
+        drug_mod.load_drug("doxorubicin", "human")
