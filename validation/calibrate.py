@@ -7,7 +7,10 @@ Which data calibrate what (and are therefore NOT used as validation):
   validation/data/doxil_label_human.csv.
 - rat ``mps_extraction_total``: Wang et al. 2023 rat PEGylated liposomal doxorubicin 10 mg/kg, AUC0-inf --
   validation/data/rat_pld_plasma_calibration.csv; rat ``mps_capacity``: the same study's AUC0-24; mouse
-  carries both rat values over (assumption); rodent ``extravasation_coefficient`` is the human value.
+  carries the rat capacity over (assumption); rodent ``extravasation_coefficient`` is the human value.
+- mouse ``mps_extraction_total``: carrier (lipid label) in blood at 24 h, 35 %ID, of PEG-PE liposomes
+  (Woodle et al. 1992, mice and rats, dose-independent) -- validation/data/mouse_doxil_plasma_calibration.csv;
+  fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
   the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data).
 
@@ -26,7 +29,7 @@ from scipy.optimize import least_squares, minimize
 
 from nanodds.engine import simulate
 from nanodds.solve import stiff
-from nanodds.specs.params import DATA_ROOT
+from nanodds.specs.params import DATA_ROOT, load_yaml
 from validation.cases import human_doxil, metrics_of, rodent_pld
 
 HERE = Path(__file__).parent
@@ -98,6 +101,59 @@ def calibrate_rat(verbose: bool = True) -> dict[str, float]:
     return dict(zip(keys, np.exp(fit.x), strict=True))
 
 
+MOUSE_CAL_DOSE_MG_KG = 5.0
+"""Dose of the mouse carrier calibration run (any dose: the run is linear, saturable=False)."""
+
+
+def mouse_blood_targets() -> dict[str, float]:
+    """Woodle 1992 carrier in blood and in liver + spleen at 24 h (%ID), calibration data."""
+    df = pd.read_csv(HERE / "data" / "mouse_doxil_plasma_calibration.csv", comment="#").set_index("metric")
+    return {"blood_24h": float(df.loc["blood_percent_id_24h", "value"]),
+            "liver_spleen_24h_max": float(df.loc["liver_spleen_percent_id_24h", "value"])}
+
+
+def carrier_percent_id(sol, prefixes: tuple[str, ...], t_h: float) -> float:
+    """Carrier amount in the states starting with ``prefixes`` at ``t_h``, % of the injected carrier."""
+    names = sol.model.names
+    idx = [k for k, n in enumerate(names) if n.startswith(prefixes)]
+    total0 = sum(sol.y[0, k] for k, n in enumerate(names) if n.startswith("carrier:"))
+    i = int(np.argmin(np.abs(sol.times_h - t_h)))
+    return float(100.0 * sol.y[i, idx].sum() / total0)
+
+
+def carrier_blood_percent_id(sol, t_h: float) -> float:
+    """Carrier in blood (arterial + venous plasma and every organ's vascular space), %ID."""
+    names = [n for n in sol.model.names
+             if n.startswith("carrier:") and (n.endswith("_plasma") or n.endswith(".vascular"))]
+    return carrier_percent_id(sol, tuple(names), t_h)
+
+
+def calibrate_mouse(verbose: bool = True) -> dict[str, float]:
+    """Fit mouse MPS extraction to the Woodle 1992 carrier-in-blood %ID at 24 h (linear regime).
+
+    One number fixes one parameter: ``mps_capacity`` stays the rat value (assumption) and the liver + spleen
+    upper bound of the same abstract is reported as a check, not fitted.
+    """
+    tg = mouse_blood_targets()
+    scn = rodent_pld("mouse", MOUSE_CAL_DOSE_MG_KG, duration_h=48.0, saturable=False)
+
+    def resid(logp: np.ndarray) -> np.ndarray:
+        ov = {"mps_extraction_total": float(np.exp(logp[0]))}
+        sol = simulate(scn, carrier_overrides=ov)
+        pred = carrier_blood_percent_id(sol, 24.0)
+        if verbose:
+            print("   mouse", ov, f"blood {pred:.3g} %ID at 24 h vs {tg['blood_24h']:g}")
+        return np.array([np.log(pred / tg["blood_24h"])])
+
+    fit = least_squares(resid, np.log([0.001]), bounds=(np.log([1e-7]), np.log([0.5])), diff_step=0.05,
+                        xtol=1e-8)
+    out = {"mps_extraction_total": float(np.exp(fit.x[0]))}
+    sol = simulate(scn, carrier_overrides=out)
+    ls = carrier_percent_id(sol, ("carrier:liver.", "carrier:spleen."), 24.0)
+    print(f"   mouse check: liver + spleen {ls:.3g} %ID at 24 h (Woodle 1992: < {tg['liver_spleen_24h_max']:g})")
+    return out
+
+
 def nano_tumor_targets() -> dict[str, float]:
     """Median DE24 and DE168 (%ID) of even-ID organic 60-150 nm data sets (calibration half)."""
     d = pd.read_csv(SHARED / "datasets.csv")
@@ -135,15 +191,16 @@ def set_value(species: str, key: str, value: float) -> None:
     if not pat.search(text):
         raise KeyError(f"{key} not found in {path}")
     path.write_text(pat.sub(lambda m: f"{m.group(1)}{value:.4g}{m.group(3)}", text), encoding="utf-8")
+    load_yaml.cache_clear()  # later steps of the same run (mouse -> tumour) must read the value just written
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--write", action="store_true", help="store the values in the data files")
-    ap.add_argument("--only", choices=("human", "rat", "tumour"), action="append")
+    ap.add_argument("--only", choices=("human", "rat", "mouse", "tumour"), action="append")
     args = ap.parse_args()
     stiff.RTOL = 1e-7  # calibration only: the objective needs 3 digits, not the 1e-10 of reported runs
-    todo = args.only or ["human", "rat", "tumour"]
+    todo = args.only or ["human", "rat", "mouse", "tumour"]
     if "human" in todo:
         h = calibrate_human()
         print("human:", h)
@@ -156,9 +213,15 @@ def main() -> None:
         r = calibrate_rat()
         print("rat:", r)
         if args.write:
-            for sp in ("rat", "mouse"):
-                for k, v in r.items():
-                    set_value(sp, k, v)
+            for k, v in r.items():
+                set_value("rat", k, v)
+            set_value("mouse", "mps_capacity", r["mps_capacity"])  # carried over (assumption in mouse.yaml)
+    if "mouse" in todo:  # after the rat step (capacity) and before the tumour step (plasma kinetics)
+        m = calibrate_mouse()
+        print("mouse:", m)
+        if args.write:
+            for k, v in m.items():
+                set_value("mouse", k, v)
     if "tumour" in todo:
         t = calibrate_tumour()
         print("tumour:", t, nano_tumor_targets())
