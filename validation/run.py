@@ -131,7 +131,8 @@ for every quantitative row; direction rows must have the stated sign.
 | parameter | calibrated on | file |
 |---|---|---|
 | human PEG-liposome MPS extraction, MPS capacity, extravasation coefficient, phagocyte digestion rate | DOXIL US label Table 8, 10 and 20 mg/m2 (CL, Vss, second-phase t1/2; log residuals weighted by the label's SE) | validation/data/doxil_label_human.csv |
-| rat (and, by assumption, mouse) PEG-liposome MPS extraction and capacity | Wang 2023 rat PLD 10 mg/kg AUC0-24 and AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
+| rat PEG-liposome MPS extraction and capacity (capacity carried over to mouse by assumption) | Wang 2023 rat PLD 10 mg/kg AUC0-24 and AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
+| mouse PEG-liposome MPS extraction | Woodle 1992 PEG-PE liposomes (lipid label, mice and rats): 35 %ID in blood at 24 h (linear run) | validation/data/mouse_doxil_plasma_calibration.csv |
 | tumour extravasation and tumour-macrophage uptake | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | ../shared/data/nano_tumor_db |
 | doxorubicin clearance | doxorubicin US label plasma clearance (midpoint) | src/nanodds/data/drugs/doxorubicin.yaml |
 | doxorubicin Kp | Rodgers & Rowland 2005 prediction from rat tissue composition (no fit) | src/nanodds/model/partition.py |
