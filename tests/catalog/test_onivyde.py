@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
+from validation.checks import HERE
 
 from nanodds.catalog.products import get_product, product_scenario, product_spec
 from nanodds.engine import simulate
-from nanodds.specs.params import load_yaml
+from nanodds.specs.params import DATA_ROOT, load_yaml
 
 
 def test_drug_loading_is_the_label_drug_to_lipid_ratio() -> None:
@@ -37,3 +40,14 @@ def test_lipid_dose_entering_the_body() -> None:
     # some lipid is already captured and digested by 24 h, none is created
     assert 0.0 < lipid_now < sol.dosed["carrier"]
     assert np.all(np.isfinite(sol.y))
+
+
+def test_table5_rows_are_validation_only() -> None:
+    df = pd.read_csv(HERE / "data" / "onivyde_table5_human_pk.csv", comment="#")
+    assert set(df.role) == {"validation"} and set(df.verified) == {"yes"}
+    assert set(df.dose_mg_per_m2) == {50, 70}
+    # neither the drug files nor the Onivyde block cite the label's Table 5 (the reserved numbers)
+    block = yaml.safe_dump(yaml.safe_load((DATA_ROOT / "catalog" / "products.yaml").read_text())["products"]["onivyde"])
+    for text in (block, (DATA_ROOT / "drugs" / "irinotecan.yaml").read_text(),
+                 (DATA_ROOT / "drugs" / "sn38.yaml").read_text()):
+        assert "Tabelle 5" not in text and "Table 5" not in text
