@@ -1,10 +1,11 @@
 """Calibration of the carrier parameters that no independent source fixes.
 
 Which data calibrate what (and are therefore NOT used as validation):
-- human ``mps_extraction_total``, ``mps_capacity``, ``extravasation_coefficient``, ``pc_degradation_rate``:
-  DOXIL US label Table 8
-  (10 and 20 mg/m2, 30 min infusion): CL (L/h/m2), Vss (L/m2) and second-phase t1/2 (h) --
-  validation/data/doxil_label_human.csv.
+- human ``mps_extraction_total``: DOXIL US label Table 8 (10 and 20 mg/m2, 30 min infusion): CL (L/h/m2),
+  Vss (L/m2) and second-phase t1/2 (h) -- validation/data/doxil_label_human.csv -- fitted to both doses jointly
+  as linear PK (the label calls the PK linear over 10-20 mg/m2); human ``mps_capacity``: not fitted, the smallest
+  capacity that lowers CL at 20 mg/m2 by at most HUMAN_MAX_CL_DROP_AT_20 (assumption tied to that statement);
+  human ``extravasation_coefficient`` and ``pc_degradation_rate`` are held (Table 8 does not identify them).
 - rat ``mps_extraction_total``: Wang et al. 2023 rat PEGylated liposomal doxorubicin 10 mg/kg, AUC0-inf --
   validation/data/rat_pld_plasma_calibration.csv; rat ``mps_capacity``: the same study's AUC0-24; mouse
   carries the rat capacity over (assumption); rodent ``extravasation_coefficient`` is the human value.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares, minimize
+from scipy.optimize import brentq, least_squares, minimize_scalar
 
 from nanodds.engine import simulate
 from nanodds.solve import stiff
@@ -46,37 +47,92 @@ def _label_value(df: pd.DataFrame, dose: float, metric_prefix: str) -> tuple[flo
     return float(rows["value"].iloc[0]), float(rows["se"].iloc[0])
 
 
-def calibrate_human(verbose: bool = True) -> dict[str, float]:
-    """Fit MPS extraction, capacity, extravasation and digestion to label CL, Vss and t1/2.
+HUMAN_MAX_CL_DROP_AT_20 = 0.10
+"""Largest fall of human Doxil CL at 20 mg/m2 below its linear (unsaturated) value (assumption).
 
-    Log residuals weighted by the label's relative standard errors (Table 8 gives mean +/- SE).
-    """
+The DOXIL label (12.3) calls the PK linear over 10-20 mg/m2 and nonlinear only at 50 mg/m2, so one linear model
+is fitted to both doses; MPS saturation may then change CL at the top calibration dose by no more than the
+tolerance of that linear description. Table 8's own AUC means are dose-proportional within 6.5 %
+((590/20)/(277/10) = 1.065) while its CL means (0.056 +/- 0.010 vs 0.041 +/- 0.004 L/h/m2) differ by 1.4
+standard errors; 10 % is a round bound above the AUC figure and inside the usual 0.80-1.25 dose-proportionality
+range. The MPS capacity is the smallest that keeps the fall within it.
+"""
+
+HUMAN_FIXED = ("extravasation_coefficient", "pc_degradation_rate")
+"""Human carrier parameters Table 8 cannot identify in the linear regime (held at their data-file values)."""
+
+
+def _human_targets() -> list[tuple[float, str, tuple[float, float]]]:
     df = _label()
     doses = (10.0, 20.0)
-    targets = [(d, "cl", _label_value(df, d, "cl")) for d in doses] + \
-              [(d, "vss", _label_value(df, d, "vss")) for d in doses] + \
-              [(d, "t_half", _label_value(df, d, "t_half_second")) for d in doses]
-    scns = {d: human_doxil(d, 0.5, duration_h=504.0, points=169) for d in doses}
-    keys = ("mps_extraction_total", "mps_capacity", "extravasation_coefficient", "pc_degradation_rate")
+    return [(d, "cl", _label_value(df, d, "cl")) for d in doses] + \
+           [(d, "vss", _label_value(df, d, "vss")) for d in doses] + \
+           [(d, "t_half", _label_value(df, d, "t_half_second")) for d in doses]
 
-    def resid(logp: np.ndarray) -> np.ndarray:
-        ov = dict(zip(keys, np.exp(logp), strict=True))
-        out = []
-        cache = {d: metrics_of(scns[d], ov)["plasma_total"] for d in doses}
-        for d, kind, (obs, se) in targets:
-            pred = {"cl": cache[d]["cl_L_per_h_per_m2"], "vss": cache[d]["vss_L_per_m2"],
-                    "t_half": cache[d]["t_half_h"]}[kind]
-            out.append(np.log(pred / obs) / (se / obs))  # log residual in units of the label's relative SE
+
+def _human_pk(dose: float, ov: dict[str, float], saturable: bool) -> dict[str, float]:
+    m = metrics_of(human_doxil(dose, 0.5, duration_h=504.0, points=169, saturable=saturable), ov)["plasma_total"]
+    return {"cl": m["cl_L_per_h_per_m2"], "vss": m["vss_L_per_m2"], "t_half": m["t_half_h"]}
+
+
+def calibrate_human_extraction(verbose: bool = True) -> float:
+    """Fit human ``mps_extraction_total`` to label Table 8 CL, Vss and t1/2 at 10 and 20 mg/m2 as linear PK.
+
+    The label states linear PK over 10-20 mg/m2, so both doses are fitted jointly by one linear model
+    (saturable MPS off): log residuals weighted by the label's relative standard errors (mean +/- SE).
+    Extravasation and phagocyte digestion are held (``HUMAN_FIXED``): in this regime CL depends on the MPS
+    extraction alone and Vss moves < 0.3 % for a 5-fold change of the extravasation coefficient.
+    """
+    targets = _human_targets()
+
+    def sse(loge: float) -> float:
+        ov = {"mps_extraction_total": float(np.exp(loge))}
+        pk = _human_pk(10.0, ov, saturable=False)  # linear: CL, Vss and t1/2 are the same at every dose
+        r = np.array([np.log(pk[kind] / obs) / (se / obs) for _, kind, (obs, se) in targets])
         if verbose:
-            print("  ", {k: f"{v:.4g}" for k, v in ov.items()}, np.round(out, 3))
-        return np.array(out)
+            print(f"   human linear e={ov['mps_extraction_total']:.5g}", {k: f"{v:.4g}" for k, v in pk.items()},
+                  np.round(r, 3))
+        return float(np.sum(r ** 2))
 
-    x0 = np.log([0.01006, 23.4, 0.01, 0.0131])
-    # the terminal t1/2 (best-window NCA) is piecewise smooth in the parameters: a simplex search is
-    # robust to its small jumps where a finite-difference Jacobian is not
-    fit = minimize(lambda x: float(np.sum(resid(x) ** 2)), x0, method="Nelder-Mead",
-                   options={"xatol": 1e-3, "fatol": 1e-5, "maxfev": 160})
-    return dict(zip(keys, np.exp(fit.x), strict=True))
+    fit = minimize_scalar(sse, bounds=(np.log(1e-4), np.log(0.05)), method="bounded", options={"xatol": 1e-4})
+    return float(np.exp(fit.x))
+
+
+def calibrate_human_capacity(extraction: float, verbose: bool = True) -> float:
+    """Human ``mps_capacity`` (mg/kg) at which CL(20 mg/m2) = (1 - HUMAN_MAX_CL_DROP_AT_20) x linear CL.
+
+    The smallest capacity that keeps the saturation-driven fall of CL at 20 mg/m2 within the bound.
+    """
+    target = 1.0 - HUMAN_MAX_CL_DROP_AT_20
+    ov = {"mps_extraction_total": extraction}
+    cl_linear = _human_pk(20.0, ov, saturable=False)["cl"]
+
+    def gap(logcap: float) -> float:
+        ratio = _human_pk(20.0, {**ov, "mps_capacity": float(np.exp(logcap))}, True)["cl"] / cl_linear
+        if verbose:
+            print(f"   human capacity {np.exp(logcap):.5g} mg/kg: CL20/CL linear = {ratio:.4f} (target {target:g})")
+        return ratio - target
+
+    # bracket by halving from a capacity that never saturates, then solve inside the first step that breaks it
+    hi = np.log(1e5)
+    while hi > np.log(1.0):
+        lo = hi - np.log(2.0)
+        if gap(lo) < 0.0:
+            return float(np.exp(brentq(gap, lo, hi, xtol=1e-4)))
+        hi = lo
+    raise RuntimeError("no MPS capacity between 1 and 1e5 mg/kg breaks the linearity bound")
+
+
+def calibrate_human(verbose: bool = True) -> dict[str, float]:
+    """Human PEG-liposome MPS: extraction from label Table 8 as linear PK, then capacity from the linearity bound."""
+    e = calibrate_human_extraction(verbose)
+    cap = calibrate_human_capacity(e, verbose)
+    if verbose:
+        ov = {"mps_extraction_total": e, "mps_capacity": cap}
+        for d in (10.0, 20.0):
+            pk = _human_pk(d, ov, True)
+            print(f"   human check {d:g} mg/m2 (saturable):", {k: f"{v:.4g}" for k, v in pk.items()})
+    return {"mps_extraction_total": e, "mps_capacity": cap}
 
 
 def calibrate_rat(verbose: bool = True) -> dict[str, float]:
@@ -207,8 +263,6 @@ def main() -> None:
         if args.write:
             for k, v in h.items():
                 set_value("human", k, v)
-            for sp in ("rat", "mouse"):  # carried over (assumption stated in those files)
-                set_value(sp, "extravasation_coefficient", h["extravasation_coefficient"])
     if "rat" in todo:
         r = calibrate_rat()
         print("rat:", r)
