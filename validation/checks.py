@@ -31,15 +31,10 @@ LAGINHA_WINDOW_H = {"doxil": 168.0, "doxorubicin": 24.0}  # sampling windows of 
 # Rows that miss their criterion, each with the reason (tests/integration/test_validation.py xfails them
 # strictly: a row that starts passing must be removed from here). Written after the results, never used to
 # change a parameter.
-_SAT = ("the DOXIL label's CL drop from 10 to 20 mg/m2 calibrates an MPS capacity that saturates strongly at "
-        "25-50 mg/m2; Gabizon's CL does not fall between 25 and 50 mg/m2 (sources disagree, see docs/validation.md)")
 _FREE = ("doxorubicin CL is calibrated on the label midpoint (61 L/h) and Vss follows Rodgers & Rowland + DNA binding "
          "toward the label Vss (809-1214 L/m2); Gabizon's free-drug medians (Vd 254-365 L, CL 25 L/h at 50 mg/m2) "
          "sit below both")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    ("human doxil 25 mg/m2", "plasma t_half_h"): _SAT + "; the late, de-saturating phase is faster",
-    ("human doxil 50 mg/m2", "plasma auc_mg_h_per_L"): _SAT,
-    ("human doxil 50 mg/m2", "plasma cl_L_per_h"): _SAT,
     ("human doxorubicin 25 mg/m2", "plasma t_half_h"): _FREE,
     ("human doxorubicin 25 mg/m2", "plasma vd_L"): _FREE,
     ("human doxorubicin 50 mg/m2", "plasma auc_mg_h_per_L"): _FREE,
