@@ -3,19 +3,18 @@
 Observed values: validation/data/catalog_human_pk.csv (role ``validation``; never used to set a parameter).
 Paclitaxel binds microtubules in tissues (drugs/paclitaxel.yaml ``intracellular_binding``). The Taxol arm is the
 free-paclitaxel catalogue spec at the study's dose and infusion plus Cremophor EL micelles in plasma
-(:mod:`nanodds.model.vehicle`, data/vehicles/cremophor_el.yaml), applied to the built model because scenarios
-have no vehicle field; ``catalog_run('taxol')`` (validation/catalog_checks.py) stays the vehicle-free arm.
+(:mod:`nanodds.model.vehicle`, data/vehicles/cremophor_el.yaml) through the scenario field ``vehicle:
+cremophor_el``; ``catalog_run('taxol')`` (validation/catalog_checks.py) stays the vehicle-free arm.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
 from nanodds.analysis.metrics import compute_metrics
-from nanodds.engine import build, output_grid
-from nanodds.model.vehicle import load_vehicle, with_vehicle
-from nanodds.solve.api import solve
+from nanodds.engine import simulate
 from validation.catalog_checks import CRIT, catalog_run, conventional, fraction_unbound, observed
 from validation.checks import Row
 
@@ -50,11 +49,8 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 @cache
 def taxol_run() -> dict[str, Any]:
     """Metrics of Taxol 175 mg/m2 over 3 h: free paclitaxel plus Cremophor EL micelles in plasma."""
-    scn = conventional("abraxane", 175.0, 3.0)
-    vehicle = load_vehicle("cremophor_el", scn.physiology.hematocrit)
-    model = with_vehicle(build(scn), scn.physiology, scn.drug, vehicle, scn.regimen.events, scn.duration_h)
-    sol = solve(model, scn.regimen.events, output_grid(scn), backend=scn.solver)
-    return compute_metrics(sol, scn.regimen, scn.bsa_m2)
+    scn = replace(conventional("abraxane", 175.0, 3.0), vehicle="cremophor_el")  # scenario field 'vehicle'
+    return compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)
 
 
 def rows() -> list[Row]:

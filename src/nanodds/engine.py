@@ -36,7 +36,13 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())))
-    return build_model(inp)
+    model = build_model(inp)
+    if scn.vehicle is not None:
+        from nanodds.model.vehicle import load_vehicle, with_vehicle
+
+        vehicle = load_vehicle(scn.vehicle, scn.physiology.hematocrit)
+        model = with_vehicle(model, scn.physiology, scn.drug, vehicle, scn.regimen.events, scn.duration_h)
+    return model
 
 
 def simulate(scn: Scenario, t_grid: np.ndarray | None = None,

@@ -10,7 +10,8 @@ from nanodds.analysis.nca import cmax_tmax, fluctuation_percent, terminal_half_l
 from nanodds.solve.solution import Solution
 from nanodds.specs.regimen import Regimen
 
-PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound", "plasma_metabolite")
+PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound", "plasma_metabolite",
+          "plasma_micelle")
 """Plasma observables with PK metrics; those a model lacks (``plasma_metabolite`` without a metabolite) are
 skipped."""
 DE_TIMES_H = (24.0, 168.0)
@@ -51,9 +52,11 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
     for name in PLASMA:
         if name in m.observables:
             res[name] = plasma_metrics(sol, name, regimen)
-    if "plasma_metabolite" in res:
-        # dose / AUC is not a clearance of a metabolite (its dose is what is formed, not administered)
-        res["plasma_metabolite"].update({"cl_L_per_h": None, "mrt_h": None, "vss_L": None})
+    for part in ("plasma_metabolite", "plasma_micelle"):
+        if part in res:
+            # dose / AUC is not a clearance of a metabolite (what is formed, not administered) nor of the drug held
+            # in vehicle micelles (a part of plasma drug)
+            res[part].update({"cl_L_per_h": None, "mrt_h": None, "vss_L": None})
     if bsa_m2:
         res["plasma_total"]["cl_L_per_h_per_m2"] = (res["plasma_total"]["cl_L_per_h"] or float("nan")) / bsa_m2
         res["plasma_total"]["vss_L_per_m2"] = (res["plasma_total"]["vss_L"] or float("nan")) / bsa_m2

@@ -18,7 +18,8 @@ balance stays structural (every matrix has zero column sums). Micellar drug coun
 (``plasma_total``, ``plasma_free``) but not in unbound drug (``plasma_unbound`` = fu x non-micellar drug).
 Micellar drug is not extracted by organs: release (4 min) is slower than an organ transit (seconds).
 
-The vehicle is applied to a built model (:func:`with_vehicle`) because scenarios have no vehicle field yet.
+A scenario names its vehicle (``vehicle: cremophor_el``); :func:`nanodds.engine.build` applies :func:`with_vehicle`
+to the built model.
 """
 
 from __future__ import annotations

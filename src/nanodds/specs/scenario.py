@@ -17,7 +17,7 @@ from nanodds.specs.regimen import Regimen, parse_regimen
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation"}
+            "environment", "simulation", "vehicle"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
@@ -54,6 +54,8 @@ class Scenario:
     tumour_ph: float | None = None
     hyperthermia: Hyperthermia | None = None
     flow_scale: float = 1.0
+    vehicle: str | None = None
+    """Solubilising vehicle given with the drug (``data/vehicles/<name>.yaml``, e.g. ``cremophor_el``)."""
 
     def conventional(self) -> Scenario:
         """The same drug, dose and regimen as the conventional (free) formulation."""
@@ -137,11 +139,23 @@ def parse_scenario(raw: Any) -> Scenario:
             to_canonical(h.get("duration"), "h", "environment.hyperthermia.duration", positive=True),
             to_canonical(h.get("temperature"), "degC", "environment.hyperthermia.temperature"),
         )
+    vehicle = raw.get("vehicle")
+    if vehicle is not None:
+        known = vehicle_names()
+        if vehicle not in known:
+            raise InputError("vehicle", vehicle, f"one of {', '.join(known)}")
+        if hyper is not None:
+            raise InputError("vehicle", vehicle, "no vehicle together with environment.hyperthermia")
     flow_scale = (phys.body_weight_kg / ref["body_weight"].to("kg")) ** ref["allometric_exponent_flow"].to("1")
     return Scenario(name=str(raw.get("name", "scenario")), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale)
+                    flow_scale=flow_scale, vehicle=vehicle)
+
+
+def vehicle_names() -> list[str]:
+    """Vehicles with a data file (``data/vehicles/*.yaml``)."""
+    return sorted(p.stem for p in (Path(__file__).resolve().parents[1] / "data" / "vehicles").glob("*.yaml"))
 
 
 def read_yaml(path: str | Path, field: str = "scenario") -> Any:
