@@ -72,6 +72,22 @@ class Row:
 
 
 @cache
+def validation_data(name: str) -> pd.DataFrame:
+    """The ``role == 'validation'`` rows of ``validation/data/<name>`` (CSV whose first line is a ``#`` comment)."""
+    df = pd.read_csv(HERE / "data" / name, comment="#")
+    return df[df.role == "validation"]
+
+
+def pick(df: pd.DataFrame, **match: object) -> pd.Series:
+    """The one row of ``df`` whose columns equal ``match`` (AssertionError naming the criteria otherwise)."""
+    sel = df
+    for col, val in match.items():
+        sel = sel[sel[col] == val]
+    assert len(sel) == 1, match
+    return sel.iloc[0]
+
+
+@cache
 def human_run(formulation: str, dose: float) -> tuple[Any, dict[str, Any]]:
     free = formulation == "doxorubicin"
     scn = human_doxil(dose, FREE_INFUSION_H if free else GABIZON_INFUSION_H, free_drug=free,

@@ -16,14 +16,12 @@ from functools import cache
 from math import log
 from typing import Any
 
-import pandas as pd
-
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.catalog.products import product_scenario, product_spec
 from nanodds.engine import simulate
 from nanodds.specs.scenario import parse_scenario
 from validation.catalog_checks import CRIT
-from validation.checks import HERE, Row
+from validation.checks import HERE, Row, pick, validation_data
 
 DATA = HERE / "data" / "marqibo_human_pk.csv"
 WINDOW = "168 h"  # the catalogue's one-cycle window (weekly dosing)
@@ -47,18 +45,10 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 }
 
 
-@cache
-def _table() -> pd.DataFrame:
-    df = pd.read_csv(DATA, comment="#")
-    return df[df.role == "validation"]
-
-
 def observed(form: str, metric: str) -> tuple[float, str]:
     """Value and source of one row of marqibo_human_pk.csv."""
-    df = _table()
-    sel = df[(df.formulation == form) & (df.metric == metric)]
-    assert len(sel) == 1, (form, metric)
-    return float(sel.value.iloc[0]), str(sel.source.iloc[0])
+    r = pick(validation_data(DATA.name), formulation=form, metric=metric)
+    return float(r.value), str(r.source)
 
 
 def _free_vincristine(dose: str) -> Any:

@@ -14,12 +14,11 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from nanodds.catalog.products import product_scenario
 from nanodds.engine import simulate
 from validation.catalog_checks import CRIT
-from validation.checks import HERE, Row
+from validation.checks import HERE, Row, validation_data
 
 DATA = HERE / "data" / "mepact_human_pk.csv"
 MEPACT = "human Mepact 2 mg/m2 (total mifamurtide)"
@@ -37,10 +36,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 }
 
 
-@cache
-def _table() -> pd.DataFrame:
-    df = pd.read_csv(DATA, comment="#")
-    return df[df.role == "validation"]
 
 
 @cache
@@ -61,7 +56,7 @@ def window_half_life_h(t: np.ndarray, c: np.ndarray, start_h: float, end_h: floa
 
 def rows() -> list[Row]:
     """Total-mifamurtide half-life over the study's log-linear window."""
-    r: Any = _table()
+    r: Any = validation_data(DATA.name)
     r = r[(r.formulation == "mepact") & (r.metric == "t_half_h")].iloc[0]
     t, c = run()
     pred = window_half_life_h(t, c, float(r.window_start_h), float(r.window_end_h))

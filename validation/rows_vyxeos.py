@@ -17,12 +17,11 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from nanodds.analysis.combination import parse_combination, ratio_maintenance, ratio_series, simulate_combination
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.catalog.products import product_spec
-from validation.checks import FOLD, HERE, Row
+from validation.checks import FOLD, Row, pick, validation_data
 
 VYXEOS = "human Vyxeos 44/100 mg/m2 days 1, 3, 5 (total drug)"
 FREE_ARAC = "human free cytarabine 100 mg/m2, 1.5 h"
@@ -42,18 +41,10 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 }
 
 
-@cache
-def _table() -> pd.DataFrame:
-    df = pd.read_csv(HERE / "data" / "vyxeos_human_pk.csv", comment="#")
-    return df[df.role == "validation"]
-
-
 def observed(form: str, drug: str, metric: str) -> tuple[float, str]:
     """Value and source of one row of vyxeos_human_pk.csv."""
-    df = _table()
-    sel = df[(df.formulation == form) & (df.drug == drug) & (df.metric == metric)]
-    assert len(sel) == 1, (form, drug, metric)
-    return float(sel.value.iloc[0]), f"{sel.source.iloc[0]} ({sel.statistic.iloc[0]})"
+    r = pick(validation_data("vyxeos_human_pk.csv"), formulation=form, drug=drug, metric=metric)
+    return float(r.value), f"{r.source} ({r.statistic})"
 
 
 @cache
