@@ -84,7 +84,9 @@ def test_cli_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     yaml_path.write_text(DOXIL.read_text(encoding="utf-8").replace("saturable: true", "saturable: false"),
                          encoding="utf-8")
     out = tmp_path / "fit"
-    assert main(["fit", str(yaml_path), str(data), "--params", "drug_clearance_multiplier", "--out", str(out)]) == 0
+    # both parameters the synthetic data were made with (the data-file MPS extraction is not TRUTH's)
+    params = "drug_clearance_multiplier,mps_extraction_total"
+    assert main(["fit", str(yaml_path), str(data), "--params", params, "--out", str(out)]) == 0
     fit = json.loads((out / "fit.json").read_text(encoding="utf-8"))
     assert fit["parameters"][0]["estimate"] == pytest.approx(1.5, rel=0.1)
     assert (out / "fit.png").stat().st_size > 1000 and (out / "fit_predictions.csv").is_file()
