@@ -32,13 +32,19 @@ from nanodds.model.oral import (
     load_oral_drug,
     load_physics,
 )
+from nanodds.model.oral_micelles import (
+    MicelleConstants,
+    check_prandial_state,
+    compartment_solution,
+    load_micelle_constants,
+)
 from nanodds.model.structure import Model
 from nanodds.specs.scenario import Scenario, parse_scenario
 from nanodds.units import to_canonical
 
 OBSERVABLE = "plasma_total"
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "oral", "simulation"}
-ORAL_KEYS = {"dose", "formulations", "reference"}
+ORAL_KEYS = {"dose", "formulations", "reference", "prandial_state"}
 FORM_KEYS = {"name", "preset", "diameter", "pre_dissolved_fraction", "lymphatic_fraction"}
 
 
@@ -51,6 +57,7 @@ class OralScenario:
     dose_mg: float
     formulations: tuple[Formulation, ...]
     reference: str
+    prandial_state: str = "fasted"
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -99,9 +106,10 @@ def parse_oral_scenario(raw: Any) -> OralScenario:
     ref = oral.get("reference", names[0])
     if ref not in names:
         raise InputError("oral.reference", ref, f"one of {', '.join(names)}")
+    state = check_prandial_state(str(oral.get("prandial_state", "fasted")))
     load_oral_drug(scn.drug.name, scn.drug.molecular_weight_g_per_mol)  # fail early without oral data
-    load_gi_tract(scn.species)
-    return OralScenario(str(raw.get("name", "oral")), scn, scn.regimen.first_dose_mg, forms, ref)
+    load_gi_tract(scn.species, state)
+    return OralScenario(str(raw.get("name", "oral")), scn, scn.regimen.first_dose_mg, forms, ref, state)
 
 
 def auc_per_mg(model: Model, state: str, observable: str = OBSERVABLE) -> float:
@@ -114,11 +122,18 @@ def auc_per_mg(model: Model, state: str, observable: str = OBSERVABLE) -> float:
 
 
 def simulate_formulation(scn: Scenario, model: Model, form: Formulation, dose_mg: float,
-                         t_grid: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """Metrics and time courses of one formulation (``model``: the linear IV model of ``scn``)."""
-    gi = load_gi_tract(scn.species)
+                         t_grid: np.ndarray | None = None, prandial_state: str = "fasted",
+                         micelles: MicelleConstants | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Metrics and time courses of one formulation (``model``: the linear IV model of ``scn``).
+
+    ``prandial_state`` selects the intestinal bile-salt level (fasted/fed); ``micelles`` overrides the
+    solubilisation constants of the data file (e.g. ``enabled=False`` for aqueous solubility only).
+    """
+    gi = load_gi_tract(scn.species, prandial_state)
     drug = load_oral_drug(scn.drug.name, scn.drug.molecular_weight_g_per_mol)
-    system = build_oral_system(gi, drug, form, model, load_physics())
+    micelles = micelles or load_micelle_constants()
+    system = build_oral_system(gi, drug, form, model, load_physics(), micelles=micelles)
+    si = compartment_solution(drug, gi.bile_salts_mM()[-1], micelles)
     grid = output_grid(scn) if t_grid is None else np.asarray(t_grid, dtype=float)
     run = integrate(system, dose_mg, form, grid)
     idx = system.index
@@ -142,6 +157,8 @@ def simulate_formulation(scn: Scenario, model: Model, form: Formulation, dose_mg
     out = {
         "formulation": form.name, "diameter_nm": form.diameter_nm,
         "pre_dissolved_fraction": form.pre_dissolved_fraction, "lymphatic_fraction": form.lymphatic_fraction,
+        "prandial_state": prandial_state, "si_solubility_factor": si.solubility_factor,
+        "si_fraction_free": si.fraction_free,
         "fa": fa, "fa_portal": p_inf / dose_mg, "fa_lymph": l_inf / dose_mg,
         "f_degraded_lumen": gi_end[idx["oral:sink.degraded"]] / dose_mg,
         "f_faeces": gi_end[idx["oral:sink.faeces"]] / dose_mg,
@@ -171,7 +188,7 @@ def run_oral_comparison(osc: OralScenario) -> tuple[pd.DataFrame, dict[str, dict
     model = build(osc.systemic).linear()
     rows, curves = [], {}
     for form in osc.formulations:
-        row, cur = simulate_formulation(osc.systemic, model, form, osc.dose_mg)
+        row, cur = simulate_formulation(osc.systemic, model, form, osc.dose_mg, prandial_state=osc.prandial_state)
         rows.append(row)
         curves[form.name] = cur
     df = pd.DataFrame(rows).set_index("formulation", drop=False)
@@ -185,12 +202,14 @@ def run_oral_comparison(osc: OralScenario) -> tuple[pd.DataFrame, dict[str, dict
 def compare_oral_formulations(drug: str, species: str, dose: float | str,
                               formulations: Sequence[str | Formulation | dict],
                               reference: str | None = None, duration: str = "48 h", points: int = 961,
-                              body_weight: str | None = None) -> pd.DataFrame:
+                              body_weight: str | None = None, prandial_state: str = "fasted") -> pd.DataFrame:
     """Compare oral formulations of ``drug`` in ``species`` at ``dose`` (mg, or a string like '100 mg').
 
     Columns: fa (fraction absorbed), fa_portal, fa_lymph, fh_portal (fraction of portal-absorbed drug escaping
     the liver), f_escape_first_pass (F/Fa), bioavailability_F (AUC oral / AUC IV, exact), cmax, tmax, AUC0-t,
-    AUCinf, relative_F_vs_reference (default reference: coarse_suspension when listed, else the first).
+    AUCinf, relative_F_vs_reference (default reference: coarse_suspension when listed, else the first),
+    prandial_state (intestinal bile salts fasted/fed), si_solubility_factor (total/aqueous solubility in the
+    small intestine, bile micelles) and si_fraction_free.
     """
     forms = [f if not isinstance(f, Formulation) else
              {"name": f.name, "diameter": f"{f.diameter_nm} nm", "pre_dissolved_fraction": f.pre_dissolved_fraction,
@@ -200,7 +219,8 @@ def compare_oral_formulations(drug: str, species: str, dose: float | str,
         reference = "coarse_suspension" if "coarse_suspension" in names else names[0]
     raw: dict[str, Any] = {"name": f"{drug} oral", "species": species, "drug": drug,
                            "oral": {"dose": f"{dose} mg" if isinstance(dose, int | float) else dose,
-                                    "formulations": forms, "reference": reference},
+                                    "formulations": forms, "reference": reference,
+                                    "prandial_state": prandial_state},
                            "simulation": {"duration": duration, "points": points}}
     if body_weight is not None:
         raw["subject"] = {"body_weight": body_weight}

@@ -9,7 +9,10 @@ drug ``A`` (mg). Dissolution (Noyes-Whitney on the surface of monodisperse shrin
     Cs(r) = Cs_inf exp(2 gamma Vm / (max(r, r_floor) R T))   (Ostwald-Freundlich),
     h(r)  = min(r, h_max)                                     (Hintz & Johnson 1989) or a fixed h.
 
-Dissolved drug is degraded (first order), absorbed in the small intestine with ``ka = 2 Peff / R`` and split
+``Cs_inf`` and ``D`` are per compartment: bile-salt micelles raise the solubility to ``Cs_aq (1 + K)`` and lower
+the diffusivity to ``D_eff`` (:mod:`nanodds.model.oral_micelles`; ``K`` from the compartment's bile salt, fasted
+or fed). Dissolved drug is degraded (first order), absorbed in the small intestine with
+``ka = 2 Peff / R x (fu + f_m (1 - fu))`` and split
 into a portal share (into ``free:gut``, so it passes the liver) and a lymphatic share (into
 ``free:venous_blood``, bypassing the liver). Transit out of the last compartment is lost to the faeces.
 
@@ -27,6 +30,13 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from nanodds.errors import InputError
+from nanodds.model.oral_micelles import (
+    MicelleConstants,
+    bile_salt_per_compartment,
+    compartment_solution,
+    drug_in_compartment,
+    load_micelle_constants,
+)
 from nanodds.model.structure import Model, RateBuilder
 from nanodds.specs.params import load_yaml, require
 
@@ -45,6 +55,8 @@ class GITract:
     stomach_volume_mL: float
     si_volume_mL: float
     temperature_K: float
+    bile_salt_mM: tuple[float, ...] = ()  # stomach, si1..si_n (empty: no bile salt)
+    prandial_state: str = "fasted"
 
     @property
     def k_transit_per_h(self) -> float:
@@ -55,6 +67,9 @@ class GITract:
 
     def volumes_mL(self) -> list[float]:
         return [self.stomach_volume_mL] + [self.si_volume_mL / self.n_si] * self.n_si
+
+    def bile_salts_mM(self) -> list[float]:
+        return list(self.bile_salt_mM) if self.bile_salt_mM else [0.0] * (self.n_si + 1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,7 @@ class OralDrug:
     diffusivity_cm2_per_h: float
     peff_cm_per_h: float
     k_degradation_per_h: float
+    log_p: float = 0.0  # octanol/water, for bile-micelle solubilisation
 
 
 @dataclass(frozen=True)
@@ -103,20 +119,24 @@ class DissolutionPhysics:
     diffusion_layer_cm: float | None = None
 
 
-def load_gi_tract(species: str) -> GITract:
+def load_gi_tract(species: str, prandial_state: str = "fasted") -> GITract:
     g = require(load_yaml(GI_FILE)["species"], species, "species", "species with GI physiology")
+    n_si = round(g["n_transit_compartments"].to("1"))
     return GITract(
         k_gastric_emptying_per_h=g["gastric_emptying_rate"].to("1/h"),
         si_transit_h=g["small_intestinal_transit_time"].to("h"),
-        n_si=round(g["n_transit_compartments"].to("1")),
+        n_si=n_si,
         si_radius_cm=g["small_intestine_radius"].to("cm"),
         stomach_volume_mL=g["stomach_fluid_volume"].to("mL"),
         si_volume_mL=g["small_intestine_fluid_volume"].to("mL"),
         temperature_K=g["temperature"].to("K"),
+        bile_salt_mM=bile_salt_per_compartment(species, prandial_state, n_si),
+        prandial_state=prandial_state,
     )
 
 
 def load_oral_drug(name: str, molecular_weight_g_per_mol: float) -> OralDrug:
+    """Oral parameters of ``name`` (formulations.yaml) and its log P (drugs/<name>.yaml)."""
     d = require(load_yaml(FORMULATION_FILE)["drugs"], name, "drug", "drug with oral parameters")
     rho = d["density"].to("mg/cm**3")
     return OralDrug(
@@ -128,6 +148,7 @@ def load_oral_drug(name: str, molecular_weight_g_per_mol: float) -> OralDrug:
         diffusivity_cm2_per_h=d["diffusivity"].to("cm**2/h"),
         peff_cm_per_h=d["effective_permeability"].to("cm/h"),
         k_degradation_per_h=d["lumen_degradation_rate"].to("1/h"),
+        log_p=load_yaml(f"drugs/{name}.yaml")["log_p"].to("1"),
     )
 
 
@@ -202,7 +223,7 @@ class OralSystem:
 
     names: list[str]
     Z: np.ndarray
-    diss: list[tuple[int, int, int, float]]  # (iM, in, iA, V_mL) per lumen compartment
+    diss: list[tuple[int, int, int, float, OralDrug]]  # (iM, in, iA, V_mL, drug as seen there) per compartment
     mass_mask: np.ndarray
     r0_cm: float
     drug: OralDrug
@@ -215,8 +236,8 @@ class OralSystem:
 
     def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
         dz = self.Z @ z
-        for iM, i_n, iA, V in self.diss:
-            r = dissolution_rate(z[iM], z[i_n], z[iA], V, self.r0_cm, self.drug, self.gi.temperature_K, self.physics)
+        for iM, i_n, iA, V, drug in self.diss:
+            r = dissolution_rate(z[iM], z[i_n], z[iA], V, self.r0_cm, drug, self.gi.temperature_K, self.physics)
             dz[iM] -= r
             dz[iA] += r
         off = self.n_gi
@@ -228,8 +249,8 @@ class OralSystem:
 
     def jac(self, t: float, z: np.ndarray) -> np.ndarray:
         J = self.Z.copy()
-        for iM, i_n, iA, V in self.diss:
-            dM, dn, dA = dissolution_partials(z[iM], z[i_n], z[iA], V, self.r0_cm, self.drug, self.gi.temperature_K,
+        for iM, i_n, iA, V, drug in self.diss:
+            dM, dn, dA = dissolution_partials(z[iM], z[i_n], z[iA], V, self.r0_cm, drug, self.gi.temperature_K,
                                               self.physics)
             for j, d in ((iM, dM), (i_n, dn), (iA, dA)):
                 J[iM, j] -= d
@@ -245,11 +266,16 @@ class OralSystem:
         return z0
 
 
-def gi_rate_builder(gi: GITract, drug: OralDrug, form: Formulation) -> RateBuilder:
-    """Linear lumen transfers: transit of solid, particle count and solution; degradation; absorption."""
+def gi_rate_builder(gi: GITract, drug: OralDrug, form: Formulation,
+                    absorption_factors: list[float] | None = None) -> RateBuilder:
+    """Linear lumen transfers: transit of solid, particle count and solution; degradation; absorption.
+
+    ``absorption_factors`` (per compartment, default 1) scale ``ka`` for the absorbable share of dissolved drug.
+    """
     rb = RateBuilder()
     comps = gi.compartments()
-    ka = 2.0 * drug.peff_cm_per_h / gi.si_radius_cm
+    ka0 = 2.0 * drug.peff_cm_per_h / gi.si_radius_cm
+    factors = absorption_factors or [1.0] * len(comps)
     for c in comps:
         for part in ("solid", "count", "dissolved"):
             rb.state(f"oral:{c}.{part}")
@@ -261,6 +287,7 @@ def gi_rate_builder(gi: GITract, drug: OralDrug, form: Formulation) -> RateBuild
         rb.flow(f"oral:{c}.count", f"oral:{nxt}.count" if nxt else "oral:count.out", k_out, "gi_transit")
         rb.flow(f"oral:{c}.dissolved", "oral:sink.degraded", drug.k_degradation_per_h, "gi_degradation")
         if c != "stomach":
+            ka = ka0 * factors[i]
             rb.flow(f"oral:{c}.dissolved", "oral:absorbed.portal", ka * (1.0 - form.lymphatic_fraction),
                     "gi_absorption")
             rb.flow(f"oral:{c}.dissolved", "oral:absorbed.lymph", ka * form.lymphatic_fraction, "gi_absorption")
@@ -271,15 +298,21 @@ def gi_rate_builder(gi: GITract, drug: OralDrug, form: Formulation) -> RateBuild
 
 
 def build_oral_system(gi: GITract, drug: OralDrug, form: Formulation, systemic: Model | None,
-                      physics: DissolutionPhysics | None = None, observable: str = "plasma_total") -> OralSystem:
+                      physics: DissolutionPhysics | None = None, observable: str = "plasma_total",
+                      micelles: MicelleConstants | None = None) -> OralSystem:
     """Assemble the lumen with (or, for ``systemic=None``, without) the systemic model.
+
+    ``micelles`` (default: the data-file constants) sets the bile-micelle solubilisation per compartment from
+    ``gi.bile_salt_mM``; pass ``replace(load_micelle_constants(), enabled=False)`` for aqueous solubility only.
 
     With a systemic model the absorbed fluxes are routed to ``free:gut`` (portal) and ``free:venous_blood``
     (lymph); the ``oral:absorbed.*`` states then only count the cumulative absorbed amounts (not mass). The
     last state integrates the ``observable`` (AUC, mg h/L).
     """
     physics = physics or DissolutionPhysics()
-    rb = gi_rate_builder(gi, drug, form)
+    micelles = micelles or load_micelle_constants()
+    sols = [compartment_solution(drug, bs, micelles) for bs in gi.bile_salts_mM()]
+    rb = gi_rate_builder(gi, drug, form, [s.absorption_factor for s in sols])
     A = rb.matrix()
     gnames = list(rb.names)
     ng = len(gnames)
@@ -298,8 +331,8 @@ def build_oral_system(gi: GITract, drug: OralDrug, form: Formulation, systemic: 
         not_mass |= {"oral:absorbed.portal", "oral:absorbed.lymph"}
     mass = np.array([nm not in not_mass for nm in names])
     comps = gi.compartments()
-    diss = [(idx[f"oral:{c}.solid"], idx[f"oral:{c}.count"], idx[f"oral:{c}.dissolved"], v)
-            for c, v in zip(comps, gi.volumes_mL(), strict=True)]
+    diss = [(idx[f"oral:{c}.solid"], idx[f"oral:{c}.count"], idx[f"oral:{c}.dissolved"], v,
+             drug_in_compartment(drug, s)) for c, v, s in zip(comps, gi.volumes_mL(), sols, strict=True)]
     r0 = form.diameter_nm * 1e-7 / 2.0
     sat = systemic.saturable if systemic is not None else ()
     return OralSystem(names, Z, diss, mass, r0, drug, gi, physics, ng, systemic, sat, idx)
