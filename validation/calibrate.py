@@ -15,6 +15,9 @@ Which data calibrate what (and are therefore NOT used as validation):
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
   the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data).
 
+- product ``mps_multiplier`` of Marqibo (Bedikian 2006 CL) and Vyxeos (Feldman 2012 t1/2): see
+  validation/calibrate_products.py (run last).
+
 Run ``python -m validation.calibrate`` to print the values, ``--write`` to store them in the data files.
 """
 
@@ -253,10 +256,10 @@ def set_value(species: str, key: str, value: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--write", action="store_true", help="store the values in the data files")
-    ap.add_argument("--only", choices=("human", "rat", "mouse", "tumour"), action="append")
+    ap.add_argument("--only", choices=("human", "rat", "mouse", "tumour", "products"), action="append")
     args = ap.parse_args()
     stiff.RTOL = 1e-7  # calibration only: the objective needs 3 digits, not the 1e-10 of reported runs
-    todo = args.only or ["human", "rat", "mouse", "tumour"]
+    todo = args.only or ["human", "rat", "mouse", "tumour", "products"]
     if "human" in todo:
         h = calibrate_human()
         print("human:", h)
@@ -283,6 +286,13 @@ def main() -> None:
             for sp in ("mouse", "rat", "human"):
                 for k, v in t.items():
                     set_value(sp, k, v)
+    if "products" in todo:  # last: the products' multipliers scale the species carriers written above
+        from validation.calibrate_products import calibrate_products, set_product_multiplier
+
+        pr = calibrate_products()
+        if args.write:
+            for name, v in pr.items():
+                set_product_multiplier(name, v)
 
 
 if __name__ == "__main__":

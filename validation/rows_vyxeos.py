@@ -5,10 +5,11 @@ product runs from its catalogue scenario (``data/catalog/products.yaml``, label 
 90-min infusions on days 1, 3, 5) through :mod:`nanodds.analysis.combination`. Criterion fixed before the results:
 predicted/observed within 2-fold (:class:`validation.checks.Row`), or the stated sign for direction rows.
 
-Dependence on calibration, stated up front: the carrier's MPS rate (``mps_multiplier`` 0.2) was calibrated on the
-phase-1 trial's "t1/2 ~24 h" (Feldman 2012). The label PK spans the phase-1 dose range (3-134 units/m2), so its
-patients may overlap that trial. Cmax and V are set mainly by the liposome's distribution volume (not calibrated);
-AUC = dose / CL with CL = V ln2 / t1/2 depends on the calibrated half-life, so the AUC rows are partly calibrated.
+Dependence on calibration, stated up front: the carrier's MPS rate (``mps_multiplier``,
+validation/calibrate_products.py) was calibrated on the phase-1 trial's "t1/2 ~24 h" (Feldman 2012). The label
+PK spans the phase-1 dose range (3-134 units/m2), so its patients may overlap that trial. Cmax and V are set
+mainly by the liposome's distribution volume (not calibrated); AUC = dose / CL with CL = V ln2 / t1/2 depends on
+the calibrated half-life, so the AUC rows are partly calibrated.
 """
 
 from __future__ import annotations

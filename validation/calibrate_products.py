@@ -1,0 +1,115 @@
+"""Calibration of product-specific carrier rates in the catalogue (run after the species carriers).
+
+Two catalogue products scale the species' MPS uptake with an ``mps_multiplier`` that no independent source
+fixes; each is calibrated on a study that is NOT among the product's validation rows:
+
+- Marqibo (``marqibo`` block): total-vincristine CL after 2.0 mg/m2 over 1 h equals the geometric midpoint of
+  the 131-445 mL/h range of Bedikian et al. 2006 (validation/data/marqibo_bedikian2006_calibration.csv).
+- Vyxeos (``vyxeos`` block, linear MPS): the total-daunorubicin terminal t1/2 after the first 90-min infusion
+  equals the phase-1 trial's "t1/2 ~24 h" (Feldman et al. 2012; validation/data/vyxeos_feldman2012_calibration.csv).
+
+Both multiply the species' MPS extraction (carriers/human.yaml), so they must be re-derived whenever the human
+carrier is recalibrated: ``python -m validation.calibrate --write`` runs this step last.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from scipy.optimize import brentq
+
+from nanodds.analysis.combination import parse_combination
+from nanodds.analysis.metrics import compute_metrics
+from nanodds.catalog.products import product_spec
+from nanodds.engine import simulate
+from nanodds.specs.params import DATA_ROOT, load_yaml
+from nanodds.specs.scenario import parse_scenario
+from validation.checks import HERE
+
+PRODUCTS = DATA_ROOT / "catalog" / "products.yaml"
+
+
+def _calibration_row(name: str, metric: str) -> pd.Series:
+    df = pd.read_csv(HERE / "data" / name, comment="#")
+    sel = df[(df.metric == metric) & (df.role == "calibration")]
+    assert len(sel) == 1, (name, metric)
+    return sel.iloc[0]
+
+
+def marqibo_target() -> tuple[dict[str, Any], float]:
+    """(scenario spec at the Bedikian dose, target CL in L/h: geometric midpoint of the reported range)."""
+    row = _calibration_row("marqibo_bedikian2006_calibration.csv", "cl_L_per_h")
+    spec = product_spec("marqibo")
+    spec["regimen"] = [{"route": "iv_infusion", "dose": f"{row.dose_mg_per_m2:g} mg/m^2",
+                        "duration": f"{row.infusion_h:g} h"}]
+    return spec, math.sqrt(float(row.range_low) * float(row.range_high))
+
+
+def marqibo_cl(spec: dict[str, Any], multiplier: float) -> float:
+    """Total-vincristine CL (L/h) of ``spec`` with the carrier's ``mps_multiplier`` set."""
+    s = copy.deepcopy(spec)
+    s["carrier"]["mps_multiplier"] = multiplier
+    scn = parse_scenario(s)
+    return float(compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["cl_L_per_h"])
+
+
+def vyxeos_target() -> tuple[dict[str, Any], float]:
+    """(first Vyxeos infusion as a combination spec, target t1/2 in h of the calibration row's drug)."""
+    row = _calibration_row("vyxeos_feldman2012_calibration.csv", "t_half_h")
+    spec = product_spec("vyxeos", "168 h", 337)
+    spec["regimen"] = [{k: v for k, v in spec["regimen"][0].items() if k not in ("every", "count")}]
+    spec["calibration_drug"] = str(row.drug)
+    return spec, float(row.value)
+
+
+def vyxeos_t_half(spec: dict[str, Any], multiplier: float) -> float:
+    """Total-drug terminal t1/2 (h) of the calibration drug in the Vyxeos spec with ``mps_multiplier`` set."""
+    s = copy.deepcopy(spec)
+    drug = s.pop("calibration_drug")
+    s["carrier"]["mps_multiplier"] = multiplier
+    scn = next(p.scenario for p in parse_combination(s).payloads if p.drug == drug)
+    return float(compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["t_half_h"])
+
+
+def _solve_multiplier(f: Callable[[float], float], target: float, lo: float = 1e-3, hi: float = 1e3) -> float:
+    """Multiplier where ``f`` (monotone in it) equals ``target``, by bisection on log scale (3 significant digits)."""
+    return float(math.exp(brentq(lambda lm: math.log(f(math.exp(lm)) / target), math.log(lo), math.log(hi),
+                                 xtol=1e-4)))
+
+
+def calibrate_products(verbose: bool = True) -> dict[str, float]:
+    """Calibrated ``mps_multiplier`` of each product."""
+    spec, target = marqibo_target()
+    out = {"marqibo": _solve_multiplier(lambda m: marqibo_cl(spec, m), target)}
+    spec, target = vyxeos_target()
+    out["vyxeos"] = _solve_multiplier(lambda m: vyxeos_t_half(spec, m), target)
+    if verbose:
+        print("products:", out)
+    return out
+
+
+def set_product_multiplier(product: str, value: float) -> None:
+    """Replace the ``mps_multiplier`` of one product's scenario carrier in products.yaml (3 significant figures)."""
+    text = PRODUCTS.read_text(encoding="utf-8")
+    start = re.search(rf"^  {re.escape(product)}:\n", text, re.M)
+    if start is None:
+        raise KeyError(f"{product} not found in {PRODUCTS}")
+    nxt = re.search(r"^  [a-z0-9_]+:\n", text[start.end():], re.M)
+    end = start.end() + (nxt.start() if nxt else len(text) - start.end())
+    block = text[start.start():end]
+    spec_at = block.index("      spec:")
+    new, n = re.subn(r"(mps_multiplier: )([0-9.eE+-]+)", lambda m: f"{m.group(1)}{value:.3g}", block[spec_at:], count=1)
+    if n != 1:
+        raise KeyError(f"no mps_multiplier in the {product} scenario spec")
+    PRODUCTS.write_text(text[:start.start()] + block[:spec_at] + new + text[end:], encoding="utf-8")
+    load_yaml.cache_clear()
+    from nanodds.catalog import products as catalog
+
+    for fn in vars(catalog).values():  # catalogue readers may cache the parsed file
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
