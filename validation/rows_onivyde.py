@@ -36,7 +36,7 @@ _SN38_CMAX = ("SN-38 Cmax {pred} vs {obs} ng/mL: in the model SN-38 is formed on
                "irinotecan); its AUC is unchanged when the liposome leakage is switched off (diagnostic), so its time "
                "course follows liposome capture and digestion in the MPS: Tmax {tmax} h and a flat profile "
                "(predicted AUC/Cmax {shape} h vs observed {oshape} h). Plasma and tumour carboxylesterase conversion "
-               "and early release are not modelled, so the peak is ~4x too low")
+               "and early release are not modelled, so the peak is ~3x too low")
 _SN38_AUC_50 = ("SN-38 AUC 141 vs 290 ng.h/mL (ratio 0.49, just outside 2-fold): the model SN-38 AUC is dose-"
                 "proportional (formation fraction x dose / SN-38 clearance, whatever the release path: 198 ng.h/mL at "
                 "70 mg/m2 passes at 0.56) while the observed AUC per mg/m2 is 15 % higher at 50 than at 70 mg/m2; the "
