@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from validation.cases import human_doxil, rodent_pld
 
@@ -14,6 +16,8 @@ from nanodds.engine import build, simulate
 from nanodds.model.tissue_binding import binding_ratio, bound, kp_total
 from nanodds.solve.linear import solve_linear
 from nanodds.specs.regimen import DoseEvent
+
+DATA = Path(__file__).resolve().parents[2] / "validation" / "data"
 
 
 def _human(binding: bool = True):
@@ -123,3 +127,39 @@ def test_dna_and_intracellular_blocks_are_exclusive(monkeypatch):
     monkeypatch.setattr(drug_mod, "load_yaml", lambda rel: both)
     with pytest.raises(InputError):
         drug_mod.load_drug("doxorubicin", "human")
+
+
+def test_slow_release_reproduces_its_calibration_target():
+    """k_off is calibrated on mouse normal-tissue terminal half-lives (PMC9377749 Table 1, calibration CSV): the
+    model's heart/kidney/liver t1/2 geometric mean must match it. Fails with the former assumed k_off 1 /h
+    (tissues followed plasma: ~3.3 h)."""
+    df = pd.read_csv(DATA / "doxorubicin_mouse_tissue_retention_calibration.csv", comment="#")
+    assert set(df["role"]) == {"calibration"}
+    target = float(np.exp(np.log(df["value"]).mean()))
+    scn = rodent_pld("mouse", 10.0, free_drug=True, tumour={}, duration_h=48.0)
+    sol = simulate(scn)
+    t_half = [terminal_half_life_h(sol.times_h, sol.observe(f"tissue_{o}"))[0] for o in df["tissue"]]
+    assert float(np.exp(np.log(t_half).mean())) == pytest.approx(target, rel=0.05)
+
+
+def test_slow_release_sets_tissue_terminal_phase_flip_flop():
+    """With plasma cleared within hours, the tumour's terminal t1/2 is governed by release from the bound
+    state (~ ln2 / k_off, lengthened by rebinding), not by plasma; bound drug peaks after total tumour drug."""
+    scn = _mouse()
+    k_off = scn.drug.dna_binding.k_off_per_h
+    sol = simulate(scn)
+    t = sol.times_h
+    sel = t <= 24.0
+    t_tum = terminal_half_life_h(t[sel], sol.observe("tissue_tumour")[sel])[0]
+    assert np.log(2) / k_off <= t_tum <= 2.0 * np.log(2) / k_off
+    model = build(scn)
+    i_b, i_f = model.index(bound("tumour")), model.index("free:tumour")
+    assert t[np.argmax(sol.y[:, i_b])] > 2.0 * t[np.argmax(sol.y[:, i_f])]
+
+
+def test_human_terminal_half_life_inside_label_range():
+    """Cross-check (not a validation row, not fitted): the doxorubicin label's terminal t1/2 is 20-48 h
+    (section 12.3); fast DNA binding gave 17.5 h, below it."""
+    scn = _human()
+    t_half = compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["t_half_h"]
+    assert 20.0 <= t_half <= 48.0

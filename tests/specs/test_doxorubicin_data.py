@@ -23,6 +23,7 @@ FILES = {
     "laginha2005_mouse_4t1.csv": "validation",
     "mouse_doxil_plasma_calibration.csv": "calibration",
     "rat_pld_plasma_calibration.csv": "calibration",
+    "doxorubicin_mouse_tissue_retention_calibration.csv": "calibration",
 }
 REQUIRED = {
     "gabizon1994_human.csv": {"formulation", "dose_mg_per_m2", "metric", "value", "statistic"},
@@ -30,6 +31,7 @@ REQUIRED = {
     "laginha2005_mouse_4t1.csv": {"formulation", "dose_mg_per_kg", "compartment", "metric", "value", "unit"},
     "mouse_doxil_plasma_calibration.csv": {"formulation", "species", "metric", "value", "unit"},
     "rat_pld_plasma_calibration.csv": {"formulation", "species", "dose_mg_per_kg", "metric", "value", "unit"},
+    "doxorubicin_mouse_tissue_retention_calibration.csv": {"species", "drug", "tissue", "metric", "value", "unit"},
 }
 
 
@@ -85,3 +87,14 @@ def test_no_dataset_in_both_roles() -> None:
         roles.setdefault(stem, set()).update(df["role"])
     both = {k for k, v in roles.items() if len(v) > 1}
     assert not both, f"data sets used for both calibration and validation: {both}"
+
+
+def test_dna_release_rate_is_calibrated_on_other_data_than_laginha(dox: dict) -> None:
+    """k_off (slow release of nuclear doxorubicin) names its calibration data set, which holds normal tissues
+    only, and is not taken from the Laginha 2005 tumour data it is validated against."""
+    k_off = dox["dna_binding"]["k_off"]
+    assert 0.005 < k_off.to("1/h") < 0.1  # hours-to-days retention, far slower than naked-DNA dissociation
+    assert "doxorubicin_mouse_tissue_retention_calibration.csv" in k_off.source
+    assert "Not fitted to Laginha" in k_off.source
+    df = pd.read_csv(DATA / "doxorubicin_mouse_tissue_retention_calibration.csv", comment="#")
+    assert "tumour" not in set(df["tissue"])

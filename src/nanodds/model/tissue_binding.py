@@ -25,6 +25,14 @@ At equilibrium ``B / A = (Bmax / Kd) * (fu / Kp)``, so the total tissue:plasma r
     Kp_total = (A + B) / (V Cp) = Kp * (1 + fu Bmax / (Kd Kp)) = Kp + fu * Bmax / Kd
 
 i.e. binding adds ``fu * Bmax / Kd`` to the R&R Kp, independent of Kp (the An & Morris form at low Cp).
+
+Retention. ``k_off`` sets how long a tissue keeps the drug once plasma has fallen: the exchangeable state follows
+plasma within minutes (perfusion-limited), while the bound state empties at ``k_off`` (slowed by rebinding), so a
+tissue's terminal half-life is about ``ln2 / k_off`` when plasma clearance is faster (flip-flop). The equilibrium
+(Kp, Vss) does not depend on ``k_off``; with ``Kd`` fixed, ``k_on = k_off / Kd`` and loading of the bound state is
+as slow as its release. For doxorubicin the bound state is nuclear drug and ``k_off`` is an effective cellular
+release rate calibrated on mouse normal-tissue terminal half-lives (drug file), far slower than naked-DNA
+dissociation (seconds).
 R&R contains no specific binding (its tissue terms are water, neutral lipid, phospholipid and acidic
 phospholipid), so the term is added on top of the R&R Kp rather than replacing it.
 
