@@ -1,5 +1,6 @@
 """Megestrol acetate oral data: Kp are Rodgers & Rowland, the clearance reproduces its calibration only, and the
-validation rows keep the nano > micronised direction while the solubility limit is recorded (docs/oral.md)."""
+validation rows keep the nano > micronised direction while the solubility limit (with bile-micelle
+solubilisation) is recorded (docs/oral.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from validation.checks import HERE
 
 from nanodds.analysis.oral import auc_per_mg
 from nanodds.engine import build
-from nanodds.model.oral import load_formulation, load_oral_drug
+from nanodds.model.oral import load_formulation, load_gi_tract, load_oral_drug
+from nanodds.model.oral_micelles import compartment_solution, load_micelle_constants
 from nanodds.model.partition import DEFAULT_COMPOSITION, drug_properties, rodgers_rowland_kp_all
 from nanodds.specs.drug import TISSUES_WITH_KP, load_drug
 from nanodds.specs.params import load_yaml
@@ -47,7 +49,22 @@ def test_clearance_reproduces_fed_calibration_only() -> None:
 def test_formulations_and_oral_parameters_load() -> None:
     d = load_oral_drug(DRUG, 384.52)
     assert d.solubility_mg_per_mL == pytest.approx(0.002)
+    assert d.log_p == load_yaml(f"drugs/{DRUG}.yaml")["log_p"].value
     assert load_formulation("megace_es_nanocrystal").diameter_nm < load_formulation("megace_os_micronised").diameter_nm
+
+
+def test_fassif_solubilisation_is_modest_and_not_fitted() -> None:
+    """Mithani 1996 at log P 3.2 in FaSSIF (3 mM taurocholate): total solubility < 2x aqueous (K ~ 0.8).
+
+    The validation rows imply ~100x more absorbable drug than the aqueous model; this guards against the
+    solubilisation constants drifting toward that gap without a source.
+    """
+    gi = load_gi_tract("human", "fasted")
+    sol = compartment_solution(load_oral_drug(DRUG, 384.52), gi.bile_salts_mM()[1], load_micelle_constants())
+    assert 1.5 < sol.solubility_factor < 2.0
+    c = load_yaml("oral/formulations.yaml")["constants"]
+    assert (c["solubilisation_intercept"].value, c["solubilisation_slope"].value) == (2.234, 0.606)
+    assert "doi:10.1023/A:1016062224568" in c["solubilisation_intercept"].source
 
 
 @pytest.mark.slow
