@@ -53,7 +53,8 @@ def vyxeos():
 
 
 def test_carrier_dose_shared_and_documented_loading() -> None:
-    comb = parse_combination(_vyxeos())
+    raw = _vyxeos()
+    comb = parse_combination(raw)
     d, c = comb.payloads
     # carrier mg = sum(ef_i D_i) / L_total; L_i = ef_i D_i / carrier mg
     enc = [0.99 * p.dose_mg for p in comb.payloads]
@@ -61,7 +62,7 @@ def test_carrier_dose_shared_and_documented_loading() -> None:
     for p, m in zip(comb.payloads, enc, strict=True):
         car = p.scenario.carrier
         assert m / car.drug_loading == pytest.approx(comb.carrier_dose_mg, rel=1e-12)
-        assert car.diameter_nm == 100 and car.mps_multiplier == 0.2
+        assert car.diameter_nm == 100 and car.mps_multiplier == raw["carrier"]["mps_multiplier"]  # shared carrier
     assert d.scenario.carrier.release != c.scenario.carrier.release
     assert comb.dosed_molar_ratios[0] == pytest.approx((100 / 243.22) / (44 / 527.52), rel=1e-9)
     assert comb.target_molar_ratios == (5.0,)
