@@ -16,8 +16,8 @@ from nanodds.specs.scenario import read_yaml
 
 __all__ = ["cmd_oral", "register"]
 
-COLUMNS = ("formulation", "fa", "fa_lymph", "fh_portal", "bioavailability_F", "cmax_mg_per_L", "tmax_h",
-           "auc_inf_mg_h_per_L", "relative_F_vs_reference")
+COLUMNS = ("formulation", "prandial_state", "si_solubility_factor", "fa", "fa_lymph", "fh_portal", "bioavailability_F",
+           "cmax_mg_per_L", "tmax_h", "auc_inf_mg_h_per_L", "relative_F_vs_reference")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
