@@ -130,15 +130,24 @@ for every quantitative row; direction rows must have the stated sign.
 
 | parameter | calibrated on | file |
 |---|---|---|
-| human PEG-liposome MPS extraction, MPS capacity, extravasation coefficient, phagocyte digestion rate | DOXIL US label Table 8, 10 and 20 mg/m2 (CL, Vss, second-phase t1/2; log residuals weighted by the label's SE) | validation/data/doxil_label_human.csv |
+| human PEG-liposome MPS extraction | DOXIL US label Table 8, 10 and 20 mg/m2 (CL, Vss, second-phase t1/2; log residuals weighted by the label's SE), fitted as linear PK (the label calls the PK linear over 10-20 mg/m2) | validation/data/doxil_label_human.csv |
+| human PEG-liposome MPS capacity | not fitted: the smallest capacity that lowers CL at 20 mg/m2 by at most 10 % below linear (assumption tied to the label's linearity statement) | validation/calibrate.py |
+| human extravasation coefficient, phagocyte digestion rate | held (Table 8 does not identify them in the linear regime): previous value and the rodent assumption | src/nanodds/data/carriers/human.yaml |
 | rat PEG-liposome MPS extraction and capacity (capacity carried over to mouse by assumption) | Wang 2023 rat PLD 10 mg/kg AUC0-24 and AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
 | mouse PEG-liposome MPS extraction | Woodle 1992 PEG-PE liposomes (lipid label, mice and rats): 35 %ID in blood at 24 h (linear run) | validation/data/mouse_doxil_plasma_calibration.csv |
-| tumour extravasation and tumour-macrophage uptake | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | ../shared/data/nano_tumor_db |
+| tumour extravasation and tumour-macrophage uptake (mouse; carried over to rat and human by assumption) | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | ../shared/data/nano_tumor_db |
+| Marqibo carrier MPS multiplier | Bedikian 2006 total-vincristine CL range (geometric midpoint), 2.0 mg/m2 | validation/data/marqibo_bedikian2006_calibration.csv |
+| Vyxeos carrier MPS multiplier | Feldman 2012 phase-1 t1/2 ~24 h (total daunorubicin) | validation/data/vyxeos_feldman2012_calibration.csv |
 | doxorubicin clearance | doxorubicin US label plasma clearance (midpoint) | src/nanodds/data/drugs/doxorubicin.yaml |
 | doxorubicin Kp | Rodgers & Rowland 2005 prediction from rat tissue composition (no fit) | src/nanodds/model/partition.py |
-| doxorubicin DNA binding | capacities from An & Morris 2012 (Tables I/III, attributed to Gustafson 2002); Kd and k_off stated assumptions (no fit) | src/nanodds/data/drugs/doxorubicin.yaml |
+| doxorubicin DNA binding capacity and Kd | capacities from An & Morris 2012 (Tables I/III, attributed to Gustafson 2002); Kd a stated assumption (no fit) | src/nanodds/data/drugs/doxorubicin.yaml |
+| doxorubicin release from DNA binding (k_off) | free-doxorubicin terminal t1/2 in mouse heart, kidney, liver (PMC9377749 Table 1; no tumour data) | validation/data/doxorubicin_mouse_tissue_retention_calibration.csv |
+| irinotecan to SN-38 formation and SN-38 clearance | free irinotecan (Mathijssen 2001, drug file) | src/nanodds/data/drugs/irinotecan.yaml, sn38.yaml |
+| Cremophor EL micelle uptake ratio | Sparreboom 1999 in-vitro blood:plasma drop at 0.5 % Cremophor | src/nanodds/data/vehicles/cremophor_el.yaml |
+| paclitaxel hepatic clearance | TAXOL US label total clearances (see the drug file) | src/nanodds/data/drugs/paclitaxel.yaml |
+| megestrol acetate hepatic clearance | Jang 2014 part I, fed nanocrystal AUC (complete absorption assumed) | validation/data/oral_megestrol_calibration.csv |
 
-Gabizon 1994, Laginha 2005 and the odd-ID half of the Nano-Tumor DB are used only here.
+Every number in the rows below is used only here (each `validation/data/*.csv` is wholly calibration or wholly validation; see validation/data/README.md).
 
 ## Predicted vs observed
 
