@@ -1,22 +1,42 @@
-"""Solubilising vehicle micelles in plasma (Cremophor EL of Taxol): reversible, plasma-confined drug trapping.
+"""Solubilising vehicle micelles in plasma (Cremophor EL of Taxol): reversible drug trapping that circulates.
 
 A surfactant vehicle given with the drug forms micelles in plasma that take up the drug reversibly and keep it
-out of erythrocytes and tissues (Sparreboom et al. 1999, Cancer Res 59:1454). The micellar drug is one state,
-``free:plasma.micelle``, exchanging with the venous blood pool ``free:venous_blood``:
+out of erythrocytes and tissues (Sparreboom et al. 1999, Cancer Res 59:1454). The micelles are too large to leave
+the blood (Cremophor EL Vss ~ central blood volume, Meerum Terwogt 2000), so micellar drug travels with the
+plasma through every organ's vascular space and exchanges there with the organ's non-micellar drug; drug
+released from micelles while blood passes the liver is extracted like any other free drug.
 
-* release ``k_r`` (1/h, fast); uptake ``k_f(t) = k_r * phi(t) * (1 - Hct) * V_blood / (BP * V_venous_blood)``,
-  so that at equilibrium the micellar amount is ``phi(t)`` times the non-micellar plasma drug of the whole
-  central plasma volume (``phi`` = micellar / non-micellar plasma concentration);
+States (one per blood space ``j``): ``free:<j>.micelle`` for ``j`` = ``venous_blood``, ``arterial_blood`` and
+every organ. Micellar drug moves with the plasma flow, in the same plasma pools and vascular plasma volumes as
+carrier-bound drug (:mod:`nanodds.model.carrier`): venous -> lung -> arterial -> organs -> (portal organs ->
+liver) -> venous. In each space it exchanges with the space's free-drug state ``free:<j>``:
+
+* release ``k_r`` (1/h); uptake ``k_f,j(t) = k_r * phi(t) * a_j``, where ``a_j`` turns the free state's amount
+  into the non-micellar plasma drug of the space's plasma volume ``Vp_j``:
+
+  - blood pools: ``C_p = A / (V_pool * BP)`` and ``Vp = V_pool (1 - Hct)`` so ``a = (1 - Hct) / BP``;
+  - organs (well-stirred tissue + residual blood, plasma concentration ``A / (V Kp)``):
+    ``Vp = V f_vasc (1 - Hct)`` so ``a = f_vasc (1 - Hct) / Kp``;
+
+  so that at equilibrium each space holds ``phi(t)`` times its non-micellar plasma drug in micelles (``phi`` =
+  micellar / non-micellar plasma concentration, the same everywhere in plasma);
 * ``phi(t) = K * C_v(t)``, linear in the vehicle concentration ``C_v`` (% v/v); ``K`` comes from the in-vitro
   drop of the blood:plasma ratio at a known vehicle concentration (:func:`micelle_ratio_per_percent`);
 * ``C_v(t)`` follows the vehicle's own one-compartment kinetics (volume ``V_v``, first-order elimination),
   given with the drug at ``volume_per_mg_drug`` mL per mg, so it is known in closed form from the regimen.
 
+With ``k_r`` fast against an organ transit (data file: release within a second), micelles are in equilibrium
+with the free drug of each space, and the liver's well-stirred extraction acts on the non-micellar drug: the
+micelles lower hepatic clearance of total drug roughly as they lower the unbound fraction, instead of hiding
+the micellar drug from the liver. Organ volumes include their residual blood, and the central pools hold the
+whole blood volume (:func:`nanodds.model.free_drug.blood_pools_L`), so micellar drug is counted in both, as free
+drug is.
+
 The time-varying uptake enters as a piecewise-constant rate matrix (``Model.k_schedule``, breakpoints where
 ``phi`` has changed by at most ``max_rel_change``), so both solvers apply it exactly between breakpoints and mass
-balance stays structural (every matrix has zero column sums). Micellar drug counts in total plasma drug
-(``plasma_total``, ``plasma_free``) but not in unbound drug (``plasma_unbound`` = fu x non-micellar drug).
-Micellar drug is not extracted by organs: release (4 min) is slower than an organ transit (seconds).
+balance stays structural (every transfer leaves one state and enters another: zero column sums). Micellar drug
+counts in total plasma drug (``plasma_total``, ``plasma_free``, venous plasma) and in the organ totals, but not
+in unbound drug (``plasma_unbound`` = fu x non-micellar drug).
 
 A scenario names its vehicle (``vehicle: cremophor_el``); :func:`nanodds.engine.build` applies :func:`with_vehicle`
 to the built model.
@@ -29,13 +49,21 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from nanodds.model.free_drug import blood_pools_L, liver_blood_flow_L_per_h, phys_flow, phys_fraction, phys_volume
 from nanodds.model.structure import Model, Observable
 from nanodds.specs.drug import Drug
 from nanodds.specs.params import load_yaml
-from nanodds.specs.physiology import Physiology
+from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
 from nanodds.specs.regimen import DoseEvent
 
-MICELLE = "free:plasma.micelle"
+
+def micelle(space: str) -> str:
+    """State name of micellar drug in a blood space (``venous_blood``, ``arterial_blood`` or an organ)."""
+    return f"free:{space}.micelle"
+
+
+MICELLE = micelle("venous_blood")
+"""The sampled (venous plasma) micellar state."""
 
 
 @dataclass(frozen=True)
@@ -109,16 +137,51 @@ def _breakpoints(v: Vehicle, events: Sequence[DoseEvent], t_end: float, max_rel_
     return np.array(sorted(p for p in pts if 0.0 <= p < t_end))
 
 
+@dataclass(frozen=True)
+class _Spaces:
+    """Blood spaces of the micelles: plasma volume (L), uptake factor ``a_j`` and outgoing plasma flows."""
+
+    plasma_L: dict[str, float]
+    uptake_factor: dict[str, float]
+    flows: tuple[tuple[str, str, float], ...]  # (from space, to space, plasma flow L/h)
+
+
+def blood_spaces(phys: Physiology, drug: Drug) -> _Spaces:
+    """Plasma volumes, uptake factors and plasma flows of the venous and arterial pools and every organ."""
+    hct = phys.hematocrit
+    v_ven, v_art = blood_pools_L(phys)
+    bp = drug.blood_plasma_ratio
+    plasma = {"venous_blood": v_ven * (1 - hct), "arterial_blood": v_art * (1 - hct)}
+    factor = {"venous_blood": (1 - hct) / bp, "arterial_blood": (1 - hct) / bp}
+    co_p = phys.cardiac_output_L_per_h * (1 - hct)
+    flows: list[tuple[str, str, float]] = [("venous_blood", "lung", co_p), ("lung", "arterial_blood", co_p)]
+    for o in phys.organs():
+        f_vas = phys_fraction(phys, o, "vascular")
+        plasma[o] = phys_volume(phys, o) * f_vas * (1 - hct)
+        factor[o] = f_vas * (1 - hct) / drug.kp[o]
+        if o == "lung":
+            continue
+        qp = phys_flow(phys, o) * (1 - hct)
+        flows.append(("arterial_blood", o, qp))
+        if o in PORTAL_ORGANS:
+            flows.append((o, "liver", qp))
+        elif o == "liver":
+            flows.append((o, "venous_blood", liver_blood_flow_L_per_h(phys) * (1 - hct)))
+        else:
+            flows.append((o, "venous_blood", qp))
+    return _Spaces(plasma, factor, tuple(flows))
+
+
 def with_vehicle(model: Model, phys: Physiology, drug: Drug, v: Vehicle, events: Sequence[DoseEvent],
                  t_end_h: float, max_rel_change: float = 0.03) -> Model:
-    """The model with a micellar plasma state whose uptake follows the vehicle concentration over time.
+    """The model with circulating micellar drug whose uptake follows the vehicle concentration over time.
 
     Parameters
     ----------
     model : Model
-        A built free-drug model (no carrier, no environment schedule).
+        A built free-drug model (no environment schedule).
     phys, drug : Physiology, Drug
-        The subject and drug the model was built for (blood pools, hematocrit, B:P).
+        The subject and drug the model was built for (blood pools, organ vascular fractions, Kp, B:P).
     v : Vehicle
     events : sequence of DoseEvent
         The regimen: the vehicle is given with every dose, ``volume_per_mg_drug`` mL per mg.
@@ -131,24 +194,26 @@ def with_vehicle(model: Model, phys: Physiology, drug: Drug, v: Vehicle, events:
         raise ValueError("with_vehicle needs a model without a rate schedule (no hyperthermia windows)")
     if MICELLE in model.names:
         raise ValueError("the model already has a vehicle")
-    n = model.n
-    names = (*model.names, MICELLE)
-    i_ven, i_mic = model.index("free:venous_blood"), n
-    v_blood = phys.blood_volume_L
-    v_ven = v_blood * phys.venous_fraction
-    v_plasma = v_blood * (1.0 - phys.hematocrit)
-    # uptake rate per unit phi (1/h): k_r * (1 - Hct) * V_blood / (BP * V_venous_blood)
-    k_f_per_phi = v.release_rate_per_h * v_plasma / (drug.blood_plasma_ratio * v_ven)
+    sp = blood_spaces(phys, drug)
+    spaces = tuple(sp.plasma_L)
+    n, m = model.n, len(spaces)
+    names = (*model.names, *(micelle(s) for s in spaces))
+    mic = {s: n + i for i, s in enumerate(spaces)}
+    fre = {s: model.index(f"free:{s}") for s in spaces}
 
-    def matrix(phi: float) -> np.ndarray:
-        K = np.zeros((n + 1, n + 1))
-        K[:n, :n] = model.K
-        k_f = k_f_per_phi * phi
-        K[i_mic, i_ven] += k_f
-        K[i_ven, i_ven] -= k_f
-        K[i_ven, i_mic] += v.release_rate_per_h
-        K[i_mic, i_mic] -= v.release_rate_per_h
-        return K
+    def transfer(K: np.ndarray, src: int, dst: int, k: float) -> None:
+        K[dst, src] += k
+        K[src, src] -= k
+
+    base = np.zeros((n + m, n + m))
+    base[:n, :n] = model.K
+    for a, b, q in sp.flows:  # micelles move with the plasma
+        transfer(base, mic[a], mic[b], q / sp.plasma_L[a])
+    for s in spaces:
+        transfer(base, mic[s], fre[s], v.release_rate_per_h)
+    uptake = np.zeros_like(base)  # per unit phi
+    for s in spaces:
+        transfer(uptake, fre[s], mic[s], v.release_rate_per_h * sp.uptake_factor[s])
 
     starts = _breakpoints(v, events, t_end_h, max_rel_change)
     ends = np.append(starts[1:], t_end_h)
@@ -157,19 +222,29 @@ def with_vehicle(model: Model, phys: Physiology, drug: Drug, v: Vehicle, events:
     c = (vehicle_percent(v, events, starts) + 4.0 * vehicle_percent(v, events, mids)
          + vehicle_percent(v, events, ends)) / 6.0
     phis = v.micelle_ratio_per_percent * c
-    mats = [matrix(float(p)) for p in phis]
+    mats = [base + float(p) * uptake for p in phis]
     schedule = tuple((float(t0), K) for t0, K in zip(starts[1:], mats[1:], strict=True))
 
-    def grow(w: np.ndarray, extra: float = 0.0) -> np.ndarray:
-        return np.append(w, extra)
+    def grow(w: np.ndarray, extra: dict[str, float] | None = None) -> np.ndarray:
+        out = np.append(w, np.zeros(m))
+        for s, c_ in (extra or {}).items():
+            out[mic[s]] += c_
+        return out
 
     obs = {k: Observable(grow(o.weights), o.unit, o.label) for k, o in model.observables.items()}
+    in_venous_plasma = {"venous_blood": 1.0 / sp.plasma_L["venous_blood"]}
     for key in ("plasma_total", "plasma_free"):
         o = model.observables[key]
-        obs[key] = Observable(grow(o.weights, 1.0 / v_plasma), o.unit, o.label)
-    obs["plasma_micelle"] = Observable(grow(np.zeros(n), 1.0 / v_plasma), "mg/L",
+        obs[key] = Observable(grow(o.weights, in_venous_plasma), o.unit, o.label)
+    obs["plasma_micelle"] = Observable(grow(np.zeros(n), in_venous_plasma), "mg/L",
                                        f"Plasma drug in {v.name} micelles [mg/L]")
-    groups = {g: np.append(mask, g == "drug") for g, mask in model.groups.items()}
+    for o in phys.organs():  # the organ volumes include their blood: micellar drug counts in the organ's drug
+        vol = phys_volume(phys, o)
+        for key, c_ in ((f"tissue_released_{o}", 1.0 / vol), (f"tissue_{o}", 1.0 / vol), (f"amount_{o}", 1.0)):
+            if key in model.observables:
+                ob = model.observables[key]
+                obs[key] = Observable(grow(ob.weights, {o: c_}), ob.unit, ob.label)
+    groups = {g: np.append(mask, np.full(m, g == "drug")) for g, mask in model.groups.items()}
     meta = dict(model.meta)
     meta.pop("K_parts", None)  # the per-process split of the base matrix no longer adds up to K(t)
     meta.update({"vehicle": v.name, "vehicle_phi_segments": (starts, phis)})
