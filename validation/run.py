@@ -144,7 +144,7 @@ for every quantitative row; direction rows must have the stated sign.
 | doxorubicin release from DNA binding (k_off) | free-doxorubicin terminal t1/2 in mouse heart, kidney, liver (PMC9377749 Table 1; no tumour data) | validation/data/doxorubicin_mouse_tissue_retention_calibration.csv |
 | irinotecan to SN-38 formation and SN-38 clearance | free irinotecan (Mathijssen 2001, drug file) | src/nanodds/data/drugs/irinotecan.yaml, sn38.yaml |
 | Cremophor EL micelle uptake ratio | Sparreboom 1999 in-vitro blood:plasma drop at 0.5 % Cremophor | src/nanodds/data/vehicles/cremophor_el.yaml |
-| paclitaxel hepatic clearance | TAXOL US label total clearances (see the drug file) | src/nanodds/data/drugs/paclitaxel.yaml |
+| paclitaxel hepatic clearance | TAXOL US label Table 1 total clearances (4 arms), each arm simulated with the Cremophor EL vehicle | validation/data/taxol_label_clearance_calibration.csv |
 | megestrol acetate hepatic clearance | Jang 2014 part I, fed nanocrystal AUC (complete absorption assumed) | validation/data/oral_megestrol_calibration.csv |
 
 Every number in the rows below is used only here (each `validation/data/*.csv` is wholly calibration or wholly validation; see validation/data/README.md).
