@@ -13,7 +13,12 @@ Which data calibrate what (and are therefore NOT used as validation):
   (Woodle et al. 1992, mice and rats, dose-independent) -- validation/data/mouse_doxil_plasma_calibration.csv;
   fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
-  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data).
+  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data); written to
+  mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``, an assumption: no human tumour-delivery data
+  independent of the imaging validation rows were found, see docs/imaging.md).
+- human tumour ``flow_per_volume`` (physiology/human.yaml): not fitted; the geometric mean of solid-carcinoma
+  blood flows measured in patients -- validation/data/human_tumour_blood_flow_calibration.csv
+  (``human_tumour_flow_per_volume``; checked against the data file by tests/model/test_tumour_calibration.py).
 
 - product ``mps_multiplier`` of Marqibo (Bedikian 2006 CL) and Vyxeos (Feldman 2012 t1/2): see
   validation/calibrate_products.py (run last).
@@ -222,6 +227,31 @@ def nano_tumor_targets() -> dict[str, float]:
             "diameter_nm": float(sel["HD"].median())}
 
 
+TUMOUR_CARRY_OVER = ("rat", "human")
+"""Species that receive the mouse tumour EPR/TAM calibration unchanged (assumption, stated in their carrier files).
+
+Human tumour-delivery data that could calibrate the human values without touching the imaging validation rows
+were searched for (Northfelt 1996 Kaposi lesion biopsies, Lee 2017 64Cu-MM-302 PET, Arrieta 2012 99mTc-liposomal
+doxorubicin, Symon 1999 biopsies): none gave a usable number in retrieved text (docs/imaging.md), so no human
+tumour step exists and the mouse values are carried over.
+"""
+
+HUMAN_TUMOUR_FLOW_CSV = HERE / "data" / "human_tumour_blood_flow_calibration.csv"
+
+
+def human_tumour_flow_per_volume() -> float:
+    """Human solid-tumour blood flow per volume (mL/min/mL): geometric mean of the used group means.
+
+    The group means (mL/min/100 g or mL/dL/min, read as per 100 mL at 1 g/mL) come from 133Xe clearance and
+    15O-water PET in patients (validation/data/human_tumour_blood_flow_calibration.csv, rows with
+    ``used_in_target == "yes"``); no model output is fitted.
+    """
+    df = pd.read_csv(HUMAN_TUMOUR_FLOW_CSV, comment="#")
+    used = df[(df["used_in_target"] == "yes") & (df["metric"] == "blood_flow")]
+    assert set(used["unit"]) <= {"mL/min/100 g", "mL/dL/min"}, set(used["unit"])
+    return float(np.exp(np.mean(np.log(used["value"].to_numpy(dtype=float) / 100.0))))
+
+
 def calibrate_tumour(verbose: bool = True) -> dict[str, float]:
     """Fit mouse tumour extravasation and tumour-macrophage uptake to the DB medians."""
     tg = nano_tumor_targets()
@@ -282,8 +312,9 @@ def main() -> None:
     if "tumour" in todo:
         t = calibrate_tumour()
         print("tumour:", t, nano_tumor_targets())
+        print(f"   human tumour flow per volume (derived, not written): {human_tumour_flow_per_volume():.4g} mL/min/mL")
         if args.write:
-            for sp in ("mouse", "rat", "human"):
+            for sp in ("mouse", *TUMOUR_CARRY_OVER):
                 for k, v in t.items():
                     set_value(sp, k, v)
     if "products" in todo:  # last: the products' multipliers scale the species carriers written above
