@@ -8,9 +8,10 @@ import pytest
 
 from nanodds.catalog.products import product_scenario
 from nanodds.engine import simulate
+from nanodds.errors import InputError
 from nanodds.model.assemble import ModelInputs, build_model
-from nanodds.model.free_drug import add_free_drug
-from nanodds.model.metabolite import add_metabolite, metabolite_drug
+from nanodds.model.free_drug import add_free_drug, hepatic_intrinsic_blood_cl
+from nanodds.model.metabolite import FORMATION_TAG, add_metabolite, extrahepatic_activity, metabolite_drug
 from nanodds.model.structure import RateBuilder
 from nanodds.solve.solution import Solution
 from nanodds.specs.drug import load_drug
@@ -81,10 +82,15 @@ def test_mass_balance_and_formation(iri_solution: Solution) -> None:
     formed_end = y[m.index("metabolite:sink.hepatic"), -1] + y[m.index("metabolite:sink.renal"), -1] \
         + y[met_states, -1].sum()
     assert y[met_states, -1].sum() < 1e-3 * formed_end
-    # amount ever formed = f x parent hepatic elimination (exact: both are integrals of the same liver amount)
+    # amount ever formed = hepatic formation (f x parent hepatic elimination) + extrahepatic formation, both
+    # exact integrals of the parent amounts they act on
     f = load_drug("irinotecan", "human").metabolite.fraction_of_hepatic_clearance
     parent_hep = y[m.index("free:sink.hepatic"), -1] / (1.0 - f)
-    assert formed_end == pytest.approx(f * parent_hep, rel=1e-6)
+    ext = m.meta["K_parts"][FORMATION_TAG].copy()
+    np.fill_diagonal(ext, 0.0)
+    extra = float((ext @ sol.cum_int[-1]).sum())
+    assert extra > 0.0
+    assert formed_end == pytest.approx(f * parent_hep + extra, rel=1e-6)
     assert "plasma_metabolite" in m.observables
     assert sol.observe("plasma_metabolite").max() > 0
 
@@ -98,3 +104,74 @@ def test_onivyde_catalog_scenario_runs() -> None:
     assert res["plasma_metabolite"]["auc_0_t_mg_h_per_L"] > 0
     assert res["plasma_metabolite"]["cl_L_per_h"] is None
     assert metabolite_drug(load_drug("irinotecan", "human"), "human").name == "sn38"
+
+
+def _formation_rate(m, src: str, dst: str) -> float:
+    return float(m.meta["K_parts"][FORMATION_TAG][m.index(dst), m.index(src)])
+
+
+def test_extrahepatic_formation_rates() -> None:
+    """Gut, plasma and tumour formation: a x CLint_f,liver / (V_liver Kp_b), tumour only when present."""
+    phys = build_physiology("human")
+    iri = load_drug("irinotecan", "human")
+    act = extrahepatic_activity(iri)
+    assert set(act) >= {"gut", "plasma", "tumour"}
+    clint_f = iri.metabolite.fraction_of_hepatic_clearance * hepatic_intrinsic_blood_cl(iri, phys, 1.0)
+    m = _model("irinotecan")
+    v_l = phys.volume_L["liver"]
+    assert _formation_rate(m, "free:gut", "metabolite:gut") == pytest.approx(
+        act["gut"] * clint_f / (v_l * iri.kp_blood("gut")), rel=1e-12)
+    k_pl = act["plasma"] * clint_f * (1 - phys.hematocrit) / (v_l * iri.blood_plasma_ratio)
+    for pool in ("venous_blood", "arterial_blood"):
+        assert _formation_rate(m, f"free:{pool}", f"metabolite:{pool}") == pytest.approx(k_pl, rel=1e-12)
+    assert "free:tumour" not in m.names  # reference human: no tumour, no tumour formation
+    # human plasma has no carboxylesterase (only BChE/albumin activity): far below the intestine per litre
+    assert act["plasma"] < 0.05 * act["gut"]
+    # organs without a retrieved human rate (spleen, marrow, kidney, lung) form nothing
+    for o in ("spleen", "marrow", "kidney", "lung"):
+        assert _formation_rate(m, f"free:{o}", f"metabolite:{o}") == 0.0
+    assert np.allclose(m.K.sum(axis=0), 0.0, atol=1e-9)
+
+
+def test_tumour_formation_when_tumour_present() -> None:
+    from nanodds.specs.scenario import parse_scenario
+    scn = parse_scenario({"name": "tumour formation", "species": "human", "drug": "irinotecan", "tumour": True,
+                          "regimen": [{"route": "iv_infusion", "dose": "125 mg/m^2", "duration": "1.5 h"}]})
+    m = build_model(ModelInputs(scn.physiology, scn.drug, None, 1.0))
+    iri, phys = scn.drug, scn.physiology
+    clint_f = iri.metabolite.fraction_of_hepatic_clearance * hepatic_intrinsic_blood_cl(iri, phys, 1.0)
+    expected = extrahepatic_activity(iri)["tumour"] * clint_f / (phys.volume_L["liver"] * iri.kp_blood("tumour"))
+    assert _formation_rate(m, "free:tumour", "metabolite:tumour") == pytest.approx(expected, rel=1e-12)
+    assert expected > 0.0
+
+
+def test_unknown_formation_site_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nanodds.model.metabolite as mm
+    from nanodds.specs.params import Param
+    real = mm.load_yaml
+
+    def fake(path: str):
+        d = dict(real(path))
+        if path == "drugs/irinotecan.yaml":
+            met = dict(d["metabolite"])
+            met["extrahepatic_formation"] = {"liver": Param(1.0, "1", "assumption: test")}
+            d["metabolite"] = met
+        return d
+
+    monkeypatch.setattr(mm, "load_yaml", fake)
+    with pytest.raises(InputError, match="extrahepatic_formation"):
+        extrahepatic_activity(load_drug("irinotecan", "human"))
+
+
+def test_free_irinotecan_sn38_auc_stays_calibrated() -> None:
+    """The formation fraction is solved so that 350 mg/m2 free irinotecan (930.3 umol, 1.8 m2, HCl trihydrate
+    basis) gives the Mathijssen 2001 SN-38 AUC of 2.0 uM.h WITH the extrahepatic sites (calibration data)."""
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.specs.scenario import parse_scenario
+    dose_mg = 350.0 * 1.8 / 677.19 * 586.68
+    scn = parse_scenario({"name": "SN-38 calibration", "species": "human", "drug": "irinotecan",
+                          "regimen": [{"route": "iv_infusion", "dose": f"{dose_mg} mg", "duration": "1.5 h"}],
+                          "simulation": {"duration": "3000 h", "points": 601}})
+    res = compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)
+    auc_uM_h = res["plasma_metabolite"]["auc_inf_mg_h_per_L"] / 392.41 * 1000.0
+    assert auc_uM_h == pytest.approx(2.0, rel=0.01)

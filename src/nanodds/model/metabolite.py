@@ -3,25 +3,46 @@
 When the parent drug file has a ``metabolite`` block, the metabolite gets its own perfusion-limited
 whole-body block (states ``metabolite:<organ>``, sinks ``metabolite:sink.hepatic`` and
 ``metabolite:sink.renal``), built by :func:`nanodds.model.free_drug.add_free_drug` from the metabolite's
-drug file. A fraction ``f`` of the parent's hepatic elimination ``r`` (``free:liver -> free:sink.hepatic``)
-forms the metabolite in the liver: ``(1 - f) r`` still goes to the parent's sink and ``f r`` goes to
-``metabolite:liver``.
+drug file. The metabolite is formed where the converting enzymes are (for irinotecan: carboxylesterases,
+CES1/CES2):
+
+* liver: a fraction ``f`` of the parent's hepatic elimination ``r`` (``free:liver -> free:sink.hepatic``)
+  forms the metabolite: ``(1 - f) r`` still goes to the parent's sink and ``f r`` goes to ``metabolite:liver``
+  (tag ``hepatic_clearance``). ``f`` lumps hepatic CES1 and CES2.
+* other sites (``metabolite.extrahepatic_formation``: organs, ``tumour``, ``plasma``): formation clearance
+  ``a x V_site / V_liver x CLint_f,liver`` with ``CLint_f,liver = f CLint_h`` (blood basis) and ``a`` the
+  site's activity per litre relative to the liver's (tissue S9/homogenate or plasma rates, sourced in the drug
+  file); tag ``metabolite_formation``. Because they are scaled on ``CLint_f,liver``, these sites change where
+  and when the metabolite is formed, not the overall scale, which stays set by the free-drug calibration of
+  ``f`` (done with the sites included).
+
+Carrier-delivered parent enters these pools where it is released: liposomes digested by MPS or tumour
+macrophages release into the organ's free drug (:mod:`nanodds.model.carrier`), so conversion after digestion
+uses that organ's enzyme activity; organs without a sourced activity (spleen, marrow, kidney, lung for
+irinotecan) form nothing. Not modelled: a separate intracellular (macrophage) parent pool, the lactone /
+carboxylate equilibrium (the lactone is hydrolysed about 2.7x more efficiently, Haaz 1997), SN-38G and its
+deconjugation.
 
 Units: metabolite states are in PARENT-EQUIVALENT mg (mg of parent that was converted), so every column of
 the rate matrix still sums to zero and the metabolite belongs to the ``drug`` mass-balance group. Convert to
 mg of metabolite only in read-outs, with the ratio ``MW_metabolite / MW_parent`` (one mole of parent forms
-one mole of metabolite); see :func:`metabolite_mass_ratio`.
-"""
+one mole of metabolite); see :func:`metabolite_mass_ratio"""
 
 from __future__ import annotations
 
-from nanodds.model.free_drug import add_free_drug
+from nanodds.errors import InputError
+from nanodds.model.free_drug import add_free_drug, free, hepatic_intrinsic_blood_cl
 from nanodds.model.structure import RateBuilder
 from nanodds.specs.drug import Drug, load_drug
-from nanodds.specs.physiology import Physiology
+from nanodds.specs.params import load_yaml
+from nanodds.specs.physiology import ORGANS, Physiology
 
 PREFIX = "metabolite"
 SINKS: tuple[str, ...] = (f"{PREFIX}:sink.hepatic", f"{PREFIX}:sink.renal")
+PLASMA = "plasma"
+"""Key of the ``extrahepatic_formation`` block for conversion in circulating plasma (venous and arterial pools)."""
+FORMATION_TAG = "metabolite_formation"
+"""Process tag of the extrahepatic formation transfers (not rescaled with hepatic clearance)."""
 
 
 def metabolite(comp: str) -> str:
@@ -39,6 +60,28 @@ def metabolite_drug(parent: Drug, species: str) -> Drug | None:
 def metabolite_mass_ratio(parent: Drug, met: Drug) -> float:
     """mg of metabolite per parent-equivalent mg (``MW_metabolite / MW_parent``)."""
     return met.molecular_weight_g_per_mol / parent.molecular_weight_g_per_mol
+
+
+def extrahepatic_activity(parent: Drug) -> dict[str, float]:
+    """Formation activity per litre of each extrahepatic site relative to the liver's (-), from the drug file.
+
+    ``metabolite.extrahepatic_formation`` of ``data/drugs/<parent>.yaml``: organ name (or ``plasma``) -> activity
+    per L of tissue (per L of plasma for ``plasma``) divided by the liver's per L. Empty when absent.
+    """
+    if parent.metabolite is None:
+        return {}
+    raw = load_yaml(f"drugs/{parent.name}.yaml")["metabolite"].get("extrahepatic_formation", {})
+    out = {}
+    allowed = (*[o for o in ORGANS if o != "liver"], "tumour", PLASMA)
+    for site, par in raw.items():
+        if site not in allowed:
+            raise InputError(f"drug {parent.name} metabolite extrahepatic_formation", site,
+                             f"one of {', '.join(allowed)} (hepatic formation is fraction_of_hepatic_clearance)")
+        a = par.to("1")
+        if a < 0.0:
+            raise InputError(f"drug {parent.name} metabolite extrahepatic_formation.{site}", a, "a value >= 0")
+        out[str(site)] = a
+    return out
 
 
 def add_metabolite(rb: RateBuilder, phys: Physiology, parent: Drug, flow_scale: float) -> None:
@@ -67,3 +110,25 @@ def add_metabolite(rb: RateBuilder, phys: Physiology, parent: Drug, flow_scale: 
     else:
         rb.transfers[n] = (i, j, (1.0 - f) * k, tag)
     rb.flow("free:liver", metabolite("liver"), f * k, "hepatic_clearance")
+    _add_extrahepatic(rb, phys, parent, f * hepatic_intrinsic_blood_cl(parent, phys, flow_scale))
+
+
+def _add_extrahepatic(rb: RateBuilder, phys: Physiology, parent: Drug, clint_f_liver: float) -> None:
+    """Formation outside the liver: per site, ``CL_f = a x V_site / V_liver x CLint_f,liver`` (L/h, blood basis).
+
+    ``clint_f_liver`` is the liver's formation intrinsic clearance ``f x CLint_h`` (L/h). An organ's formation
+    acts on its outflow-equivalent blood concentration ``A / (V Kp_b)`` like the liver's, so the rate constant
+    from the organ's free parent is ``a CLint_f,liver / (V_liver Kp_b)``; plasma formation acts on the plasma
+    concentration of the blood pools, rate ``a CLint_f,liver (1 - Hct) / (V_liver B:P)``. Organs absent from this
+    physiology (e.g. no tumour) are skipped. Each transfer moves parent-equivalent mg, so columns still sum to 0.
+    """
+    v_liver = phys.volume_L["liver"]
+    for site, a in extrahepatic_activity(parent).items():
+        if a == 0.0:
+            continue
+        if site == PLASMA:
+            k = a * clint_f_liver * (1.0 - phys.hematocrit) / (v_liver * parent.blood_plasma_ratio)
+            for pool in ("venous_blood", "arterial_blood"):
+                rb.flow(free(pool), metabolite(pool), k, FORMATION_TAG)
+        elif site in phys.organs():
+            rb.flow(free(site), metabolite(site), a * clint_f_liver / (v_liver * parent.kp_blood(site)), FORMATION_TAG)
