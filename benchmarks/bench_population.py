@@ -78,17 +78,17 @@ def main() -> int:
     print(f"model: {pm.n} states, {len(pm.sat_src)} saturable terms, {len(names)} observables, N={N}")
     t0 = time.perf_counter()
     pts = sample_patients(N, 1)
-    res = simulate_population(pm, pts, names, t_grid=GRID, saturable=False, chunk=256)
+    res = simulate_population(pm, pts, names, t_grid=GRID, saturable=False)
     t_lin = time.perf_counter() - t0
     print(f"linear: {t_lin:.2f} s; plasma AUC median {np.median(res.auc_inf['plasma_total']):.1f} mg h/L")
     n_sub = min(N, N_SAT_SUBSET)
     t0 = time.perf_counter()
-    rs = simulate_population(pm, pts.iloc[:n_sub], names, t_grid=GRID, saturable=True, chunk=256)
+    rs = simulate_population(pm, pts.iloc[:n_sub], names, t_grid=GRID, saturable=True)
     t_sat = (time.perf_counter() - t0) * N / n_sub
     sat_how = f"measured on {n_sub} patients"
     if n_sub < N and t_sat <= 60.0:
         t0 = time.perf_counter()
-        rs = simulate_population(pm, pts, names, t_grid=GRID, saturable=True, chunk=256)
+        rs = simulate_population(pm, pts, names, t_grid=GRID, saturable=True)
         t_sat = time.perf_counter() - t0
         sat_how = f"measured on {N} patients"
     elif n_sub < N:

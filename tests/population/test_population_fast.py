@@ -73,7 +73,8 @@ def test_batched_equals_single_and_saturable_limits(pm):
                                 pm.events, pm.amounts(PTS), grid, W)
     for o in obs:
         np.testing.assert_allclose(big.auc_inf[o], res.auc_inf[o], rtol=1e-8)
-        np.testing.assert_allclose(big.observables[o], res.observables[o], rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(big.observables[o], res.observables[o], rtol=1e-8,
+                                   atol=1e-10 * np.abs(res.observables[o]).max())  # rounding near t=0
 
 
 def test_saturable_batch_matches_stiff_solver(pm):

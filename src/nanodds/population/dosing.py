@@ -34,7 +34,7 @@ def pta(exposure: np.ndarray, low: float, high: float = np.inf) -> float:
 
 
 def exposure(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, amounts_mg: np.ndarray,
-             metric: str = "plasma_total", saturable: bool | None = None, chunk: int = 256) -> np.ndarray:
+             metric: str = "plasma_total", saturable: bool | None = None, chunk: int | None = None) -> np.ndarray:
     """AUC0-inf (mg h/L) of ``metric`` per patient for the given doses (p, E) in mg."""
     res = simulate_population(pm, patients, [metric], t_grid=pm.t_grid, amounts_mg=amounts_mg,
                               saturable=saturable, chunk=chunk)
@@ -43,7 +43,7 @@ def exposure(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, am
 
 def personalised_doses(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, target_auc: float,
                        metric: str = "plasma_total", saturable: bool | None = None, rtol: float = 1e-6,
-                       max_iter: int = 30, chunk: int = 256) -> tuple[np.ndarray, np.ndarray]:
+                       max_iter: int = 30, chunk: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Scale each patient's regimen so that the AUC of ``metric`` equals ``target_auc`` (mg h/L).
 
     Returns
@@ -78,7 +78,7 @@ def personalised_doses(pm: PopulationModel, patients: Mapping[str, Any] | pd.Dat
 
 def compare_strategies(pm: PopulationModel, patients: pd.DataFrame, target_auc: float,
                        metric: str = "plasma_total", window: tuple[float, float] | None = None,
-                       saturable: bool | None = None, chunk: int = 256) -> pd.DataFrame:
+                       saturable: bool | None = None, chunk: int | None = None) -> pd.DataFrame:
     """Flat dose vs body-size dose (the scenario's regimen) vs personalised dose, side by side.
 
     The flat dose gives every patient the scenario's reference-subject dose (mg); the body-size dose is the
