@@ -36,20 +36,35 @@ def _markdown(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def case_family(case: str) -> str:
+    """Legend group of a validation case: 'imaging', 'oral', 'mouse', or the product/drug named after 'human'."""
+    words = case.replace(":", "").split()
+    if words[0] in ("imaging", "oral", "mouse"):
+        return words[0]
+    if words[0] == "human" and len(words) > 1:
+        return words[2] if words[1] == "free" and len(words) > 2 else words[1]
+    return words[0]
+
+
 def plot_pred_obs(df: pd.DataFrame, path: Path) -> None:
-    """Log-log predicted vs observed with the 2-fold band."""
-    d = df[df["ratio"].notna()]
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    """Log-log predicted vs observed with the 2-fold band; one colour per product/drug family, open = miss."""
+    d = df[df["ratio"].notna()].assign(family=lambda x: x["case"].map(case_family))
+    fig, ax = plt.subplots(figsize=(8, 5.5))
     lo = min(d.observed.min(), d.predicted.min()) / 3
     hi = max(d.observed.max(), d.predicted.max()) * 3
     xs = np.array([lo, hi])
     ax.plot(xs, xs, "k-", lw=1)
     ax.fill_between(xs, xs / FOLD, xs * FOLD, color="0.9", label=f"{FOLD:g}-fold")
-    for case, g in d.groupby("case"):
-        ax.scatter(g.observed, g.predicted, label=case, s=25)
+    colours = plt.get_cmap("tab20")
+    for i, (fam, g) in enumerate(d.groupby("family")):
+        c = colours(i % 20)
+        ok = g["pass"].astype(bool)
+        ax.scatter(g.observed[ok], g.predicted[ok], s=28, color=c, label=f"{fam} ({int(ok.sum())}/{len(g)})")
+        ax.scatter(g.observed[~ok], g.predicted[~ok], s=28, facecolors="none", edgecolors=[c])
     ax.set(xscale="log", yscale="log", xlabel="observed", ylabel="predicted", xlim=xs, ylim=xs,
-           title="nanodds vs published data")
-    ax.legend(fontsize=6, loc="upper left")
+           title="nanodds vs published data (filled: within criterion, open: miss)")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0), title="family (pass/rows)",
+              title_fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
