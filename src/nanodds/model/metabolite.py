@@ -19,9 +19,18 @@ CES1/CES2):
 Carrier-delivered parent enters these pools where it is released: liposomes digested by MPS or tumour
 macrophages release into the organ's free drug (:mod:`nanodds.model.carrier`), so conversion after digestion
 uses that organ's enzyme activity; organs without a sourced activity (spleen, marrow, kidney, lung for
-irinotecan) form nothing. Not modelled: a separate intracellular (macrophage) parent pool, the lactone /
-carboxylate equilibrium (the lactone is hydrolysed about 2.7x more efficiently, Haaz 1997), SN-38G and its
-deconjugation.
+irinotecan) form nothing.
+
+Disposition of the metabolite: its own free-drug block (R&R Kp, hepatic and renal clearance from its drug file)
+plus, when the metabolite file has an ``enterohepatic_recycling`` block, enterohepatic recycling
+(:func:`_add_recycling`): a fraction of its hepatic elimination (glucuronidation, SN-38 -> SN-38G) enters one
+lumped pool ``metabolite:enterohepatic`` (conjugate in plasma, bile and gut lumen) that returns to the gut as the
+metabolite (deconjugation by gut bacteria, reabsorption). For SN-38 this gives two phases: a fast,
+formation-rate-limited one (peak at the end of a free-irinotecan infusion) and the long terminal one (t1/2 47 h,
+Mathijssen 2001), all calibrated on free-irinotecan data (validation/data/sn38_free_irinotecan_calibration.csv).
+Not modelled: a separate intracellular (macrophage) parent pool, the lactone / carboxylate equilibrium (the
+lactone is hydrolysed about 2.7x more efficiently, Haaz 1997), SN-38G as an observable of its own (its plasma
+share of the pool is not separated from bile and lumen).
 
 Units: metabolite states are in PARENT-EQUIVALENT mg (mg of parent that was converted), so every column of
 the rate matrix still sums to zero and the metabolite belongs to the ``drug`` mass-balance group. Convert to
@@ -43,6 +52,10 @@ PLASMA = "plasma"
 """Key of the ``extrahepatic_formation`` block for conversion in circulating plasma (venous and arterial pools)."""
 FORMATION_TAG = "metabolite_formation"
 """Process tag of the extrahepatic formation transfers (not rescaled with hepatic clearance)."""
+RECYCLING_TAG = "enterohepatic_return"
+"""Process tag of the return of recycled metabolite (deconjugation and reabsorption) into the gut."""
+RESERVOIR = "enterohepatic"
+"""Compartment of the recycling pool (``metabolite:enterohepatic``: conjugate in bile, gut lumen and plasma)."""
 
 
 def metabolite(comp: str) -> str:
@@ -111,6 +124,48 @@ def add_metabolite(rb: RateBuilder, phys: Physiology, parent: Drug, flow_scale: 
         rb.transfers[n] = (i, j, (1.0 - f) * k, tag)
     rb.flow("free:liver", metabolite("liver"), f * k, "hepatic_clearance")
     _add_extrahepatic(rb, phys, parent, f * hepatic_intrinsic_blood_cl(parent, phys, flow_scale))
+    _add_recycling(rb, met)
+
+
+def recycling(met: Drug) -> tuple[float, float] | None:
+    """``(fraction_recycled (-), return_rate (1/h))`` of the metabolite file's ``enterohepatic_recycling`` block.
+
+    None when the metabolite file has no such block.
+    """
+    raw = load_yaml(f"drugs/{met.name}.yaml").get("enterohepatic_recycling")
+    if raw is None:
+        return None
+    g, kr = raw["fraction_recycled"].to("1"), raw["return_rate"].to("1/h")
+    if not 0.0 <= g < 1.0:
+        raise InputError(f"drug {met.name} enterohepatic_recycling.fraction_recycled", g, "a fraction in [0, 1)")
+    if kr <= 0.0:
+        raise InputError(f"drug {met.name} enterohepatic_recycling.return_rate", kr, "a rate > 0 1/h")
+    return g, kr
+
+
+def _add_recycling(rb: RateBuilder, met: Drug) -> None:
+    """Enterohepatic recycling of the metabolite (nothing without an ``enterohepatic_recycling`` block).
+
+    A fraction ``g`` of the metabolite's hepatic elimination (glucuronidation, e.g. SN-38 -> SN-38G by UGT1A1)
+    goes to one lumped pool ``metabolite:enterohepatic`` (the conjugate in plasma, bile and gut lumen) instead of
+    the sink; the pool returns to the gut's free metabolite at ``k_r`` (1/h; bacterial beta-glucuronidase
+    deconjugation and reabsorption), tag ``enterohepatic_return``. The split keeps the ``hepatic_clearance``
+    tag, so a population's hepatic factor scales glucuronidation as a whole. With a fast systemic metabolite the
+    terminal rate is about ``k_r (1 - g)`` and the AUC is ``1 / (1 - g)`` times its first-pass part.
+    """
+    rc = recycling(met)
+    if rc is None:
+        return
+    g, kr = rc
+    src, dst = rb.state(metabolite("liver")), rb.state(metabolite("sink.hepatic"))
+    hits = [n for n, (i, j, _, tag) in enumerate(rb.transfers)
+            if i == src and j == dst and tag == "hepatic_clearance"]
+    if len(hits) != 1:
+        raise RuntimeError(f"expected one metabolite hepatic clearance transfer, found {len(hits)}")
+    i, j, k, tag = rb.transfers[hits[0]]
+    rb.transfers[hits[0]] = (i, j, (1.0 - g) * k, tag)
+    rb.flow(metabolite("liver"), metabolite(RESERVOIR), g * k, "hepatic_clearance")
+    rb.flow(metabolite(RESERVOIR), metabolite("gut"), kr, RECYCLING_TAG)
 
 
 def _add_extrahepatic(rb: RateBuilder, phys: Physiology, parent: Drug, clint_f_liver: float) -> None:
