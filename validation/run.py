@@ -158,7 +158,7 @@ for every quantitative row; direction rows must have the stated sign.
 | doxorubicin Kp | Rodgers & Rowland 2005 prediction from rat tissue composition (no fit) | src/nanodds/model/partition.py |
 | doxorubicin DNA binding capacity and Kd | capacities from An & Morris 2012 (Tables I/III, attributed to Gustafson 2002); Kd a stated assumption (no fit) | src/nanodds/data/drugs/doxorubicin.yaml |
 | doxorubicin release from DNA binding (k_off) | free-doxorubicin terminal t1/2 in mouse heart, kidney, liver (PMC9377749 Table 1; no tumour data) | validation/data/doxorubicin_mouse_tissue_retention_calibration.csv |
-| irinotecan to SN-38 formation and SN-38 clearance | free irinotecan (Mathijssen 2001, drug file) | src/nanodds/data/drugs/irinotecan.yaml, sn38.yaml |
+| irinotecan to SN-38 formation; SN-38 disposition (clearance, enterohepatic recycling) | free irinotecan only (Mathijssen 2001 SN-38 AUC and 47 h t1/2, Chabot 1997 peak time; extrahepatic CES sites from tissue activities) | validation/data/sn38_free_irinotecan_calibration.csv, src/nanodds/data/drugs/irinotecan.yaml, sn38.yaml |
 | Cremophor EL micelle uptake ratio | Sparreboom 1999 in-vitro blood:plasma drop at 0.5 % Cremophor | src/nanodds/data/vehicles/cremophor_el.yaml |
 | paclitaxel hepatic clearance | TAXOL US label Table 1 total clearances (4 arms), each arm simulated with the Cremophor EL vehicle | validation/data/taxol_label_clearance_calibration.csv |
 | megestrol acetate hepatic clearance | Jang 2014 part I, fed nanocrystal AUC (complete absorption assumed) | validation/data/oral_megestrol_calibration.csv |
