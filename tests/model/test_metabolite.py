@@ -179,7 +179,7 @@ def test_free_irinotecan_sn38_auc_stays_calibrated() -> None:
 
 def test_enterohepatic_recycling_block() -> None:
     """SN-38 recycling: g of the metabolite's hepatic elimination goes to the pool, which returns to the gut."""
-    from nanodds.model.metabolite import RECYCLING_TAG, metabolite, recycling
+    from nanodds.model.metabolite import ELIMINATION_TAG, RECYCLING_TAG, metabolite, recycling
     iri = load_drug("irinotecan", "human")
     met = metabolite_drug(iri, "human")
     rc = recycling(met)
@@ -192,8 +192,9 @@ def test_enterohepatic_recycling_block() -> None:
     assert m.K[pool, li] / (m.K[pool, li] + m.K[sh, li]) == pytest.approx(g, rel=1e-12)
     assert m.K[gut, pool] == pytest.approx(kr, rel=1e-12)
     assert m.meta["K_parts"][RECYCLING_TAG][gut, pool] == pytest.approx(kr, rel=1e-12)
-    # the metabolite's total hepatic elimination rate is unchanged by the split
-    assert m.K[pool, li] + m.K[sh, li] == pytest.approx(-m.meta["K_parts"]["hepatic_clearance"][li, li], rel=1e-12)
+    # the metabolite's total hepatic elimination rate is unchanged by the split, and all of it carries its own tag
+    assert m.K[pool, li] + m.K[sh, li] == pytest.approx(-m.meta["K_parts"][ELIMINATION_TAG][li, li], rel=1e-12)
+    assert m.meta["K_parts"]["hepatic_clearance"][li, li] == 0.0
     # doxorubicin has no metabolite, so no pool
     assert "metabolite:enterohepatic" not in _model("doxorubicin").names
 

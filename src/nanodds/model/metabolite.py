@@ -54,6 +54,9 @@ FORMATION_TAG = "metabolite_formation"
 """Process tag of the extrahepatic formation transfers (not rescaled with hepatic clearance)."""
 RECYCLING_TAG = "enterohepatic_return"
 """Process tag of the return of recycled metabolite (deconjugation and reabsorption) into the gut."""
+ELIMINATION_TAG = "metabolite_hepatic_clearance"
+"""Process tag of the metabolite's hepatic elimination (SN-38: UGT1A1 glucuronidation, to the sink and to the
+recycling pool); populations scale it by each patient's ``ugt1a1_activity`` (nanodds.population.fast)."""
 RESERVOIR = "enterohepatic"
 """Compartment of the recycling pool (``metabolite:enterohepatic``: conjugate in bile, gut lumen and plasma)."""
 
@@ -111,6 +114,10 @@ def add_metabolite(rb: RateBuilder, phys: Physiology, parent: Drug, flow_scale: 
     add_free_drug(rb, phys, met, flow_scale, prefix=PREFIX)
     for sink in SINKS:
         rb.state(sink)
+    msrc, mdst = rb.state(metabolite("liver")), rb.state(metabolite("sink.hepatic"))
+    for n, (i, j, k, tag) in enumerate(rb.transfers):  # the metabolite's own hepatic elimination: its own tag
+        if i == msrc and j == mdst and tag == "hepatic_clearance":
+            rb.transfers[n] = (i, j, k, ELIMINATION_TAG)
     src, dst = rb.state("free:liver"), rb.state("free:sink.hepatic")
     hits = [n for n, (i, j, _, tag) in enumerate(rb.transfers)
             if i == src and j == dst and tag == "hepatic_clearance"]
@@ -149,8 +156,8 @@ def _add_recycling(rb: RateBuilder, met: Drug) -> None:
     A fraction ``g`` of the metabolite's hepatic elimination (glucuronidation, e.g. SN-38 -> SN-38G by UGT1A1)
     goes to one lumped pool ``metabolite:enterohepatic`` (the conjugate in plasma, bile and gut lumen) instead of
     the sink; the pool returns to the gut's free metabolite at ``k_r`` (1/h; bacterial beta-glucuronidase
-    deconjugation and reabsorption), tag ``enterohepatic_return``. The split keeps the ``hepatic_clearance``
-    tag, so a population's hepatic factor scales glucuronidation as a whole. With a fast systemic metabolite the
+    deconjugation and reabsorption), tag ``enterohepatic_return``. Both parts keep ``ELIMINATION_TAG``, so a
+    population's UGT1A1 activity scales glucuronidation as a whole. With a fast systemic metabolite the
     terminal rate is about ``k_r (1 - g)`` and the AUC is ``1 / (1 - g)`` times its first-pass part.
     """
     rc = recycling(met)
@@ -159,12 +166,12 @@ def _add_recycling(rb: RateBuilder, met: Drug) -> None:
     g, kr = rc
     src, dst = rb.state(metabolite("liver")), rb.state(metabolite("sink.hepatic"))
     hits = [n for n, (i, j, _, tag) in enumerate(rb.transfers)
-            if i == src and j == dst and tag == "hepatic_clearance"]
+            if i == src and j == dst and tag == ELIMINATION_TAG]
     if len(hits) != 1:
         raise RuntimeError(f"expected one metabolite hepatic clearance transfer, found {len(hits)}")
     i, j, k, tag = rb.transfers[hits[0]]
     rb.transfers[hits[0]] = (i, j, (1.0 - g) * k, tag)
-    rb.flow(metabolite("liver"), metabolite(RESERVOIR), g * k, "hepatic_clearance")
+    rb.flow(metabolite("liver"), metabolite(RESERVOIR), g * k, ELIMINATION_TAG)
     rb.flow(metabolite(RESERVOIR), metabolite("gut"), kr, RECYCLING_TAG)
 
 

@@ -45,7 +45,9 @@ from nanodds.specs.scenario import Scenario
 
 TAG_FACTOR = {"hepatic_clearance": "hepatic_factor", "renal_clearance": "gfr_factor",
               "renal_filtration": "gfr_factor", "mps_uptake": "mps_uptake_factor",
-              "tumour_extravasation": "epr_factor"}
+              "tumour_extravasation": "epr_factor",
+              # the only metabolite in the data is SN-38, eliminated in the liver by UGT1A1 glucuronidation
+              "metabolite_hepatic_clearance": "ugt1a1_activity"}
 """Covariate factor column that multiplies each tagged part of K (other tags: body weight only)."""
 
 FACTOR_COLUMNS = ("gfr_factor", "hepatic_factor", "mps_uptake_factor", "mps_capacity_factor", "epr_factor")
