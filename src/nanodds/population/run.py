@@ -52,8 +52,8 @@ def _model(text: str) -> PopulationModel:
 
 
 def observed(pm: PopulationModel) -> list[str]:
-    """Observables summarised per patient: plasma, every tissue, tumour amount (for DE)."""
-    names = ["plasma_total", "plasma_unbound", "plasma_encapsulated"]
+    """Observables summarised per patient: plasma (and an active metabolite's), every tissue, tumour amount (DE)."""
+    names = ["plasma_total", "plasma_unbound", "plasma_encapsulated", "plasma_metabolite"]
     names += [f"tissue_{o}" for o in pm.model.volumes_L]
     if "amount_tumour" in pm.obs_names:
         names.append("amount_tumour")
