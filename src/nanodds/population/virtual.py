@@ -17,7 +17,8 @@ correlations are preserved):
   capacity per kg organ, ``epr_factor`` the tumour extravasation coefficient;
 * ``gfr_factor`` = age factor x log-normal (see the yaml header), truncated to [min_factor, max_factor];
 * ``ugt1a1_genotype`` from the genotype frequencies (renormalised), ``ugt1a1_activity`` its relative SN-38
-  glucuronidation. Only an irinotecan model would use it; the doxorubicin models ignore it.
+  glucuronidation, which scales the SN-38 glucuronidation of an irinotecan model (process tag
+  ``metabolite_hepatic_clearance``); models without SN-38 ignore it.
 """
 
 from __future__ import annotations
