@@ -1,14 +1,16 @@
 """Calibration of product-specific carrier rates in the catalogue (run after the species carriers).
 
-Two catalogue products scale the species' MPS uptake with an ``mps_multiplier`` that no independent source
+Three catalogue products scale the species' MPS uptake with an ``mps_multiplier`` that no independent source
 fixes; each is calibrated on a study that is NOT among the product's validation rows:
 
 - Marqibo (``marqibo`` block): total-vincristine CL after 2.0 mg/m2 over 1 h equals the geometric midpoint of
   the 131-445 mL/h range of Bedikian et al. 2006 (validation/data/marqibo_bedikian2006_calibration.csv).
 - Vyxeos (``vyxeos`` block, linear MPS): the total-daunorubicin terminal t1/2 after the first 90-min infusion
   equals the phase-1 trial's "t1/2 ~24 h" (Feldman et al. 2012; validation/data/vyxeos_feldman2012_calibration.csv).
+- AmBisome (``ambisome`` block): total amphotericin B Cmax after 2 mg/kg over 2 h equals 22.9 mg/L in healthy
+  volunteers (Bekersky et al. 2002; validation/data/ambisome_bekersky2002_calibration.csv).
 
-Both multiply the species' MPS extraction (carriers/human.yaml), so they must be re-derived whenever the human
+All multiply the species' MPS extraction (carriers/human.yaml), so they must be re-derived whenever the human
 carrier is recalibrated: ``python -m validation.calibrate --write`` runs this step last.
 """
 
@@ -76,6 +78,30 @@ def vyxeos_t_half(spec: dict[str, Any], multiplier: float) -> float:
     return float(compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["t_half_h"])
 
 
+def ambisome_target() -> tuple[dict[str, Any], float]:
+    """(AmBisome spec at the Bekersky 2002 dose, target total amphotericin B Cmax in mg/L).
+
+    Target: 22.9 mg/L after 2 mg/kg over 2 h in healthy volunteers (validation/data/
+    ambisome_bekersky2002_calibration.csv); the validation rows (label / Walsh 1998 patients) are a different study.
+    """
+    df = pd.read_csv(HERE / "data" / "ambisome_bekersky2002_calibration.csv", comment="#")
+    sel = df[(df.formulation == "ambisome") & (df.metric == "cmax_mg_per_L") & (df.role == "calibration")]
+    assert len(sel) == 1
+    row = sel.iloc[0]
+    spec = product_spec("ambisome", "168 h", 337)
+    spec["regimen"] = [{"route": "iv_infusion", "dose": f"{row.dose_mg_per_kg:g} mg/kg",
+                        "duration": f"{row.infusion_h:g} h"}]
+    return spec, float(row.value)
+
+
+def ambisome_cmax(spec: dict[str, Any], multiplier: float) -> float:
+    """Total amphotericin B Cmax (mg/L) of ``spec`` with the carrier's ``mps_multiplier`` set."""
+    s = copy.deepcopy(spec)
+    s["carrier"]["mps_multiplier"] = multiplier
+    scn = parse_scenario(s)
+    return float(compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["cmax_mg_per_L"])
+
+
 def _solve_multiplier(f: Callable[[float], float], target: float, lo: float = 1e-3, hi: float = 1e3) -> float:
     """Multiplier where ``f`` (monotone in it) equals ``target``, by bisection on log scale (3 significant digits)."""
     return float(math.exp(brentq(lambda lm: math.log(f(math.exp(lm)) / target), math.log(lo), math.log(hi),
@@ -88,6 +114,8 @@ def calibrate_products(verbose: bool = True) -> dict[str, float]:
     out = {"marqibo": _solve_multiplier(lambda m: marqibo_cl(spec, m), target)}
     spec, target = vyxeos_target()
     out["vyxeos"] = _solve_multiplier(lambda m: vyxeos_t_half(spec, m), target)
+    spec, target = ambisome_target()
+    out["ambisome"] = _solve_multiplier(lambda m: ambisome_cmax(spec, m), target)
     if verbose:
         print("products:", out)
     return out
