@@ -1,0 +1,103 @@
+"""Validation rows: DaunoXome (DSPC/cholesterol liposomal daunorubicin citrate) against free daunorubicin.
+
+Observed values: validation/data/daunoxome_human_pk.csv (role ``validation``; never used to set a parameter).
+Independence: DaunoXome runs with the conventional_liposome carrier defaults (data/carriers/carriers.yaml), whose
+MPS rate was derived from MYOCET's plasma t1/2 and whose release rate is an assumption: no DaunoXome number set
+them. The daunorubicin drug file (data/drugs/daunorubicin.yaml) sets its clearance from the free-drug Vd and t1/2
+of the Renal Drug Handbook / Swiss label (calibration data, not used here); the free-daunorubicin rows below
+(Forssen & Ross 1994) are a different study. The catalogue block keeps the carrier defaults except the 45 nm
+size (Weissig 2014): the DaunoXome lipid content (drug_loading) was not found in retrieved text and is left at the
+default. DaunoXome runs from its catalogue spec (1-h infusion, label) at each study's dose; free daunorubicin
+is the same spec without carrier as a 15-min infusion (assumption; the study's infusion was not retrieved).
+Half-lives are the engine's terminal half-life over the 7-day window. The criterion, fixed before the results,
+is predicted/observed within 2-fold.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from nanodds.analysis.metrics import compute_metrics
+from nanodds.catalog.products import product_spec
+from nanodds.engine import simulate
+from nanodds.specs.scenario import parse_scenario
+from validation.catalog_checks import CRIT
+from validation.checks import HERE, Row, pick, validation_data
+
+DATA = HERE / "data" / "daunoxome_human_pk.csv"
+WINDOW = "168 h"  # the catalogue's one-cycle window
+POINTS = 337
+LIPO_INFUSION_H = 1.0  # DaunoXome US label: over 60 minutes (catalogue scenario)
+FREE_INFUSION_H = 0.25  # assumption: conventional daunorubicin as a short (15-min) infusion
+
+GILL = "human DaunoXome 40 mg/m2 (Gill 1995)"
+YEO = "human DaunoXome 100 mg/m2 (Yeo 1999, HCC)"
+FREE = "human daunorubicin 80 mg/m2 (free drug; Forssen & Ross 1994)"
+VS = "human DaunoXome 40 vs free daunorubicin 80 mg/m2"
+
+_TAIL = ("the engine's terminal phase is free daunorubicin redistributing from tissues after the carrier is gone, "
+         "at < 0.25 mg/L from 24 h ({tail}); over 1.5-24 h the model's DaunoXome decays with t1/2 4.0 h")
+_FREE = ("free-daunorubicin CL of the drug file is 102.8 L/h (label Vd 39.2 L/kg x ln2 / t1/2 18.5 h, calibration "
+         "data); Forssen & Ross 1994 report 13.38 L/h, 7.7-fold lower (their assay and the phase coverage of the "
+         "tabulated values were not retrieved)")
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    (GILL, "plasma t_half_h"): _TAIL.format(tail="terminal t1/2 23.1 h") + ": predicted/observed 5.8",
+    (YEO, "plasma t_half_h"): _TAIL.format(tail="terminal t1/2 23.1 h") + ": predicted/observed 3.1 against "
+    "the terminal 7.4 h of a biexponential fit (sampling window not retrieved)",
+    (FREE, "plasma cl_L_per_h"): _FREE + ": predicted/observed 7.6",
+    (FREE, "plasma vss_L vs reported Vd"): "Rodgers & Rowland Kp without DNA binding under-predict daunorubicin "
+    "distribution (the drug file records Vss ~8x below the label Vd): 320 vs 1055 L, predicted/observed 0.30",
+    (VS, "CL DaunoXome / CL free daunorubicin"): "the free-drug CL is 7.6x above Forssen & Ross (see the free "
+    "CL row) while DaunoXome CL is within 2-fold: predicted/observed 0.20",
+}
+
+
+def observed(form: str, metric: str) -> tuple[float, str]:
+    """Value and source of one row of daunoxome_human_pk.csv."""
+    r = pick(validation_data(DATA.name), formulation=form, metric=metric)
+    return float(r.value), str(r.source)
+
+
+def _scenario(dose_mg_m2: float, carrier: bool) -> Any:
+    """The DaunoXome catalogue spec at ``dose_mg_m2``; without carrier: free daunorubicin, 15-min infusion."""
+    spec = product_spec("daunoxome", WINDOW, POINTS)
+    hours = LIPO_INFUSION_H
+    if not carrier:
+        spec.pop("carrier")
+        spec["name"] = f"free daunorubicin {dose_mg_m2:g} mg/m2"
+        hours = FREE_INFUSION_H
+    spec["regimen"] = [{"route": "iv_infusion", "dose": f"{dose_mg_m2:g} mg/m^2", "duration": f"{hours:g} h"}]
+    return parse_scenario(spec)
+
+
+@cache
+def run(dose_mg_m2: float, carrier: bool = True) -> dict[str, Any]:
+    """Plasma-total metrics of DaunoXome (carrier) or free daunorubicin at one dose."""
+    scn = _scenario(dose_mg_m2, carrier)
+    return compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]
+
+
+def rows() -> list[Row]:
+    """Gill 1995 (40 mg/m2), Yeo 1999 (100 mg/m2), free daunorubicin (80 mg/m2) and the CL ratio."""
+    out: list[Row] = []
+    g = run(40.0)
+    for metric, unit in (("t_half_h", "h"), ("auc_inf_mg_h_per_L", "mg.h/L"), ("cl_L_per_h", "L/h")):
+        v, src = observed("daunoxome", metric)
+        out.append(Row(GILL, f"plasma {metric}", unit, v, float(g[metric]), CRIT, src))
+    v, src = observed("daunoxome", "vd_L")
+    out.append(Row(GILL, "plasma vss_L vs reported Vd", "L", v, float(g["vss_L"]), CRIT, src))
+    y = run(100.0)
+    for metric, unit in (("cl_L_per_h", "L/h"), ("t_half_h", "h")):
+        v, src = observed("daunoxome_hcc", metric)
+        out.append(Row(YEO, f"plasma {metric}", unit, v, float(y[metric]), CRIT, src))
+    f = run(80.0, carrier=False)
+    v, src = observed("daunorubicin", "cl_L_per_h")
+    out.append(Row(FREE, "plasma cl_L_per_h", "L/h", v, float(f["cl_L_per_h"]), CRIT, src))
+    v, src = observed("daunorubicin", "vd_L")
+    out.append(Row(FREE, "plasma vss_L vs reported Vd", "L", v, float(f["vss_L"]), CRIT, src))
+    cl_lip, _ = observed("daunoxome", "cl_L_per_h")
+    cl_free, _ = observed("daunorubicin", "cl_L_per_h")
+    out.append(Row(VS, "CL DaunoXome / CL free daunorubicin", "-", cl_lip / cl_free,
+                   float(g["cl_L_per_h"] / f["cl_L_per_h"]), CRIT, "Drummond 1999 Pharmacol Rev Table 4"))
+    return out
