@@ -101,8 +101,10 @@ def test_simulable_scenarios_parse() -> None:
 
 
 def test_not_simulable_product_raises_naming_reason() -> None:
-    with pytest.raises(NotSimulableError, match="drug amphotericin_b has no parameter file"):
-        product_scenario("AmBisome")
+    with pytest.raises(NotSimulableError, match="drug sirolimus has no parameter file"):
+        product_scenario("Fyarro")
+    with pytest.raises(NotSimulableError, match="intrathecal depot"):
+        product_scenario("DepoCyt")
     with pytest.raises(InputError, match="co-loads daunorubicin \\+ cytarabine"):
         product_scenario("vyxeos")  # a combination, not a single-drug scenario
     with pytest.raises(InputError, match="co-loaded product"):
@@ -133,10 +135,10 @@ def test_cli_run_errors_one_line(tmp_path: Path, capsys) -> None:
     assert main(["catalog", "run", "nonexistent", "--out", str(tmp_path / "a")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "nonexistent" in err
-    assert main(["catalog", "run", "ambisome", "--out", str(tmp_path / "b")]) == 2
+    assert main(["catalog", "run", "fyarro", "--out", str(tmp_path / "b")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "drug amphotericin_b has no parameter file (src/nanodds/data/drugs)" in err
+    assert "drug sirolimus has no parameter file (src/nanodds/data/drugs)" in err
     assert not (tmp_path / "b").exists()
 
 
