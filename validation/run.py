@@ -38,7 +38,7 @@ def _markdown(df: pd.DataFrame) -> str:
 
 def case_family(case: str) -> str:
     """Legend group of a validation case: 'imaging', 'oral', 'mouse', or the product/drug named after 'human'."""
-    words = case.replace(":", "").split()
+    words = case.replace(":", "").lower().split()
     if words[0] in ("imaging", "oral", "mouse"):
         return words[0]
     if words[0] == "human" and len(words) > 1:
