@@ -29,13 +29,21 @@ WINDOW = {"onivyde": "336 h", "abraxane": "168 h"}
 CRIT = f"within {FOLD:g}-fold"
 
 
-def conventional(product: str, dose_mg_m2: float, infusion_h: float, window: str | None = None):
-    """The product's catalogue spec without carrier, at the conventional study's dose and infusion."""
-    spec = product_spec(product, window or WINDOW[product], POINTS)
-    spec.pop("carrier")
-    spec["name"] = f"free {spec['drug']} {dose_mg_m2:g} mg/m2"
+def dosed(product: str, dose_mg_m2: float, infusion_h: float, window: str, points: int = POINTS,
+          carrier: bool = True, free_name: str = "free"):
+    """The product's catalogue scenario at a study's dose (mg/m2) and infusion time; ``carrier=False``: the drug
+    alone (named ``"<free_name> <drug> <dose> mg/m2"``)."""
+    spec = product_spec(product, window, points)
+    if not carrier:
+        spec.pop("carrier")
+        spec["name"] = f"{free_name} {spec['drug']} {dose_mg_m2:g} mg/m2"
     spec["regimen"] = [{"route": "iv_infusion", "dose": f"{dose_mg_m2:g} mg/m^2", "duration": f"{infusion_h:g} h"}]
     return parse_scenario(spec)
+
+
+def conventional(product: str, dose_mg_m2: float, infusion_h: float, window: str | None = None):
+    """The product's catalogue spec without carrier, at the conventional study's dose and infusion."""
+    return dosed(product, dose_mg_m2, infusion_h, window or WINDOW[product], carrier=False)
 
 
 @cache

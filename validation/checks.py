@@ -93,6 +93,12 @@ def pick(df: pd.DataFrame, **match: object) -> pd.Series:
     return sel.iloc[0]
 
 
+def observed_in(name: str, **match: object) -> tuple[float, str]:
+    """``(value, source)`` of the one validation row of ``validation/data/<name>`` matching ``match``."""
+    r = pick(validation_data(name), **match)
+    return float(r.value), str(r.source)
+
+
 @cache
 def human_run(formulation: str, dose: float) -> tuple[Any, dict[str, Any]]:
     free = formulation == "doxorubicin"

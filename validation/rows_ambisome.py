@@ -19,7 +19,7 @@ from nanodds.catalog.products import product_spec
 from nanodds.engine import simulate
 from nanodds.specs.scenario import parse_scenario
 from validation.catalog_checks import CRIT
-from validation.checks import HERE, Row, pick, validation_data
+from validation.checks import HERE, Row, observed_in
 
 DATA = HERE / "data" / "ambisome_human_pk.csv"
 WINDOW, POINTS = "168 h", 337
@@ -56,8 +56,7 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 
 def observed(form: str, dose: float, metric: str) -> tuple[float, str]:
     """Value and source of one row of ambisome_human_pk.csv."""
-    r = pick(validation_data(DATA.name), formulation=form, dose_mg_per_kg=dose, metric=metric)
-    return float(r.value), str(r.source)
+    return observed_in(DATA.name, formulation=form, dose_mg_per_kg=dose, metric=metric)
 
 
 @cache

@@ -21,7 +21,7 @@ from nanodds.catalog.products import product_scenario, product_spec
 from nanodds.engine import simulate
 from nanodds.specs.scenario import parse_scenario
 from validation.catalog_checks import CRIT
-from validation.checks import HERE, Row, pick, validation_data
+from validation.checks import HERE, Row, observed_in
 
 DATA = HERE / "data" / "marqibo_human_pk.csv"
 WINDOW = "168 h"  # the catalogue's one-cycle window (weekly dosing)
@@ -47,8 +47,7 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 
 def observed(form: str, metric: str) -> tuple[float, str]:
     """Value and source of one row of marqibo_human_pk.csv."""
-    r = pick(validation_data(DATA.name), formulation=form, metric=metric)
-    return float(r.value), str(r.source)
+    return observed_in(DATA.name, formulation=form, metric=metric)
 
 
 def _free_vincristine(dose: str) -> Any:

@@ -21,11 +21,9 @@ from functools import cache
 from typing import Any
 
 from nanodds.analysis.metrics import compute_metrics
-from nanodds.catalog.products import product_spec
 from nanodds.engine import simulate
-from nanodds.specs.scenario import parse_scenario
-from validation.catalog_checks import CRIT
-from validation.checks import FREE_INFUSION_H, HERE, Row, pick, validation_data
+from validation.catalog_checks import CRIT, dosed
+from validation.checks import FREE_INFUSION_H, HERE, Row, observed_in
 
 DATA = HERE / "data" / "myocet_human_pk.csv"
 WINDOW = "168 h"  # the catalogue's one-cycle window
@@ -52,20 +50,13 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
 
 def observed(form: str, metric: str) -> tuple[float, str]:
     """Value and source of one row of myocet_human_pk.csv."""
-    r = pick(validation_data(DATA.name), formulation=form, metric=metric)
-    return float(r.value), str(r.source)
+    return observed_in(DATA.name, formulation=form, metric=metric)
 
 
 def _scenario(dose_mg_m2: float, carrier: bool) -> Any:
     """The Myocet catalogue spec at ``dose_mg_m2``; without carrier: conventional doxorubicin, 15-min infusion."""
-    spec = product_spec("myocet", WINDOW, POINTS)
-    hours = MYOCET_INFUSION_H
-    if not carrier:
-        spec.pop("carrier")
-        spec["name"] = f"conventional doxorubicin {dose_mg_m2:g} mg/m2"
-        hours = FREE_INFUSION_H
-    spec["regimen"] = [{"route": "iv_infusion", "dose": f"{dose_mg_m2:g} mg/m^2", "duration": f"{hours:g} h"}]
-    return parse_scenario(spec)
+    return dosed("myocet", dose_mg_m2, MYOCET_INFUSION_H if carrier else FREE_INFUSION_H, WINDOW, POINTS, carrier,
+                 "conventional")
 
 
 @cache
