@@ -154,6 +154,8 @@ for every quantitative row; direction rows must have the stated sign.
 | human tumour blood flow per volume | patient tumour blood flow (133Xe clearance 1979; breast PET Wilson 1992, Zasadny 2003): geometric mean, not fitted to any model output | validation/data/human_tumour_blood_flow_calibration.csv |
 | Marqibo carrier MPS multiplier | Bedikian 2006 total-vincristine CL range (geometric midpoint), 2.0 mg/m2 | validation/data/marqibo_bedikian2006_calibration.csv |
 | Vyxeos carrier MPS multiplier | Feldman 2012 phase-1 t1/2 ~24 h (total daunorubicin) | validation/data/vyxeos_feldman2012_calibration.csv |
+| AmBisome carrier MPS multiplier; amphotericin B clearance (biliary/renal split) | Bekersky 2002 (AmBisome Cmax at 2 mg/kg; conventional amphotericin B CL and one-week excretion) | validation/data/ambisome_bekersky2002_calibration.csv, src/nanodds/data/drugs/amphotericin_b.yaml |
+| conventional-liposome MPS multiplier (type default, Myocet-like) | Myocet total-doxorubicin t1/2 ~2.5 h vs Doxil ~55 h (EU SmPC 5.2; no Myocet t1/2 row) | src/nanodds/data/carriers/carriers.yaml |
 | doxorubicin clearance | doxorubicin US label plasma clearance (midpoint) | src/nanodds/data/drugs/doxorubicin.yaml |
 | doxorubicin Kp | Rodgers & Rowland 2005 prediction from rat tissue composition (no fit) | src/nanodds/model/partition.py |
 | doxorubicin DNA binding capacity and Kd | capacities from An & Morris 2012 (Tables I/III, attributed to Gustafson 2002); Kd a stated assumption (no fit) | src/nanodds/data/drugs/doxorubicin.yaml |
