@@ -57,9 +57,9 @@ def test_tsl_hyperthermia_delivers_more_free_drug_and_nothing_changes_before_hea
     s_heat, s_cold = simulate(heat, grid), simulate(cold, grid)
     auc_heat = free_auc_mg_h_per_L(s_heat, "tumour")
     auc_cold = free_auc_mg_h_per_L(s_cold, "tumour")
-    assert auc_heat > auc_cold  # marginal (+0.002 %): see docs/release_in_body.md, limitations
+    assert auc_heat > 2.0 * auc_cold  # intravascular release in the heated tumour (~13x, docs/release_in_body.md)
     i_free, v = s_heat.model.index("free:tumour"), s_heat.model.volumes_L["tumour"]
-    assert s_heat.y[:, i_free].max() / v > 1.5 * s_cold.y[:, i_free].max() / v  # peak free drug ~2.3x
+    assert s_heat.y[:, i_free].max() / v > 1.5 * s_cold.y[:, i_free].max() / v  # peak free drug >> (x119 measured)
     before = grid <= t0
     np.testing.assert_array_equal(s_heat.y[before], s_cold.y[before])
     # inside the window the tumour interstitium holds little encapsulated drug (released within minutes)
