@@ -1,4 +1,7 @@
-"""Nanoformulation vs conventional drug: the same drug, dose and regimen, with and without the carrier.
+"""Nanoformulation vs conventional drug: by default the same drug, dose and regimen, with and without the carrier;
+when the scenario names a marketed conventional product (``conventional:`` block, e.g. Taxol for Abraxane), that
+product at its own regimen and with its own vehicle. The document says which (``conventional_definition``) and
+gives each arm's dose, so ratios of exposures at different doses are not mistaken for same-dose ratios.
 
 :func:`compare_metrics` is a pure function of the two metrics mappings (from
 :func:`nanodds.analysis.metrics.compute_metrics`); :func:`compare` is the thin wrapper that simulates both.
@@ -96,6 +99,8 @@ def run_comparison(scn: Scenario):
     sol_conv = simulate(conv)
     doc = compare_metrics(compute_metrics(sol_nano, scn.regimen, scn.bsa_m2),
                           compute_metrics(sol_conv, conv.regimen, conv.bsa_m2), scn.name)
+    doc["conventional_definition"] = scn.conventional_definition()
+    doc["dose_mg"] = {"nano": scn.regimen.total_mg, "conventional": conv.regimen.total_mg}
     return doc, sol_nano, sol_conv
 
 

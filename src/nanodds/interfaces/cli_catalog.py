@@ -118,11 +118,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate a product and its conventional counterpart; write the ``compare`` outputs; returns 0."""
-    from nanodds.analysis.compare import get_path, require_carrier, run_comparison
+    from nanodds.analysis.compare import require_carrier, run_comparison
     from nanodds.catalog.products import get_product, product_scenario
-    from nanodds.interfaces.cli_engine import SUMMARY_ROWS, _fmt, _status, _write_run
+    from nanodds.interfaces.cli_engine import _status, print_comparison, write_comparison
     from nanodds.interfaces.common import output_dir
-    from nanodds.io.outputs import write_json
 
     p = get_product(args.name)
     if p.is_combination:
@@ -134,31 +133,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     scn = product_scenario(p.key, duration=args.duration, points=args.points)  # all input errors first
     require_carrier(scn)
     out = output_dir(args.out)
-    with _status(f"simulating {p.brand} and the conventional drug..."):
+    with _status(f"simulating {p.brand} and {scn.conventional_definition()['name']}..."):
         doc, sol_nano, sol_conv = run_comparison(scn)
     doc = {**doc, "product": {"key": p.key, "brand": p.brand,
                               "scenario_source": str(p.raw["scenario"]["source"])}}
-    with _status("writing outputs..."):
-        for sub, sol in (("nano", sol_nano), ("conventional", sol_conv)):
-            d = out / sub
-            d.mkdir(exist_ok=True)
-            _write_run(sol, doc[sub], d, netcdf=False)
-        write_json(out / "comparison.json", doc)
-        if not args.no_plots:
-            from nanodds.report.plots import plot_comparison
-
-            plot_comparison(sol_nano, sol_conv, out)
-    from rich.table import Table
-
-    table = Table(title=f"{p.brand}: nano vs conventional ({scn.name})")
-    for col in ("metric", "nano", "conventional", "ratio", "unit"):
-        table.add_column(col, justify="left" if col in ("metric", "unit") else "right")
-    for label, key, unit in SUMMARY_ROWS:
-        if key.startswith("tumour.") and "tumour" not in doc["nano"]:
-            continue
-        table.add_row(label, _fmt(get_path(doc["nano"], key)), _fmt(get_path(doc["conventional"], key)),
-                      _fmt(doc["ratios"].get(key), ".3g"), unit)
-    _print_table(table)
+    write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
+    print_comparison(doc, f"{p.brand} ({scn.name})")
     print(f"wrote {out / 'comparison.json'}, nano/, conventional/" + ("" if args.no_plots else " and comparison.png"))
     return 0
 

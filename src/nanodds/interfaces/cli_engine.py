@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from nanodds.analysis.compare import get_path
+from nanodds.analysis.compare import get_path, ratio
 from nanodds.interfaces.common import output_dir
 
 __all__ = ["cmd_compare", "cmd_simulate", "register"]
@@ -137,43 +137,49 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``compare``; returns the exit code."""
-    from nanodds.analysis.compare import compare_metrics, require_carrier
+    from nanodds.analysis.compare import require_carrier, run_comparison
     from nanodds.specs.scenario import load_scenario
 
     scn = load_scenario(args.scenario)
     require_carrier(scn)
     out = output_dir(args.out)
-    from nanodds.analysis.metrics import compute_metrics
-    from nanodds.engine import simulate
+    with _status(f"simulating nano and conventional ({scn.conventional_definition()['name']})..."):
+        doc, sol_nano, sol_conv = run_comparison(scn)
+    write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
+    print_comparison(doc, scn.name)
+    print(f"wrote {out / 'comparison.json'}, nano/, conventional/"
+          + ("" if args.no_plots else " and comparison.png"))
+    return 0
 
-    conv = scn.conventional()
-    with _status("simulating nano..."):
-        sol_nano = simulate(scn)
-        m_nano = compute_metrics(sol_nano, scn.regimen, scn.bsa_m2)
-    with _status("simulating conventional..."):
-        sol_conv = simulate(conv)
-        m_conv = compute_metrics(sol_conv, conv.regimen, conv.bsa_m2)
-    doc = compare_metrics(m_nano, m_conv, scn.name)
+
+def write_comparison(out: Path, doc: dict[str, Any], sol_nano: Any, sol_conv: Any, plots: bool) -> None:
+    """Write ``comparison.json``, ``nano/`` and ``conventional/`` (metrics, time course) and the plot."""
     from nanodds.io.outputs import write_json
 
     with _status("writing outputs..."):
-        for sub, sol, m in (("nano", sol_nano, m_nano), ("conventional", sol_conv, m_conv)):
+        for sub, sol in (("nano", sol_nano), ("conventional", sol_conv)):
             d = out / sub
             d.mkdir(exist_ok=True)
-            _write_run(sol, m, d, netcdf=False)
+            _write_run(sol, doc[sub], d, netcdf=False)
         write_json(out / "comparison.json", doc)
-        if not args.no_plots:
+        if plots:
             from nanodds.report.plots import plot_comparison
 
             plot_comparison(sol_nano, sol_conv, out)
+
+
+def print_comparison(doc: dict[str, Any], title: str) -> None:
+    """Print the nano vs conventional summary table of a comparison document."""
     from rich.table import Table
 
-    table = Table(title=f"{scn.name}: nano vs conventional")
-    table.add_column("metric")
-    table.add_column("nano", justify="right")
-    table.add_column("conventional", justify="right")
-    table.add_column("ratio", justify="right")
-    table.add_column("unit")
+    conv = doc.get("conventional_definition", {}).get("name", "conventional")
+    table = Table(title=f"{title}: nano vs conventional ({conv})")
+    for col in ("metric", "nano", "conventional", "ratio", "unit"):
+        table.add_column(col, justify="left" if col in ("metric", "unit") else "right")
+    m_nano, m_conv = doc["nano"], doc["conventional"]
+    if "dose_mg" in doc:
+        table.add_row("dose (total)", _fmt(doc["dose_mg"]["nano"]), _fmt(doc["dose_mg"]["conventional"]),
+                      _fmt(ratio(doc["dose_mg"]["nano"], doc["dose_mg"]["conventional"]), ".3g"), "mg")
     for label, key, unit in SUMMARY_ROWS:
         if key.startswith("tumour.") and "tumour" not in m_nano:
             continue
@@ -182,6 +188,3 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table.add_row("mass balance (max rel. error)", _fmt(m_nano["mass_balance_rel_error"], ".2e"),
                   _fmt(m_conv["mass_balance_rel_error"], ".2e"), "", "-")
     _print_table(table)
-    print(f"wrote {out / 'comparison.json'}, nano/, conventional/"
-          + ("" if args.no_plots else " and comparison.png"))
-    return 0

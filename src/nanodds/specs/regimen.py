@@ -62,8 +62,8 @@ def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | Non
     return mg
 
 
-def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None) -> Regimen:
-    """Parse the scenario's ``regimen`` list.
+def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None, field: str = "regimen") -> Regimen:
+    """Parse the scenario's ``regimen`` list (or another dosing list named ``field`` in error messages).
 
     Each item: ``route`` (iv_bolus | iv_infusion), ``dose``, ``duration`` (infusion only), ``start``
     (default 0 h), ``every`` and ``count`` to repeat the cycle.
@@ -71,10 +71,10 @@ def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None) -> Re
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list) or not items:
-        raise InputError("regimen", items, "a non-empty list of doses")
+        raise InputError(field, items, "a non-empty list of doses")
     events: list[DoseEvent] = []
     for i, item in enumerate(items):
-        f = f"regimen[{i}]"
+        f = f"{field}[{i}]"
         if not isinstance(item, dict):
             raise InputError(f, item, "a mapping with route, dose, ...")
         reject_unknown_keys(item, DOSE_KEYS, f)

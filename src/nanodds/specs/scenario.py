@@ -17,7 +17,8 @@ from nanodds.specs.regimen import Regimen, parse_regimen
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle"}
+            "environment", "simulation", "vehicle", "conventional"}
+CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
@@ -34,6 +35,21 @@ class Hyperthermia:
     duration_h: float
     temperature_c: float
     region: str = "tumour"
+
+
+@dataclass(frozen=True)
+class ConventionalArm:
+    """The marketed conventional product a nanoformulation is compared with (scenario block ``conventional:``).
+
+    Without the block the comparator is the same drug, dose and regimen without the carrier. With it, the
+    comparator is the named conventional product at its own regimen and with its own vehicle (e.g. Abraxane
+    260 mg/m2 over 30 min vs Taxol 175 mg/m2 over 3 h in Cremophor EL), as in the clinical comparisons.
+    """
+
+    name: str
+    regimen: Regimen
+    vehicle: str | None
+    source: str
 
 
 @dataclass(frozen=True)
@@ -56,10 +72,25 @@ class Scenario:
     flow_scale: float = 1.0
     vehicle: str | None = None
     """Solubilising vehicle given with the drug (``data/vehicles/<name>.yaml``, e.g. ``cremophor_el``)."""
+    comparator: ConventionalArm | None = None
+    """The conventional product to compare with, when it is not the same dose without the carrier."""
 
     def conventional(self) -> Scenario:
-        """The same drug, dose and regimen as the conventional (free) formulation."""
-        return replace(self, carrier=None, name=f"{self.name} [conventional]")
+        """The conventional formulation: the ``conventional:`` product (own regimen and vehicle) when the
+        scenario names one, else the same drug, dose and regimen without the carrier."""
+        if self.comparator is None:
+            return replace(self, carrier=None, name=f"{self.name} [conventional]")
+        c = self.comparator
+        return replace(self, carrier=None, regimen=c.regimen, vehicle=c.vehicle, comparator=None,
+                       name=f"{self.name} [conventional: {c.name}]")
+
+    def conventional_definition(self) -> dict[str, str | None]:
+        """What the conventional arm of a comparison is, for output documents."""
+        if self.comparator is None:
+            return {"name": "same drug, dose and regimen without the carrier", "vehicle": self.vehicle,
+                    "source": None}
+        c = self.comparator
+        return {"name": c.name, "vehicle": c.vehicle, "source": c.source}
 
 
 def _mapping(raw: Any, field: str) -> dict[str, Any]:
@@ -139,18 +170,36 @@ def parse_scenario(raw: Any) -> Scenario:
             to_canonical(h.get("duration"), "h", "environment.hyperthermia.duration", positive=True),
             to_canonical(h.get("temperature"), "degC", "environment.hyperthermia.temperature"),
         )
-    vehicle = raw.get("vehicle")
-    if vehicle is not None:
-        known = vehicle_names()
-        if vehicle not in known:
-            raise InputError("vehicle", vehicle, f"one of {', '.join(known)}")
-        if hyper is not None:
-            raise InputError("vehicle", vehicle, "no vehicle together with environment.hyperthermia")
+    vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
+    comparator = None
+    if raw.get("conventional") is not None:
+        c = _mapping(raw["conventional"], "conventional")
+        reject_unknown_keys(c, CONVENTIONAL_KEYS, "conventional")
+        if not isinstance(c.get("name"), str) or not c["name"].strip():
+            raise InputError("conventional.name", c.get("name"), "the conventional product's name, e.g. Taxol")
+        comparator = ConventionalArm(
+            name=c["name"].strip(),
+            regimen=parse_regimen(c.get("regimen", raw.get("regimen")), phys.body_weight_kg, bsa,
+                                  "conventional.regimen"),
+            vehicle=_vehicle(c.get("vehicle"), "conventional.vehicle", hyper is not None),
+            source=str(c.get("source", "")))
     flow_scale = (phys.body_weight_kg / ref["body_weight"].to("kg")) ** ref["allometric_exponent_flow"].to("1")
     return Scenario(name=str(raw.get("name", "scenario")), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale, vehicle=vehicle)
+                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator)
+
+
+def _vehicle(value: Any, field: str, heated: bool) -> str | None:
+    """A vehicle name with a data file, or None."""
+    if value is None:
+        return None
+    known = vehicle_names()
+    if value not in known:
+        raise InputError(field, value, f"one of {', '.join(known)}")
+    if heated:
+        raise InputError(field, value, "no vehicle together with environment.hyperthermia")
+    return str(value)
 
 
 def vehicle_names() -> list[str]:
