@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from validation.catalog_checks import conventional
 from validation.checks import HERE
 
 from nanodds.catalog.products import get_product, product_scenario, product_spec
 from nanodds.engine import simulate
 from nanodds.specs.params import DATA_ROOT, load_yaml
+from nanodds.specs.scenario import parse_scenario
 
 
 def test_drug_loading_is_the_label_drug_to_lipid_ratio() -> None:
@@ -51,3 +53,26 @@ def test_table5_rows_are_validation_only() -> None:
     for text in (block, (DATA_ROOT / "drugs" / "irinotecan.yaml").read_text(),
                  (DATA_ROOT / "drugs" / "sn38.yaml").read_text()):
         assert "Tabelle 5" not in text and "Table 5" not in text
+
+
+def _sn38(scn) -> tuple[float, float]:
+    """(plasma SN-38 at about 2 h after the start [mg/L], SN-38 AUC_inf per mg of irinotecan dosed [h/L])."""
+    sol = simulate(scn)
+    early = float(sol.observe("plasma_metabolite")[np.argmin(np.abs(sol.times_h - 2.0))])
+    return early, sol.observe_auc("plasma_metabolite")[1] / scn.regimen.total_mg
+
+
+def test_early_sn38_is_the_unencapsulated_dose_and_the_sn38_amount_is_free_drug_like() -> None:
+    """The analysis behind the SN-38 Cmax misses (validation/rows_onivyde.py KNOWN_MISSES): in the model the early
+    SN-38 after Onivyde comes from the drug given unencapsulated (encapsulated_fraction 0.9), while SN-38 formed per mg
+    irinotecan is that of free irinotecan whatever the encapsulated fraction (formation calibrated on free drug). A
+    sourced extra conversion of liposomal irinotecan (e.g. in macrophages) would rightly break the last assertion."""
+    spec = product_spec("onivyde", "336 h", 337)
+    assert spec["carrier"]["encapsulated_fraction"] == pytest.approx(0.9)
+    early_09, auc_09 = _sn38(product_scenario("onivyde", "336 h", 337))
+    spec["carrier"]["encapsulated_fraction"] = 1.0
+    early_10, auc_10 = _sn38(parse_scenario(spec))
+    _, auc_free = _sn38(conventional("onivyde", 125.0, 1.5, "336 h"))
+    assert early_10 < 0.1 * early_09
+    assert auc_10 == pytest.approx(auc_09, rel=0.02)
+    assert auc_09 == pytest.approx(auc_free, rel=0.1)
