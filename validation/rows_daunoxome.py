@@ -9,14 +9,23 @@ of the Renal Drug Handbook / Swiss label (calibration data, not used here); the 
 size (Weissig 2014): the DaunoXome lipid content (drug_loading) was not found in retrieved text and is left at the
 default. DaunoXome runs from its catalogue spec (1-h infusion, label) at each study's dose; free daunorubicin
 is the same spec without carrier as a 15-min infusion (assumption; the study's infusion was not retrieved).
-Half-lives are the engine's terminal half-life over the 7-day window. The criterion, fixed before the results,
-is predicted/observed within 2-fold.
+Yeo 1999's half-life is the engine's terminal half-life over the 7-day window (Yeo reports the terminal phase of
+a biexponential fit). Gill 1995's tabulated half-life is the FIRST (alpha) phase: Gill's abstract calls it the
+"alpha half-life" and Drummond 1999 Table 4's footnote says a single tabulated value is the first exponent's; it is
+compared with the engine's first-phase t1/2, a log-linear fit over the 2 h after the end of the infusion (the
+definition the Myocet first-phase calibration uses for the same table). Until session 3 this row compared the
+terminal t1/2 (23.1 h) with it, a mismatch of definitions; the model's 1.5-24 h decay (4.0 h) was already stated
+in that row's miss reason, so the corrected row is not a blind prediction. The criterion, fixed before the
+results, is predicted/observed within 2-fold.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from math import log
 from typing import Any
+
+import numpy as np
 
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.engine import simulate
@@ -28,6 +37,7 @@ WINDOW = "168 h"  # the catalogue's one-cycle window
 POINTS = 337
 LIPO_INFUSION_H = 1.0  # DaunoXome US label: over 60 minutes (catalogue scenario)
 FREE_INFUSION_H = 0.25  # assumption: conventional daunorubicin as a short (15-min) infusion
+FIRST_PHASE_H = 2.0  # h after the end of infusion fitted for the first-phase t1/2 (as the Myocet calibration)
 
 GILL = "human DaunoXome 40 mg/m2 (Gill 1995)"
 YEO = "human DaunoXome 100 mg/m2 (Yeo 1999, HCC)"
@@ -49,9 +59,10 @@ _FREE = ("free-daunorubicin CL of the drug file is 102.8 L/h (label Vd 39.2 L/kg
          "parent in the same infant study) would give parent + metabolite ~3.3x the parent AUC, i.e. ~3x of the "
          "gap (a hypothesis, not verified)")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
-    (GILL, "plasma t_half_h"): _TAIL.format(tail="terminal t1/2 23.1 h") + ": predicted/observed 5.8",
     (YEO, "plasma t_half_h"): _TAIL.format(tail="terminal t1/2 23.1 h") + ": predicted/observed 3.1 against "
-    "the terminal 7.4 h of a biexponential fit (sampling window not retrieved)",
+    "the terminal 7.4 h of a biexponential fit. Yeo's sampling window was not retrieved: a log-linear fit of the "
+    "model over the 48 or 72 h after the infusion gives 4.7 or 4.8 h (within 2-fold), the 7-day terminal phase "
+    "23.1 h, so the row keeps the engine's terminal metric and stays a miss",
     (FREE, "plasma cl_L_per_h"): _FREE + ": predicted/observed 7.6",
     (FREE, "plasma vss_L vs reported Vd"): "Rodgers & Rowland Kp without DNA binding under-predict daunorubicin "
     "distribution (the drug file records Vss ~8x below the label Vd 39.2 L/kg = 2744 L; the model's free-drug "
@@ -77,16 +88,26 @@ def _scenario(dose_mg_m2: float, carrier: bool) -> Any:
 
 @cache
 def run(dose_mg_m2: float, carrier: bool = True) -> dict[str, Any]:
-    """Plasma-total metrics of DaunoXome (carrier) or free daunorubicin at one dose."""
+    """Plasma-total metrics of DaunoXome (carrier) or free daunorubicin at one dose; adds ``first_phase_t_half_h``
+    (h): log-linear fit of plasma total over ``FIRST_PHASE_H`` after the end of the infusion."""
     scn = _scenario(dose_mg_m2, carrier)
-    return compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]
+    sol = simulate(scn)
+    out = dict(compute_metrics(sol, scn.regimen, scn.bsa_m2)["plasma_total"])
+    t, c = sol.times_h, sol.observe("plasma_total")
+    t_end = max(e.start_h + e.duration_h for e in scn.regimen.events)
+    sel = (t >= t_end - 1e-9) & (t <= t_end + FIRST_PHASE_H + 1e-9)
+    out["first_phase_t_half_h"] = log(2.0) / -float(np.polyfit(t[sel], np.log(c[sel]), 1)[0])
+    return out
 
 
 def rows() -> list[Row]:
     """Gill 1995 (40 mg/m2), Yeo 1999 (100 mg/m2), free daunorubicin (80 mg/m2) and the CL ratio."""
     out: list[Row] = []
     g = run(40.0)
-    for metric, unit in (("t_half_h", "h"), ("auc_inf_mg_h_per_L", "mg.h/L"), ("cl_L_per_h", "L/h")):
+    v, src = observed("daunoxome", "first_phase_t_half_h")
+    out.append(Row(GILL, f"plasma first-phase t1/2 (log-linear, {FIRST_PHASE_H:g} h after the infusion)", "h", v,
+                   float(g["first_phase_t_half_h"]), CRIT, src))
+    for metric, unit in (("auc_inf_mg_h_per_L", "mg.h/L"), ("cl_L_per_h", "L/h")):
         v, src = observed("daunoxome", metric)
         out.append(Row(GILL, f"plasma {metric}", unit, v, float(g[metric]), CRIT, src))
     v, src = observed("daunoxome", "vd_L")
