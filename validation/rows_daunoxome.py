@@ -53,9 +53,10 @@ _FREE = ("free-daunorubicin CL of the drug file is 102.8 L/h (label Vd 39.2 L/kg
          "data; model 101.4 L/h); Forssen & Ross 1994 report 13.38 L/h, 7.6-fold lower. The calibrated value is "
          "corroborated by an independent HPLC study that separates parent and daunorubicinol (Interfant-99 infants "
          "and children, repub.eur.nl/pub/19401 abstract, verified: CL 43.9 L/h/m2, i.e. 83 L/h at 1.89 m2, 1.2x "
-         "below the drug file and 6.2x above Forssen & Ross), so the drug file keeps it. Forssen & Ross's row is "
-         "internally odd (Vd 1055 L and CL 13.38 L/h imply a 55-h half-life; the tabulated t1/2 is 0.77 h) and "
-         "its assay was not retrieved; an assay counting daunorubicinol (apparent CL 19.1 vs 43.9 L/h/m2 for the "
+         "below the drug file and 6.2x above Forssen & Ross), so the drug file keeps it. In Forssen & Ross's row the "
+         "0.77 h is the first-exponent half-life (Table 4 footnote), and its Vd 1055 L with CL 13.38 L/h imply a "
+         "~55-h terminal phase, 3x the label's 18.5 h; their assay was not retrieved; an assay counting "
+         "daunorubicinol (apparent CL 19.1 vs 43.9 L/h/m2 for the "
          "parent in the same infant study) would give parent + metabolite ~3.3x the parent AUC, i.e. ~3x of the "
          "gap (a hypothesis, not verified)")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
