@@ -1,14 +1,19 @@
 """Calibration of product-specific carrier rates in the catalogue (run after the species carriers).
 
-Three catalogue products scale the species' MPS uptake with an ``mps_multiplier`` that no independent source
+Four catalogue products scale the species' MPS uptake with an ``mps_multiplier`` that no independent source
 fixes; each is calibrated on a study that is NOT among the product's validation rows:
 
 - Marqibo (``marqibo`` block): total-vincristine CL after 2.0 mg/m2 over 1 h equals the geometric midpoint of
   the 131-445 mL/h range of Bedikian et al. 2006 (validation/data/marqibo_bedikian2006_calibration.csv).
 - Vyxeos (``vyxeos`` block, linear MPS): the total-daunorubicin terminal t1/2 after the first 90-min infusion
   equals the phase-1 trial's "t1/2 ~24 h" (Feldman et al. 2012; validation/data/vyxeos_feldman2012_calibration.csv).
-- AmBisome (``ambisome`` block): total amphotericin B Cmax after 2 mg/kg over 2 h equals 22.9 mg/L in healthy
-  volunteers (Bekersky et al. 2002; validation/data/ambisome_bekersky2002_calibration.csv).
+- AmBisome (``ambisome`` block): the liposome (carrier) terminal t1/2 after 2 mg/kg over 2 h equals the 147 h of
+  the 14C-cholesterol liposome marker in healthy volunteers (Bekersky et al. 2001; validation/data/
+  ambisome_bekersky2002_calibration.csv). The drug's transfer out of the liposome (release rate) is derived in
+  products.yaml from the same calibration studies, not fitted here.
+- Myocet (``myocet`` block): the first-phase t1/2 of total doxorubicin (log-linear fit over the 2 h after the end
+  of a 1-h infusion of 60 mg/m2) equals the geometric mean of the five first-phase t1/2 of TLC D-99 in Cowens 1993
+  and Conley 1993 (via Drummond et al. 1999 Table 4; validation/data/myocet_drummond1999_calibration.csv).
 
 All multiply the species' MPS extraction (carriers/human.yaml), so they must be re-derived whenever the human
 carrier is recalibrated: ``python -m validation.calibrate --write`` runs this step last.
@@ -22,11 +27,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
 from nanodds.analysis.combination import parse_combination
-from nanodds.analysis.metrics import compute_metrics
+from nanodds.analysis.metrics import compute_metrics, plasma_metrics
 from nanodds.catalog.products import product_spec
 from nanodds.engine import simulate
 from nanodds.specs.params import DATA_ROOT, load_yaml
@@ -79,27 +85,56 @@ def vyxeos_t_half(spec: dict[str, Any], multiplier: float) -> float:
 
 
 def ambisome_target() -> tuple[dict[str, Any], float]:
-    """(AmBisome spec at the Bekersky 2002 dose, target total amphotericin B Cmax in mg/L).
+    """(AmBisome spec at the Bekersky dose, target liposome-marker terminal t1/2 in h).
 
-    Target: 22.9 mg/L after 2 mg/kg over 2 h in healthy volunteers (validation/data/
-    ambisome_bekersky2002_calibration.csv); the validation rows (label / Walsh 1998 patients) are a different study.
+    Target: 147 h, 14C-cholesterol-labelled AmBisome, 2 mg/kg over 2 h in healthy volunteers (Bekersky et al.
+    J Clin Pharmacol 2001; validation/data/ambisome_bekersky2002_calibration.csv), sampled for one week (168-h
+    window). The liposome's own loss from plasma (MPS capture, this multiplier) is what the lipid marker measures;
+    the validation rows (Walsh 1998 patients, amphotericin B only) are a different study.
     """
-    df = pd.read_csv(HERE / "data" / "ambisome_bekersky2002_calibration.csv", comment="#")
-    sel = df[(df.formulation == "ambisome") & (df.metric == "cmax_mg_per_L") & (df.role == "calibration")]
-    assert len(sel) == 1
-    row = sel.iloc[0]
-    spec = product_spec("ambisome", "168 h", 337)
+    row = _calibration_row("ambisome_bekersky2002_calibration.csv", "lipid_marker_t_half_h")
+    spec = product_spec("ambisome", "168 h", 673)
     spec["regimen"] = [{"route": "iv_infusion", "dose": f"{row.dose_mg_per_kg:g} mg/kg",
                         "duration": f"{row.infusion_h:g} h"}]
     return spec, float(row.value)
 
 
-def ambisome_cmax(spec: dict[str, Any], multiplier: float) -> float:
-    """Total amphotericin B Cmax (mg/L) of ``spec`` with the carrier's ``mps_multiplier`` set."""
+def ambisome_carrier_t_half(spec: dict[str, Any], multiplier: float) -> float:
+    """Terminal t1/2 (h) of the AmBisome liposome (plasma carrier) with the carrier's ``mps_multiplier`` set."""
     s = copy.deepcopy(spec)
     s["carrier"]["mps_multiplier"] = multiplier
     scn = parse_scenario(s)
-    return float(compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"]["cmax_mg_per_L"])
+    return float(plasma_metrics(simulate(scn), "plasma_carrier", scn.regimen)["t_half_h"])
+
+
+MYOCET_FIRST_PHASE_H = 2.0  # h after the end of infusion over which the first-phase slope is fitted (assumption)
+
+
+def myocet_target() -> tuple[dict[str, Any], float]:
+    """(Myocet catalogue spec, 60 mg/m2 over 1 h on a fine 24-h grid; target first-phase t1/2 in h).
+
+    Target: geometric mean of the first-phase t1/2 of total doxorubicin after TLC D-99 (Myocet) in Cowens 1993
+    and Conley 1993 as tabulated by Drummond et al. 1999 Table 4 (validation/data/
+    myocet_drummond1999_calibration.csv); the Myocet validation rows come from other studies (2003, 2004).
+    """
+    df = pd.read_csv(HERE / "data" / "myocet_drummond1999_calibration.csv", comment="#")
+    sel = df[(df.metric == "first_phase_t_half_h") & (df.role == "calibration")]
+    assert len(sel) >= 2
+    spec = product_spec("myocet", "24 h", 193)
+    return spec, float(math.exp(sum(math.log(v) for v in sel.value) / len(sel)))
+
+
+def myocet_first_phase_t_half(spec: dict[str, Any], multiplier: float) -> float:
+    """First-phase t1/2 (h) of total doxorubicin: log-linear fit over 2 h after the end of the infusion."""
+    s = copy.deepcopy(spec)
+    s["carrier"]["mps_multiplier"] = multiplier
+    scn = parse_scenario(s)
+    sol = simulate(scn)
+    t, c = sol.times_h, sol.observe("plasma_total")
+    t_end = max(e.start_h + e.duration_h for e in scn.regimen.events)
+    sel = (t >= t_end) & (t <= t_end + MYOCET_FIRST_PHASE_H)
+    slope = float(np.polyfit(t[sel], np.log(c[sel]), 1)[0])
+    return math.log(2) / -slope
 
 
 def _solve_multiplier(f: Callable[[float], float], target: float, lo: float = 1e-3, hi: float = 1e3) -> float:
@@ -115,7 +150,9 @@ def calibrate_products(verbose: bool = True) -> dict[str, float]:
     spec, target = vyxeos_target()
     out["vyxeos"] = _solve_multiplier(lambda m: vyxeos_t_half(spec, m), target)
     spec, target = ambisome_target()
-    out["ambisome"] = _solve_multiplier(lambda m: ambisome_cmax(spec, m), target)
+    out["ambisome"] = _solve_multiplier(lambda m: ambisome_carrier_t_half(spec, m), target)
+    spec, target = myocet_target()
+    out["myocet"] = _solve_multiplier(lambda m: myocet_first_phase_t_half(spec, m), target, lo=1.0, hi=3e3)
     if verbose:
         print("products:", out)
     return out

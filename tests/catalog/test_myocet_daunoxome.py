@@ -32,9 +32,9 @@ def test_no_calibration_file_or_parameter_source_names_the_validation_csv(produc
 
 
 def test_no_myocet_half_life_is_a_validation_row() -> None:
-    """The conventional_liposome mps_multiplier was derived from Myocet's t1/2: it must not be validated on."""
-    source = load_yaml("carriers/carriers.yaml")["conventional_liposome"]["mps_multiplier"].source
-    assert "Myocet" in source and "t1/2" in source
+    """Myocet's mps_multiplier is calibrated on a Myocet (TLC D-99) half-life: no Myocet t1/2 may be validated on."""
+    source = load_yaml("catalog/products.yaml")["products"]["myocet"]["scenario"]["source"]
+    assert "Cowens" in source and "Conley" in source and "t1/2" in source
     df = pd.read_csv(VAL["myocet"], comment="#")
     assert not df.metric.str.contains("t_half").any()
 
@@ -47,5 +47,21 @@ def test_daunorubicin_drug_file_is_not_set_from_the_daunoxome_rows() -> None:
 
 
 def test_catalogue_blocks_use_the_carrier_defaults_apart_from_the_sourced_size() -> None:
-    assert product_spec("myocet")["carrier"] == {"type": "conventional_liposome", "diameter": "180 nm"}
+    myocet = product_spec("myocet")["carrier"]
+    assert {k: v for k, v in myocet.items() if k != "mps_multiplier"} == {"type": "conventional_liposome",
+                                                                             "diameter": "180 nm"}
     assert product_spec("daunoxome")["carrier"] == {"type": "conventional_liposome", "diameter": "45 nm"}
+
+
+def test_myocet_calibration_file_is_calibration_only_and_not_a_validation_study() -> None:
+    df = pd.read_csv(DATA / "myocet_drummond1999_calibration.csv", comment="#")
+    assert set(df.role) == {"calibration"} and set(df.verified) == {"yes"}
+    assert set(df.source.str.split().str[0]) == {"Cowens", "Conley"}
+
+
+@pytest.mark.slow
+def test_myocet_mps_multiplier_reproduces_the_first_phase_half_life() -> None:
+    from validation.calibrate_products import myocet_first_phase_t_half, myocet_target
+
+    spec, target = myocet_target()
+    assert myocet_first_phase_t_half(spec, spec["carrier"]["mps_multiplier"]) == pytest.approx(target, rel=0.03)
