@@ -40,8 +40,9 @@ _CL = ("the model reproduces its calibration study: free-vincristine CL 8.85 L/h
        "Measured reasons, none of which the engine can express: Sethi used a radioimmunoassay (RIA) at "
        "0.45-1.30 mg/m2 (abstract, verified); vincristine RIAs of that period are not parent-specific (the "
        "1981 Cancer Res 41:1466 CSF study 'determined vincristine and its products' by RIA, verified), which "
-       "inflates late concentrations and lowers CL; Sethi also saw CL rising with dose, below the 1.4 mg/m2 "
-       "label dose (the model is linear). HPLC-era data are only paediatric (228-431 mL/min/m2; adults "
+       "inflates late concentrations and lowers CL. Dose dependence is not an established reason: Sethi saw CL "
+       "rise with dose, Van den Berg 1982 (RIA, 0.4-1.54 mg/m2, abstract verified) the opposite. "
+       "HPLC-era data are only paediatric (228-431 mL/min/m2; adults "
        "cleared less than children in de Graaf 1995, doi:10.1002/mpo.2950240405, value not in the abstract), "
        "so no adult non-RIA clearance outside the validation rows was found to recalibrate on; a vincristine "
        "tubulin-binding term would raise Vss (model 375 L) but not CL")
