@@ -110,14 +110,14 @@ def rows() -> list[Row]:
     for r in observed_rows().itertuples():
         p = predicted(r.study)
         window = "model terminal phase" if _blank(r.last_sample_h) else f"fitted 0-{r.last_sample_h:g} h"
-        case = f"human free doxorubicin, {r.study} ({p['dose_mg_m2']:g} mg/m2 over {p['infusion_h']:g} h)"
+        case = f"human free doxorubicin ({r.study}, {p['dose_mg_m2']:g} mg/m2 over {p['infusion_h']:g} h)"
         out.append(Row(case, f"plasma {r.metric} ({window})", str(r.unit), float(r.value), _convert(r.metric, p),
                        f"within {FOLD:g}-fold", SOURCES[r.study]))
     return out
 
 
-ROSSI = "human free doxorubicin, rossi1987 (50 mg/m2 over 0.25 h)"
-BULL = "human free doxorubicin, bullcancer1997 (120 mg/m2 over 6 h)"
+ROSSI = "human free doxorubicin (rossi1987, 50 mg/m2 over 0.25 h)"
+BULL = "human free doxorubicin (bullcancer1997, 120 mg/m2 over 6 h)"
 # Written after the results; never used to change a parameter.
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     (ROSSI, "plasma cl_mL_per_min_per_m2 (model terminal phase)"):
