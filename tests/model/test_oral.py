@@ -25,6 +25,7 @@ from nanodds.model.oral import (
     ostwald_freundlich,
 )
 from nanodds.solve.linear import solve_linear
+from nanodds.specs.params import load_yaml
 from nanodds.specs.regimen import ROUTES
 from nanodds.specs.scenario import parse_scenario
 
@@ -211,3 +212,40 @@ def test_prandial_state_is_checked() -> None:
     with pytest.raises(InputError):
         parse_oral_scenario({"species": "human", "drug": "paclitaxel",
                              "oral": {"dose": "10 mg", "prandial_state": "after lunch"}})
+
+
+def test_saturated_absorption_flux_is_ka_cs_times_si_fluid_volume() -> None:
+    """Audit of the absorption arithmetic (megestrol acetate, nanocrystal, fasted bile salts, no Kelvin term).
+
+    While solid is present in every SI compartment, each compartment is saturated on its OWN volume
+    ``V_SI / n`` and the portal flux is ``ka Cs_tot V_SI`` with ``ka = 2 Peff / R`` and Peff converted from cm/s
+    to cm/h (1.234 /h x 3.61 ug/mL x 105 mL = 0.468 mg/h). A unit slip (Peff in cm/s used as cm/h: 3600x), a
+    per-compartment volume of the whole SI (7x) or one volume for the whole intestine (1/7) fails here. The
+    undissolved drug keeps re-saturating the lumen as dissolved drug is absorbed (sink): the amount absorbed
+    by 6 h is many times the dissolved capacity ``Cs_tot V_SI``.
+    """
+    from nanodds.model.oral_micelles import compartment_solution, load_micelle_constants
+
+    gi = load_gi_tract("human", "fasted")
+    drug = load_oral_drug("megestrol_acetate", 384.52)
+    raw = load_yaml("oral/formulations.yaml")["drugs"]["megestrol_acetate"]["effective_permeability"]
+    assert raw.unit == "cm/s" and drug.peff_cm_per_h == pytest.approx(raw.value * 3600.0, rel=1e-12)
+    ka = 2.0 * drug.peff_cm_per_h / gi.si_radius_cm
+    assert ka == pytest.approx(1.2343, rel=1e-4)
+    sol = compartment_solution(drug, gi.bile_salts_mM()[1], load_micelle_constants())
+    cs_tot = drug.solubility_mg_per_mL * sol.solubility_factor
+    assert gi.volumes_mL()[1:] == pytest.approx([gi.si_volume_mL / gi.n_si] * gi.n_si)
+    form = load_formulation("megace_es_nanocrystal")
+    phys = replace(load_physics(), ostwald_freundlich=False)
+    system = build_oral_system(gi, drug, form, None, phys)
+    run = integrate(system, 625.0, form, np.array([0.0, 1.9, 2.0, 6.0]))
+    idx = system.index
+    for i in range(1, gi.n_si + 1):
+        assert run.z[2, idx[f"oral:si{i}.solid"]] > 1.0  # solid everywhere at 2 h: all compartments saturated
+        assert run.z[2, idx[f"oral:si{i}.dissolved"]] / gi.volumes_mL()[i] == pytest.approx(cs_tot, rel=2e-3)
+    absorbed = run.z[:, idx["oral:absorbed.portal"]]
+    flux = (absorbed[2] - absorbed[1]) / 0.1
+    bound = ka * sol.absorption_factor * cs_tot * gi.si_volume_mL
+    assert bound == pytest.approx(0.468, rel=2e-3)
+    assert flux == pytest.approx(bound, rel=3e-3)
+    assert absorbed[3] > 5.0 * cs_tot * gi.si_volume_mL
