@@ -30,6 +30,12 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from nanodds.errors import InputError
+from nanodds.model.oral_drifting import (
+    DriftingConstants,
+    drifting_coefficient,
+    drifting_uptake,
+    load_drifting_constants,
+)
 from nanodds.model.oral_micelles import (
     MicelleConstants,
     bile_salt_per_compartment,
@@ -233,6 +239,13 @@ class OralSystem:
     systemic: Model | None = None
     saturable: tuple = ()
     index: dict[str, int] = field(default_factory=dict)
+    drift: tuple[tuple[int, int], ...] = ()  # (iM, in) of the SI compartments (particle drifting uptake)
+    drift_k_cm_per_h: float = 0.0  # 0: no particle drifting
+    drift_targets: tuple[tuple[int, float], ...] = ()  # (state index, share) receiving the uptake
+
+    def _drift(self, z: np.ndarray):
+        for iM, i_n in self.drift:
+            yield iM, i_n, drifting_uptake(z[iM], z[i_n], self.r0_cm, self.physics.r_floor_cm, self.drift_k_cm_per_h)
 
     def rhs(self, t: float, z: np.ndarray) -> np.ndarray:
         dz = self.Z @ z
@@ -240,6 +253,11 @@ class OralSystem:
             r = dissolution_rate(z[iM], z[i_n], z[iA], V, self.r0_cm, drug, self.gi.temperature_K, self.physics)
             dz[iM] -= r
             dz[iA] += r
+        for iM, i_n, (f, _, _, g, _, _) in self._drift(z):
+            dz[iM] -= f
+            dz[i_n] -= g
+            for j, share in self.drift_targets:
+                dz[j] += share * f
         off = self.n_gi
         for s in self.saturable:
             f = s.rate_per_h * min(1.0, max(z[off + s.pc], 0.0) / s.capacity_mg) * z[off + s.src]
@@ -255,6 +273,14 @@ class OralSystem:
             for j, d in ((iM, dM), (i_n, dn), (iA, dA)):
                 J[iM, j] -= d
                 J[iA, j] += d
+        for iM, i_n, (_, fM, fn, _, gM, gn) in self._drift(z):
+            J[iM, iM] -= fM
+            J[iM, i_n] -= fn
+            J[i_n, iM] -= gM
+            J[i_n, i_n] -= gn
+            for j, share in self.drift_targets:
+                J[j, iM] += share * fM
+                J[j, i_n] += share * fn
         return J
 
     def initial(self, dose_mg: float, form: Formulation) -> np.ndarray:
@@ -299,11 +325,14 @@ def gi_rate_builder(gi: GITract, drug: OralDrug, form: Formulation,
 
 def build_oral_system(gi: GITract, drug: OralDrug, form: Formulation, systemic: Model | None,
                       physics: DissolutionPhysics | None = None, observable: str = "plasma_total",
-                      micelles: MicelleConstants | None = None) -> OralSystem:
+                      micelles: MicelleConstants | None = None,
+                      drifting: DriftingConstants | None = None) -> OralSystem:
     """Assemble the lumen with (or, for ``systemic=None``, without) the systemic model.
 
     ``micelles`` (default: the data-file constants) sets the bile-micelle solubilisation per compartment from
     ``gi.bile_salt_mM``; pass ``replace(load_micelle_constants(), enabled=False)`` for aqueous solubility only.
+    ``drifting`` (default: the data file) sets the uptake of undissolved particles across the unstirred water
+    layer (:mod:`nanodds.model.oral_drifting`); ``enabled=False`` switches it off.
 
     With a systemic model the absorbed fluxes are routed to ``free:gut`` (portal) and ``free:venous_blood``
     (lymph); the ``oral:absorbed.*`` states then only count the cumulative absorbed amounts (not mass). The
@@ -335,7 +364,16 @@ def build_oral_system(gi: GITract, drug: OralDrug, form: Formulation, systemic: 
              drug_in_compartment(drug, s)) for c, v, s in zip(comps, gi.volumes_mL(), sols, strict=True)]
     r0 = form.diameter_nm * 1e-7 / 2.0
     sat = systemic.saturable if systemic is not None else ()
-    return OralSystem(names, Z, diss, mass, r0, drug, gi, physics, ng, systemic, sat, idx)
+    drifting = drifting or load_drifting_constants()
+    k_drift = drifting_coefficient(drug.peff_cm_per_h, gi.si_radius_cm, drug.diffusivity_cm2_per_h,
+                                   gi.temperature_K, drifting)
+    drift = tuple((idx[f"oral:{c}.solid"], idx[f"oral:{c}.count"]) for c in comps if c != "stomach")
+    fl = form.lymphatic_fraction
+    targets = [(idx["oral:absorbed.portal"], 1.0 - fl), (idx["oral:absorbed.lymph"], fl)]
+    if systemic is not None:
+        targets += [(idx["free:gut"], 1.0 - fl), (idx["free:venous_blood"], fl)]
+    return OralSystem(names, Z, diss, mass, r0, drug, gi, physics, ng, systemic, sat, idx, drift, k_drift,
+                      tuple(targets))
 
 
 @dataclass(frozen=True)
@@ -369,7 +407,8 @@ def integrate(system: OralSystem, dose_mg: float, form: Formulation, t_grid: np.
         raise RuntimeError(f"oral integration failed: {sol.message}")
     z = sol.y.T
     ng = system.n_gi
-    gi_only = replace(system, Z=system.Z[:ng, :ng], systemic=None, saturable=())
+    gi_only = replace(system, Z=system.Z[:ng, :ng], systemic=None, saturable=(),
+                      drift_targets=tuple((j, s) for j, s in system.drift_targets if j < ng))
     zg = np.concatenate([z[-1, :ng], np.zeros(len(system.names) - ng)])[:ng]
     tail = solve_ivp(lambda t, y: gi_only.rhs(t, y), (float(t_grid[-1]), float(t_grid[-1]) + t_drain_h), zg,
                      method="BDF", rtol=rtol, atol=atol, jac=lambda t, y: gi_only.jac(t, y))
