@@ -318,9 +318,12 @@ def main() -> None:
                 for k, v in t.items():
                     set_value(sp, k, v)
     if "paclitaxel" in todo:  # drug-level fits on label data (hepatic CL with the vehicle, then the nab rate)
+        from validation.calibrate_micelle import main as check_micelle
         from validation.calibrate_paclitaxel import main as calibrate_paclitaxel
 
         calibrate_paclitaxel(["--write"] if args.write else [])
+        if check_micelle(["--check"]):  # a derivation from physiology (no fit): the stored rates must match it
+            raise SystemExit("polymeric_micelle release rates differ from validation/calibrate_micelle.py")
     if "products" in todo:  # last: the products' multipliers scale the species carriers written above
         from validation.calibrate_products import calibrate_products, set_product_multiplier
 
