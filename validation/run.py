@@ -122,6 +122,35 @@ def release_design_section() -> str:
     return "\n".join(lines)
 
 
+#: Validation family of a drug's conventional formulation when it is not the drug name (``case_family``).
+CONVENTIONAL_FAMILY = {"paclitaxel": "taxol", "amphotericin_b": "amphotericin"}
+
+
+def catalogue_section(df: pd.DataFrame) -> str:
+    """Markdown table: every catalogue product, whether it runs, its conventional comparator, its rows."""
+    from nanodds.catalog.products import list_products, product_scenario
+
+    fam = df.assign(family=df["case"].map(case_family)).groupby("family")["pass"].agg(["sum", "count"])
+
+    def score(family: str) -> str:
+        return f"{int(fam.loc[family, 'sum'])} of {int(fam.loc[family, 'count'])}" if family in fam.index else "-"
+
+    lines = ["| product | drug | carrier | runs (`catalog run`) | conventional arm | product rows | "
+             "conventional-drug rows |", "|---|---|---|---|---|---|---|"]
+    for p in list_products():
+        why = p.blocker()
+        if why is not None:
+            runs, conv = f"no: {why}", "-"
+        elif p.is_combination:
+            runs, conv = "yes", "free cocktail at the same doses"
+        else:
+            runs, conv = "yes", str(product_scenario(p.key).conventional_definition()["name"])
+        drug_rows = ", ".join(f"{d}: {score(CONVENTIONAL_FAMILY.get(d, d))}" for d in p.drugs) or "-"
+        lines.append(f"| {p.brand} | {', '.join(p.drugs) or p.raw.get('drug', '-')} | {p.carrier_type} | {runs} | "
+                     f"{conv} | {score(p.brand.lower())} | {drug_rows} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     IMG.mkdir(parents=True, exist_ok=True)
     rows = all_rows()
@@ -163,7 +192,10 @@ for every quantitative row; direction rows must have the stated sign.
 | doxorubicin release from DNA binding (k_off) | free-doxorubicin terminal t1/2 in mouse heart, kidney, liver (PMC9377749 Table 1; no tumour data) | validation/data/doxorubicin_mouse_tissue_retention_calibration.csv |
 | irinotecan to SN-38 formation; SN-38 disposition (clearance, enterohepatic recycling) | free irinotecan only (Mathijssen 2001 SN-38 AUC and 47 h t1/2, Chabot 1997 peak time; extrahepatic CES sites from tissue activities) | validation/data/sn38_free_irinotecan_calibration.csv, src/nanodds/data/drugs/irinotecan.yaml, sn38.yaml |
 | Cremophor EL micelle uptake ratio | Sparreboom 1999 in-vitro blood:plasma drop at 0.5 % Cremophor | src/nanodds/data/vehicles/cremophor_el.yaml |
-| paclitaxel hepatic clearance | TAXOL US label Table 1 total clearances (4 arms), each arm simulated with the Cremophor EL vehicle | validation/data/taxol_label_clearance_calibration.csv |
+| paclitaxel hepatic clearance | TAXOL US label Table 1 total clearances (4 arms), each arm simulated with the Cremophor EL vehicle (validation/calibrate_paclitaxel.py, run by `make calibrate`) | validation/data/taxol_label_clearance_calibration.csv |
+| paclitaxel microtubule binding sites | not fitted: all cellular tubulin (paclitaxel drives its own assembly, Diaz & Andreu 1993); tubulin content and Kd recalled assumptions | src/nanodds/data/drugs/paclitaxel.yaml |
+| nab-paclitaxel (albumin nanoparticle) dissociation rate | ABRAXANE US label 12.3 'evenly distributed into blood cells and plasma' read as blood:plasma 1.0, i.e. 13.9 % of plasma AUC particle-bound (the reading is an assumption) | validation/data/paclitaxel_abraxane_label_bp_calibration.csv |
+| polymeric-micelle (PEG-PDLLA, XR-17) release rate | not fitted: 'rapidly dissociated in the blood' (Burt 1999, rats; Borga 2019 for Apealea) read as >= 95 % within one mean circulation time (assumption) | validation/calibrate_micelle.py |
 | megestrol acetate hepatic clearance | Jang 2014 part I, fed nanocrystal AUC (complete absorption assumed) | validation/data/oral_megestrol_calibration.csv |
 
 Every number in the rows below is used only here (each `validation/data/*.csv` is wholly calibration or wholly validation; see validation/data/README.md).
@@ -177,6 +209,14 @@ Every number in the rows below is used only here (each `validation/data/*.csv` i
 {chr(10).join(f"- **{c} / {q}**: {why}" for (c, q), why in known_misses().items())}
 
 ![predicted vs observed](img/validation_pred_obs.png)
+
+## The catalogue: what runs, against what, and how it is validated
+
+`nanodds catalog run NAME --out DIR` simulates a product and its conventional arm (the product's
+`conventional:` comparator at its own regimen and vehicle, else the same drug and dose without the carrier) and
+writes `comparison.json`. Rows: product rows / rows of the conventional drug in the table above (pass of total).
+
+{catalogue_section(df)}
 
 ## Design check: tumour-optimal release rate (Harashima et al. 1999)
 
