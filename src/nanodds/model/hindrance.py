@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
+from scipy.special import expit
 
 
 def renkin(diameter_nm: float, pore_nm: float) -> float:
@@ -18,5 +18,8 @@ def renkin(diameter_nm: float, pore_nm: float) -> float:
 
 
 def glomerular_sieving(diameter_nm: float, cutoff_nm: float, width_nm: float) -> float:
-    """Fraction of the glomerular filtrate concentration reached by a particle (-), logistic in size."""
-    return float(1.0 / (1.0 + np.exp((diameter_nm - cutoff_nm) / width_nm)))
+    """Fraction of the glomerular filtrate concentration reached by a particle (-), logistic in size.
+
+    Written as ``expit(-z)`` so micrometre particles give 0 without an exp overflow warning.
+    """
+    return float(expit(-(diameter_nm - cutoff_nm) / width_nm))
