@@ -5,7 +5,8 @@ Paclitaxel binds microtubules in tissues (drugs/paclitaxel.yaml ``intracellular_
 free-paclitaxel catalogue spec at the study's dose and infusion plus Cremophor EL micelles circulating in plasma
 (:mod:`nanodds.model.vehicle`, data/vehicles/cremophor_el.yaml) through the scenario field ``vehicle:
 cremophor_el``; ``catalog_run('taxol')`` (validation/catalog_checks.py) stays the vehicle-free arm. The hepatic
-clearance was fitted with the same vehicle on the TAXOL label's Table 1 arms, and the nab particle's dissociation
+clearance was fitted with the same vehicle (Cremophor EL elimination by infusion duration) on the TAXOL label's
+Table 1 arms, and the nab particle's dissociation
 rate on the ABRAXANE label's blood:plasma statement (validation/calibrate_paclitaxel.py; label data, a different
 source from Sparreboom 2005 / Gardner 2008, which are validation only).
 """
@@ -25,16 +26,26 @@ ABRAXANE = "human Abraxane 260 mg/m2 (total paclitaxel)"
 TAXOL = "human Taxol 175 mg/m2, 3 h (paclitaxel + Cremophor EL micelles)"
 ABX_VS_TAXOL = "human Abraxane 260 vs Taxol 175 mg/m2"
 
-_VSS = ("free paclitaxel 175 mg/m2 over 3 h without the vehicle gives Vss 630 L/m2, t1/2 23.4 h, CL 33.8 L/h/m2 "
+_VSS = ("free paclitaxel 175 mg/m2 over 3 h without the vehicle gives Vss 630 L/m2, t1/2 23.6 h, CL 33.3 L/h/m2 "
         "(Rodgers-Rowland Kp plus saturable binding to all cellular tubulin, not tuned)")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     (TAXOL, "plasma vss_L_per_m2"): (
         "Cremophor EL micelles (phi = 6.1 x % Cremophor, from Sparreboom 1999's in-vitro blood:plasma drop) hold "
-        "64 % of the plasma paclitaxel AUC (fu 0.0232 vs 0.065); micellar drug circulates with the blood but stays "
-        "in plasma, so Vss referred to total plasma drug falls to 201 L/m2 (433 observed, 2.2-fold low); " + _VSS
-        + ". In the model the micelles lower Vss about as much as the unbound fraction (x0.32 vs x0.36: 630 -> "
-        "201 L/m2, 0.065 -> 0.0232), whereas the observed Taxol / Abraxane ratios are x0.65 for Vss and x0.38 "
-        "for fu: the model's micellar drug is not distributed at all, the observed micelle effect on Vss is smaller"),
+        "65 % of the plasma paclitaxel AUC (fu 0.0227 vs 0.065); micellar drug circulates with the blood but stays "
+        "in plasma, so Vss referred to total plasma drug falls to 200 L/m2 (433 observed, 2.2-fold low); " + _VSS
+        + ". In the model the micelles lower Vss about as much as the unbound fraction (x0.32 vs x0.35), whereas "
+        "the observed Taxol / Abraxane ratios are x0.65 for Vss and x0.38 for fu, which needs a micellar share "
+        "higher around the infusion (AUC-weighted) than in the terminal phase (AUMC-weighted). The retrieved "
+        "Cremophor EL kinetics do not give that: its clearance rises with the infusion duration (van Tellingen "
+        "1999: 42.8, 79.7, 211.8 mL/h/m2 for 3-, 24-, 96-h infusions; van Zuylen 2000; now in the vehicle file) "
+        "but is dose-independent within the 3-h schedule (135 vs 175 mg/m2: 44.1 vs 42.8; Meerum Terwogt 2000), "
+        "so a Michaelis-Menten elimination was rejected (fitted to the four arms it gives 61 vs 47 at 3 h and "
+        "misses the 24-h arm, 55 vs 79.7). Measured: Taxol Vss 200.6-203.9 L/m2 for vehicle half-lives 54-29 h "
+        "(233 only at an unsupported 10 h) and phi x0.5 gives Vss 306, fu 0.0345 (both at the former hepatic CL "
+        "62.13 L/h): the micellar ratio sets Vss; 200.0 with the schedule-dependent elimination and refit. Brouwer "
+        "2000 derived unbound paclitaxel as fu x total per sample (AUC-wise, as here) and found Taxol fu 0.036-0.079 "
+        "(3 patients, 135-225 mg/m2), above Gardner's 0.024: the micellar share itself differs between studies. "
+        "How Sparreboom 2005 computed Vss was not retrieved (abstract only)"),
 }
 
 

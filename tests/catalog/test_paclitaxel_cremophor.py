@@ -46,7 +46,7 @@ def test_vehicle_concentration_closed_form():
     v = load_vehicle("cremophor_el", scn.physiology.hematocrit)
     ev = scn.regimen.events
     dose_mL = ev[0].amount_mg * v.volume_per_mg_drug_mL
-    k = v.elimination_rate_per_h
+    k = v.elimination_rate(3.0)
     c = vehicle_percent(v, ev, np.array([0.0, 3.0, 3.0 + np.log(2) / k]))
     assert c[0] == 0.0
     assert c[1] == pytest.approx(dose_mL / 3.0 / k * (1 - np.exp(-3 * k)) / (v.distribution_volume_L * 10.0))
@@ -55,6 +55,23 @@ def test_vehicle_concentration_closed_form():
     assert 0.25 < c[1] < 0.75
     bolus = vehicle_percent(v, [DoseEvent(0.0, 100.0, 0.0)], 0.0)[0]
     assert bolus == pytest.approx(100.0 * v.volume_per_mg_drug_mL / (v.distribution_volume_L * 10.0))
+
+
+def test_vehicle_elimination_depends_on_infusion_duration():
+    """Cremophor EL clearance rises with the infusion duration (van Tellingen 1999: 42.8, 79.7, 211.8 mL/h/m2)."""
+    v = load_vehicle("cremophor_el", 0.45)
+    k3, k24, k96 = (v.elimination_rate(h) for h in (3.0, 24.0, 96.0))
+    assert k3 < k24 < k96
+    # 42.8 vs 79.7 mL/h/m2 at the same volume: the rates keep the clearance ratio
+    assert k24 / k3 == pytest.approx(79.7 / 42.8, rel=1e-3)
+    assert v.elimination_rate(0.0) == v.elimination_rate(1.0) == k3  # held below the first point
+    assert v.elimination_rate(500.0) == k96
+    assert k3 < v.elimination_rate(8.0) < k24  # log-log interpolation in between
+    # each dose decays at its own schedule's rate: a 24-h infusion's vehicle is gone sooner
+    t = np.array([24.0 + 200.0])
+    c3 = vehicle_percent(v, [DoseEvent(0.0, 100.0, 3.0)], t)[0]
+    c24 = vehicle_percent(v, [DoseEvent(0.0, 100.0, 24.0)], t)[0]
+    assert c24 < 0.5 * c3
 
 
 def test_schedule_is_conservative_and_mass_balanced(taxol):

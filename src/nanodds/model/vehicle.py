@@ -23,7 +23,10 @@ liver) -> venous. In each space it exchanges with the space's free-drug state ``
 * ``phi(t) = K * C_v(t)``, linear in the vehicle concentration ``C_v`` (% v/v); ``K`` comes from the in-vitro
   drop of the blood:plasma ratio at a known vehicle concentration (:func:`micelle_ratio_per_percent`);
 * ``C_v(t)`` follows the vehicle's own one-compartment kinetics (volume ``V_v``, first-order elimination),
-  given with the drug at ``volume_per_mg_drug`` mL per mg, so it is known in closed form from the regimen.
+  given with the drug at ``volume_per_mg_drug`` mL per mg, so it is known in closed form from the regimen. The
+  elimination rate of each dose depends on its infusion duration (Cremophor EL clearance rises with the infusion
+  duration in patients, van Tellingen 1999): log-log interpolation of the tabulated half-lives
+  (:meth:`Vehicle.elimination_rate`), linear superposition of the doses.
 
 With ``k_r`` fast against an organ transit (data file: release within a second), micelles are in equilibrium
 with the free drug of each space, and the liver's well-stirred extraction acts on the non-micellar drug: the
@@ -73,9 +76,20 @@ class Vehicle:
     name: str
     volume_per_mg_drug_mL: float
     distribution_volume_L: float
-    elimination_rate_per_h: float
+    elimination_points: tuple[tuple[float, float], ...]  # (infusion duration h, elimination rate 1/h), sorted
     micelle_ratio_per_percent: float
     release_rate_per_h: float
+
+    def elimination_rate(self, infusion_h: float) -> float:
+        """Elimination rate (1/h) of a dose infused over ``infusion_h`` hours.
+
+        Log-log interpolation between the tabulated infusion durations; outside them (boluses and infusions
+        shorter than the first, longer than the last) the end point's rate.
+        """
+        d = np.array([p[0] for p in self.elimination_points])
+        k = np.array([p[1] for p in self.elimination_points])
+        x = np.log(np.clip(infusion_h, d[0], d[-1]))
+        return float(np.exp(np.interp(x, np.log(d), np.log(k))))
 
 
 def micelle_ratio_per_percent(bp_without: float, bp_with: float, conc_percent: float, hematocrit: float) -> float:
@@ -99,18 +113,23 @@ def load_vehicle(name: str, hematocrit: float) -> Vehicle:
     cal = d["micelle_calibration"]
     ratio = micelle_ratio_per_percent(cal["blood_plasma_ratio_without"].to("1"), cal["blood_plasma_ratio_with"].to("1"),
                                       cal["vehicle_concentration"].to("percent"), hematocrit)
+    points = sorted((p["infusion_duration"].to("h"), float(np.log(2.0) / p["half_life"].to("h")))
+                    for p in d["elimination_by_infusion"].values())
     return Vehicle(name=name, volume_per_mg_drug_mL=d["volume_per_mg_drug"].to("mL/mg"),
                    distribution_volume_L=d["distribution_volume"].to("L"),
-                   elimination_rate_per_h=np.log(2.0) / d["half_life"].to("h"),
+                   elimination_points=tuple(points),
                    micelle_ratio_per_percent=ratio, release_rate_per_h=d["release_rate"].to("1/h"))
 
 
 def vehicle_percent(v: Vehicle, events: Sequence[DoseEvent], t_h: np.ndarray | float) -> np.ndarray:
-    """Plasma vehicle concentration (% v/v) at ``t_h``: one compartment, superposed infusions and boluses."""
+    """Plasma vehicle concentration (% v/v) at ``t_h``: one compartment, superposed infusions and boluses.
+
+    Each dose is eliminated at the rate of its own infusion duration (:meth:`Vehicle.elimination_rate`).
+    """
     t = np.atleast_1d(np.asarray(t_h, dtype=float))
-    k = v.elimination_rate_per_h
     amount_mL = np.zeros_like(t)
     for e in events:
+        k = v.elimination_rate(e.duration_h)
         dose_mL = e.amount_mg * v.volume_per_mg_drug_mL
         s = t - e.start_h
         if e.duration_h > 0:
@@ -127,7 +146,8 @@ def vehicle_percent(v: Vehicle, events: Sequence[DoseEvent], t_h: np.ndarray | f
 def _breakpoints(v: Vehicle, events: Sequence[DoseEvent], t_end: float, max_rel_change: float) -> np.ndarray:
     """Segment starts: dose starts/ends, steps of ``max_rel_change`` of the vehicle's decay and infusion time."""
     pts = {0.0}
-    step_decay = -np.log(1.0 - max_rel_change) / v.elimination_rate_per_h
+    k_max = max((v.elimination_rate(e.duration_h) for e in events), default=v.elimination_points[0][1])
+    step_decay = -np.log(1.0 - max_rel_change) / k_max
     for e in events:
         pts.update((e.start_h, e.start_h + e.duration_h))
         if e.duration_h > 0:  # rising phase: at least 12 steps per infusion
