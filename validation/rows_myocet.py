@@ -10,8 +10,9 @@ rows use other quantities from other publications (CL and Vss at 75 mg/m2 and th
 Chemother Pharmacol 2004; the CL and Vss fold differences against conventional doxorubicin, Anticancer Drugs 2003).
 They are still PARTLY dependent: CL and Vss of a liposome are tied to its plasma half-life, and the first phase
 carries most of the total-drug AUC. The MPS-only attribution of the first phase is a choice (the model's existing
-one for non-PEG liposomes; no sourced in-plasma leak rate was found): it puts the liver and spleen extraction of
-Myocet at their flow limit (1.0) and the marrow at 0.56, so part of the observed first phase may be leakage.
+one for non-PEG liposomes; no sourced in-plasma leak rate was found): it puts the spleen extraction of Myocet at
+its flow limit (1.0), the liver at 0.385 of the hepatic artery + portal flow and the marrow at 0.38, so part of the
+observed first phase may be leakage.
 The doxorubicin clearance (data/drugs/doxorubicin.yaml) is from the doxorubicin label, not from these studies.
 Myocet runs from its catalogue spec at the study dose over the label's 1-h infusion (the studies' infusion
 durations were not retrieved); conventional doxorubicin is the same spec without carrier, as a 15-min infusion

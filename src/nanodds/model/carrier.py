@@ -28,6 +28,7 @@ class CarrierKinetics:
     """Species-level carrier rate parameters (canonical units) after size/PEG modifiers."""
 
     mps_extraction: dict[str, float]
+    """Fraction of the blood flow THROUGH the organ's vascular space captured per pass (liver: artery + portal)."""
     mps_capacity_mg: dict[str, float]
     pc_degradation_per_h: float
     lymph_flow_fraction: float
@@ -36,15 +37,23 @@ class CarrierKinetics:
     renal_clearance_L_per_h: float
 
 
+def through_flow_L_per_h(phys: Physiology, organ: str) -> float:
+    """Blood flow (L/h) through an organ's vascular space: its own flow, plus the portal outflows for the liver."""
+    q = phys_flow(phys, organ)
+    return q + sum(phys.flow_L_per_h[p] for p in PORTAL_ORGANS) if organ == "liver" else q
+
+
 def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) -> CarrierKinetics:
     """Apply size, PEG and organ physiology to the species' reference carrier parameters."""
     d = carrier.diameter_nm
     size_factor = (d / kin["reference_diameter"].to("nm")) ** kin["size_exponent_mps"].to("1")
     e_tot = kin["mps_extraction_total"].to("1") * carrier.mps_multiplier * size_factor
     # total MPS clearance = e_tot x hepatic plasma flow (artery + portal), shared between the MPS organs by
-    # mps_split; each organ's extraction of its own plasma flow follows (capped at 1: flow-limited)
-    q_liver = phys.flow_L_per_h["liver"] + sum(phys.flow_L_per_h[p] for p in PORTAL_ORGANS)
-    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1") * q_liver / phys.flow_L_per_h[o])
+    # mps_split; each organ's extraction of the flow through its vascular space follows (capped at 1:
+    # flow-limited). The liver's vascular space receives the artery AND the portal veins, so its cap is the whole
+    # hepatic flow (before 2026-11-28 it was the arterial flow alone, which capped micrometre particles too early)
+    q_liver = through_flow_L_per_h(phys, "liver")
+    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1") * q_liver / through_flow_L_per_h(phys, o))
                   for o in MPS_ORGANS}
     cap = {o: kin["mps_capacity"].to("mg/kg") * phys.volume_L[o] for o in MPS_ORGANS}
     hct = phys.hematocrit
@@ -117,7 +126,7 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
             rb.flow(inter, s("venous_plasma"), lymph / v_int, "lymph")
             if o in MPS_ORGANS:
                 pc = s(f"{o}.phagocyte")
-                k_up = ck.mps_extraction[o] * qp / vp_vas
+                k_up = ck.mps_extraction[o] * through_flow_L_per_h(phys, o) * (1 - hct) / vp_vas
                 rb.flow(vas, pc, k_up, "mps_uptake")
                 sat.append((vas, pc, f"carrier:{o}.phagocyte", k_up, ck.mps_capacity_mg[o]))
             if o == "tumour":
