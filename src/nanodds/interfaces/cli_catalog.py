@@ -147,21 +147,12 @@ def _run_combination(args: argparse.Namespace, p: Any) -> int:
     """``catalog run`` for a co-loaded product: each payload nano vs the free cocktail, and the molar ratio."""
     from nanodds.analysis.combination import combination_pd, simulate_combination, summarise
     from nanodds.catalog.products import product_combination
-    from nanodds.interfaces.cli_combination import comparison_doc, write_comparison
+    from nanodds.interfaces.cli_combination import comparison_doc, synergy_params, write_comparison
     from nanodds.interfaces.cli_engine import _fmt, _status
     from nanodds.interfaces.common import output_dir
 
     comb = product_combination(p.key, duration=args.duration, points=args.points)  # all input errors first
-    params = None
-    if args.synergy is not None:
-        from nanodds.analysis.synergy import load_synergy
-        from nanodds.errors import InputError
-
-        try:
-            params = load_synergy(args.synergy)
-        except (FileNotFoundError, OSError):
-            raise InputError("--synergy", args.synergy, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") \
-                from None
+    params = synergy_params(args.synergy, "--synergy")
     out = output_dir(args.out)
     with _status(f"simulating {p.brand} ({' + '.join(p.drugs)}) and the free cocktail..."):
         res = simulate_combination(comb)

@@ -99,15 +99,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
 
     comb = parse_combination(read_yaml(args.scenario))
     out = output_dir(args.out, create=False)
-    params = None
-    if args.synergy is not None:
-        from nanodds.analysis.synergy import load_synergy
-
-        try:
-            params = load_synergy(args.synergy)
-        except (FileNotFoundError, OSError):
-            raise InputError("synergy", args.synergy, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") \
-                from None
+    params = synergy_params(args.synergy, "synergy")
     res = simulate_combination(comb)
     doc = summarise(res)
     if params is not None:
@@ -193,3 +185,15 @@ def write_comparison(res: CombinationResult, doc: dict[str, Any], out: Path, plo
         plot_ratio(res, out / "ratio.png", comb.name)
         for p, sn, sf in zip(comb.payloads, res.nano, res.free, strict=True):
             plot_comparison(sn, sf, out).replace(out / f"comparison_{p.label}.png")
+
+
+def synergy_params(path: str | None, field: str) -> Any:
+    """The synergy parameters of ``--synergy`` (None when not given); a missing file is a one-line input error."""
+    if path is None:
+        return None
+    from nanodds.analysis.synergy import load_synergy
+
+    try:
+        return load_synergy(path)
+    except (FileNotFoundError, OSError):
+        raise InputError(field, path, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") from None
