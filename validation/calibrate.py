@@ -13,7 +13,7 @@ Which data calibrate what (and are therefore NOT used as validation):
   (Woodle et al. 1992, mice and rats, dose-independent) -- validation/data/mouse_doxil_plasma_calibration.csv;
   fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
-  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (../shared/data); written to
+  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (validation/data/nano_tumor_db); written to
   mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``, an assumption: no human tumour-delivery data
   independent of the imaging validation rows were found, see docs/imaging.md).
 - human tumour ``flow_per_volume`` (physiology/human.yaml): not fitted; the geometric mean of solid-carcinoma
@@ -42,7 +42,7 @@ from nanodds.specs.params import DATA_ROOT, load_yaml
 from validation.cases import human_doxil, metrics_of, rodent_pld
 
 HERE = Path(__file__).parent
-SHARED = HERE.parent.parent / "shared" / "data" / "nano_tumor_db"
+NANO_TUMOR_DB = HERE / "data" / "nano_tumor_db"  # CC0 copy of the training part (validation/data/README.md)
 
 
 def _label() -> pd.DataFrame:
@@ -220,7 +220,7 @@ def calibrate_mouse(verbose: bool = True) -> dict[str, float]:
 
 def nano_tumor_targets() -> dict[str, float]:
     """Median DE24 and DE168 (%ID) of even-ID organic 60-150 nm data sets (calibration half)."""
-    d = pd.read_csv(SHARED / "datasets.csv")
+    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv")
     sel = d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & (d["ID"] % 2 == 0)]
     return {"de24": float(sel["DE24"].median()), "de168": float(sel["DE168"].median()),
             "tumour_weight_g": float(sel["TW"].median()), "n": float(len(sel)),

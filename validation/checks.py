@@ -20,7 +20,7 @@ from nanodds.engine import simulate
 from validation.cases import human_doxil, rodent_pld
 
 HERE = Path(__file__).parent
-SHARED = HERE.parent.parent / "shared" / "data" / "nano_tumor_db"
+NANO_TUMOR_DB = HERE / "data" / "nano_tumor_db"  # CC0 copy of the training part (validation/data/README.md)
 FOLD = 2.0
 GABIZON_INFUSION_H = 0.5  # assumption: label infusion of 30 min; the paper's duration was not retrieved
 FREE_INFUSION_H = 0.25  # assumption: conventional doxorubicin given as a short (15 min) infusion
@@ -184,7 +184,7 @@ def laginha_rows() -> list[Row]:
 
 def nano_tumor_rows() -> list[Row]:
     """DE24 of a 100 nm PEG liposome vs the held-out (odd-ID) organic 60-150 nm Nano-Tumor DB sets."""
-    d = pd.read_csv(SHARED / "datasets.csv")
+    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv")
     sel = d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & (d["ID"] % 2 == 1)]
     scn = rodent_pld("mouse", 5.0, tumour={"volume": f"{sel['TW'].median()} mL"}, saturable=False,
                      diameter_nm=100.0)

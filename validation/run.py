@@ -179,7 +179,7 @@ for every quantitative row; direction rows must have the stated sign.
 | human extravasation coefficient, phagocyte digestion rate | held (Table 8 does not identify them in the linear regime): previous value and the rodent assumption | src/nanodds/data/carriers/human.yaml |
 | rat PEG-liposome MPS extraction and capacity (capacity carried over to mouse by assumption) | Wang 2023 rat PLD 10 mg/kg AUC0-24 and AUC0-inf | validation/data/rat_pld_plasma_calibration.csv |
 | mouse PEG-liposome MPS extraction | Woodle 1992 PEG-PE liposomes (lipid label, mice and rats): 35 %ID in blood at 24 h (linear run) | validation/data/mouse_doxil_plasma_calibration.csv |
-| tumour extravasation and tumour-macrophage uptake (mouse; carried over to rat and human by assumption) | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | ../shared/data/nano_tumor_db |
+| tumour extravasation and tumour-macrophage uptake (mouse; carried over to rat and human by assumption) | Nano-Tumor DB even-ID organic 60-150 nm sets (n={tg['n']:.0f}): median DE24 {tg['de24']:.3g}, DE168 {tg['de168']:.3g} %ID | validation/data/nano_tumor_db |
 | human tumour blood flow per volume | patient tumour blood flow (133Xe clearance 1979; breast PET Wilson 1992, Zasadny 2003): geometric mean, not fitted to any model output | validation/data/human_tumour_blood_flow_calibration.csv |
 | Marqibo carrier MPS multiplier | Bedikian 2006 total-vincristine CL range (geometric midpoint), 2.0 mg/m2 | validation/data/marqibo_bedikian2006_calibration.csv |
 | Vyxeos carrier MPS multiplier | Feldman 2012 phase-1 t1/2 ~24 h (total daunorubicin) | validation/data/vyxeos_feldman2012_calibration.csv |

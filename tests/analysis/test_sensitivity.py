@@ -8,15 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import SALib  # noqa: F401  (the sensitivity extra is installed by make test)
 
 from nanodds.analysis.model_params import ParamSpec, ScenarioModel, parse_param_specs
+from nanodds.analysis.sensitivity import scenario_outcomes, scenario_sensitivity, sobol_analysis
 from nanodds.errors import InputError
 from nanodds.solve.api import solve
 from nanodds.specs.scenario import load_scenario
-
-pytest.importorskip("SALib")
-
-from nanodds.analysis.sensitivity import scenario_outcomes, scenario_sensitivity, sobol_analysis
 
 ROOT = Path(__file__).resolve().parents[2]
 DOXIL = ROOT / "examples" / "doxil_vs_doxorubicin_human.yaml"

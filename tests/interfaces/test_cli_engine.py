@@ -81,7 +81,8 @@ def test_simulate_example_full(tmp_path, capsys):
 
 
 def test_simulate_netcdf_roundtrip(tmp_path):
-    xr = pytest.importorskip("xarray")
+    import xarray as xr
+
     out = tmp_path / "o"
     assert main(["simulate", str(_scenario(tmp_path)), "--out", str(out), "--no-plots"]) == 0
     with xr.open_dataset(out / "timecourse.nc", engine="scipy") as ds:

@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import libsbml
 import numpy as np
 import pytest
+import roadrunner
 import yaml
 
 from nanodds import engine
+from nanodds.io.sbml import to_sbml, write_sbml
 from nanodds.solve.api import solve
 from nanodds.specs.scenario import Scenario, load_scenario, parse_scenario
-
-libsbml = pytest.importorskip("libsbml")
-roadrunner = pytest.importorskip("roadrunner")
-
-from nanodds.io.sbml import to_sbml, write_sbml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DOXIL = ROOT / "examples" / "doxil_vs_doxorubicin_human.yaml"

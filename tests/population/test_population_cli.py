@@ -64,7 +64,8 @@ def test_interrupted_run_keeps_chunks_and_resumes(scenario, tmp_path, monkeypatc
 
 
 def test_dask_cluster_equals_local(scenario, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # the dask extra is installed by make test: a missing one must fail, not skip
+
     assert _run(scenario, tmp_path / "local") == 0
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None) as cluster:

@@ -3,7 +3,7 @@
 ``fit_all`` calls scipy's trust-region-reflective routine directly with a vectorised forward-difference
 Jacobian (identical step rule to ``least_squares(jac="2-point")``). This test checks that the best SSR of
 every catalogue model, unweighted, on the benchmark profile (``benchmarks/bench_release_fit.py``) and on
-the Shah 1998 batch means (``/work/shared/data/dissolution/shah1998_table4.csv``) equals, to 1e-8
+the Shah 1998 batch means (``validation/data/dissolution/shah1998_table4.csv``) equals, to 1e-8
 relative, the SSR of an exhaustive multi-start: every heuristic start plus 20 random restarts with the
 early stop disabled (``fitting._AGREE_RTOL = -1``, ``n_starts=21``), tabulated below.
 
@@ -27,7 +27,7 @@ import pytest
 from nanodds.release import fitting
 from nanodds.release.models import MODELS
 
-SHAH = Path("/work/shared/data/dissolution/shah1998_table4.csv")
+SHAH = Path(__file__).resolve().parents[2] / "validation" / "data" / "dissolution" / "shah1998_table4.csv"
 RTOL, ATOL = 1e-8, 1e-12  # ATOL (%²) only matters for exact interpolations (SSR ~ 1e-27)
 
 #: exhaustive-multi-start SSR (%²), unweighted, in ``MODELS`` order
