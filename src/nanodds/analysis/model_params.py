@@ -28,7 +28,7 @@ from nanodds.model.structure import Model
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import build_physiology
 from nanodds.specs.scenario import Scenario
-from nanodds.units import to_canonical
+from nanodds.units import to_canonical, with_unit
 
 __all__ = ["CLEARANCE", "ParamSpec", "ScenarioModel", "current_value", "param_unit", "parse_param_specs",
            "scale_clearance"]
@@ -70,7 +70,7 @@ def param_unit(scn: Scenario, name: str) -> str:
 
 
 def _release_rate(spec: Mapping[str, Any], key: str) -> float:
-    return to_canonical(spec.get(key, spec.get("rate", 0.0)), "1/h", f"carrier.release.{key}", nonnegative=True)
+    return to_canonical(spec.get(key, spec.get("rate", "0 1/h")), "1/h", f"carrier.release.{key}", nonnegative=True)
 
 
 def current_value(scn: Scenario, name: str) -> float:
@@ -153,7 +153,7 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
             carrier = replace(carrier, mps_multiplier=v)  # type: ignore[arg-type]
         elif name in ("release_rate_blood", "release_rate_tissue"):
             rel = dict(carrier.release)  # type: ignore[union-attr]
-            rel["rate_blood" if name.endswith("blood") else "rate_tissue"] = v
+            rel["rate_blood" if name.endswith("blood") else "rate_tissue"] = with_unit(v, "1/h")
             carrier = replace(carrier, release=rel)  # type: ignore[arg-type]
         elif name == "tumour_volume":
             tumour_changes["volume_L"] = v
