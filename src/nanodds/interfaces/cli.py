@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, RangeWarning
 
 COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_engine",
@@ -41,10 +43,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    """Range warnings as one line ``nanodds: warning: ...`` on stderr (no source line)."""
+    print(f"nanodds: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nanodds`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RangeWarning)
+        shown = warnings.showwarning
+
+        def show(message: Warning | str, category: type[Warning], *a: Any, **k: Any) -> None:
+            (_print_warning if issubclass(category, RangeWarning) else shown)(message, category, *a, **k)
+
+        warnings.showwarning = show
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code = args.func(args)
     except InputError as exc:

@@ -14,7 +14,7 @@ from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
-from nanodds.specs.validity import error_limit, warn_if_outside
+from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
@@ -152,7 +152,7 @@ def parse_scenario(raw: Any) -> Scenario:
     outside: list[str] = []
 
     def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None) -> None:
-        if warn_if_outside(fld, value, written, key, unit, qualifier):
+        if check_range(fld, value, written, key, unit, qualifier):
             outside.append(f"{fld}={written!r}")
 
     if bw is not None:

@@ -35,36 +35,54 @@ def check_finite(value: float, written: Any, field: str, unit: str = "") -> floa
     return value
 
 
-def validated_range(key: str, unit: str, qualifier: str | None = None) -> tuple[float, float] | None:
-    """(low, high) of ``key`` (for ``qualifier``: species or carrier type) in ``unit``; None if not tabulated.
-
-    A qualifier missing from the table falls back to its ``default`` entry when there is one.
-    """
+def _node(key: str, qualifier: str | None) -> dict[str, Any] | None:
     node = _ranges().get(key)
     if node is None:
         return None
     if "low" not in node:
         node = node.get(qualifier) if qualifier in node else node.get("default")
-        if node is None:
-            return None
-    lo, hi = node["low"], node["high"]
-    assert isinstance(lo, Param) and isinstance(hi, Param)
-    return lo.to(unit), hi.to(unit)
+    return node
 
 
-def error_limit(key: str, unit: str) -> float | None:
-    """The ``error_high`` limit of ``key`` in ``unit`` (beyond it a value is an error), None if none."""
-    node = _ranges().get(key, {})
-    p = node.get("error_high")
+def validated_range(key: str, unit: str, qualifier: str | None = None) -> tuple[float, float] | None:
+    """(low, high) of ``key`` (for ``qualifier``: species or carrier type) in ``unit``; None if not tabulated.
+
+    A qualifier missing from the table falls back to its ``default`` entry when there is one.
+    """
+    node = _node(key, qualifier)
+    if node is None:
+        return None
+    return node["low"].to(unit), node["high"].to(unit)
+
+
+def error_limit(key: str, unit: str, qualifier: str | None = None, side: str = "high") -> float | None:
+    """The ``error_high`` (or ``error_low``) limit of ``key`` in ``unit``: beyond it a value is an error."""
+    node = _node(key, qualifier) or {}
+    p = node.get(f"error_{side}")
     return p.to(unit) if isinstance(p, Param) else None
 
 
-def warn_if_outside(field: str, value: float, written: Any, key: str, unit: str,
-                    qualifier: str | None = None) -> bool:
-    """Warn (:class:`RangeWarning`) when ``value`` (in ``unit``) is outside the validated range of ``key``.
+def check_range(field: str, value: float, written: Any, key: str, unit: str,
+                qualifier: str | None = None) -> bool:
+    """Refuse ``value`` (in ``unit``) beyond the error limits of ``key``; warn outside its validated range.
 
-    Returns True when it warned, so that callers can name the out-of-range inputs in later errors.
+    Returns
+    -------
+    bool
+        True when it warned (:class:`RangeWarning`), so that callers can name out-of-range inputs in later errors.
+
+    Raises
+    ------
+    InputError
+        Beyond ``error_low``/``error_high``: no physical meaning is left.
     """
+    lo_err, hi_err = error_limit(key, unit, qualifier, "low"), error_limit(key, unit, qualifier, "high")
+    if (lo_err is not None and value < lo_err) or (hi_err is not None and value > hi_err):
+        lo_s = f"{lo_err:g}" if lo_err is not None else "-"
+        hi_s = f"{hi_err:g}" if hi_err is not None else "-"
+        who = f" for {qualifier}" if qualifier else ""
+        raise InputError(field, written, f"{lo_s} to {hi_s} {unit}{who} (beyond it the value has no physical "
+                         f"meaning; data/{DATA_FILE} '{key}')")
     rng = validated_range(key, unit, qualifier)
     if rng is None or rng[0] <= value <= rng[1]:
         return False
