@@ -27,6 +27,7 @@ per window, the hours and fraction of time the ratio stays within +/-20 % of the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +219,7 @@ def parse_combination(raw: Any) -> Combination:
     else:
         tl = target if isinstance(target, list) else [target]
         if len(tl) != len(dosed) or not all(isinstance(x, int | float) and not isinstance(x, bool) and x > 0
-                                            for x in tl):
+                                            and math.isfinite(x) for x in tl):
             raise InputError("target_molar_ratio", target,
                              f"{len(dosed)} positive number(s): moles of payload j per mole of payloads[0]")
         targets = tuple(float(x) for x in tl)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.structure import Model
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import build_physiology
@@ -91,6 +91,9 @@ def current_value(scn: Scenario, name: str) -> float:
     return float(carrier_file_params(scn.species)[name].value)
 
 
+PARAM_SPEC_KEYS = {"name", "low", "high", "log"}
+
+
 @dataclass(frozen=True)
 class ParamSpec:
     """A parameter with its range (canonical unit) for sampling or as fit bounds."""
@@ -124,11 +127,14 @@ def parse_param_specs(scn: Scenario, raw: Any) -> list[ParamSpec]:
         unit = param_unit(scn, name)
         if not isinstance(it, Mapping) or "low" not in it or "high" not in it:
             raise InputError(f"parameters.{name}", it, "a mapping with low and high (values with units)")
+        reject_unknown_keys(dict(it), PARAM_SPEC_KEYS, f"parameters.{name}")
         lo = to_canonical(it["low"], unit, f"parameters.{name}.low", nonnegative=True)
         hi = to_canonical(it["high"], unit, f"parameters.{name}.high", nonnegative=True)
         if not hi > lo:
             raise InputError(f"parameters.{name}.high", it["high"], f"a value above low ({lo:g} {unit})")
-        log = bool(it.get("log", False))
+        log = it.get("log", False)
+        if not isinstance(log, bool):
+            raise InputError(f"parameters.{name}.log", log, "true or false")
         if log and lo <= 0:
             raise InputError(f"parameters.{name}.low", it["low"], "a value > 0 for a log-scaled range")
         specs.append(ParamSpec(name, unit, lo, hi, log))

@@ -74,9 +74,19 @@ def _formulation(item: Any, i: int) -> Formulation:
         name=str(item.get("name", base.name)),
         diameter_nm=to_canonical(item["diameter"], "nm", f"{f}.diameter", positive=True)
         if "diameter" in item else base.diameter_nm,
-        pre_dissolved_fraction=float(item.get("pre_dissolved_fraction", base.pre_dissolved_fraction)),
-        lymphatic_fraction=float(item.get("lymphatic_fraction", base.lymphatic_fraction)),
+        pre_dissolved_fraction=_fraction(item, "pre_dissolved_fraction", base.pre_dissolved_fraction, f),
+        lymphatic_fraction=_fraction(item, "lymphatic_fraction", base.lymphatic_fraction, f),
     )
+
+
+def _fraction(item: dict[str, Any], key: str, default: float, where: str) -> float:
+    """A fraction in [0, 1] (a number or e.g. '30 %'), or ``default`` when ``key`` is absent."""
+    if key not in item:
+        return default
+    v = to_canonical(item[key], "", f"{where}.{key}")
+    if not 0.0 <= v <= 1.0:
+        raise InputError(f"{where}.{key}", item[key], "a fraction in [0, 1]")
+    return v
 
 
 def parse_oral_scenario(raw: Any) -> OralScenario:

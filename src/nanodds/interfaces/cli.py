@@ -54,10 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with warnings.catch_warnings():
         warnings.simplefilter("always", RangeWarning)
-        shown = warnings.showwarning
+        shown, printed = warnings.showwarning, set()
 
         def show(message: Warning | str, category: type[Warning], *a: Any, **k: Any) -> None:
-            (_print_warning if issubclass(category, RangeWarning) else shown)(message, category, *a, **k)
+            if not issubclass(category, RangeWarning):
+                shown(message, category, *a, **k)
+            elif str(message) not in printed:  # the same input parsed twice (e.g. compare) warns once
+                printed.add(str(message))
+                _print_warning(message, category)
 
         warnings.showwarning = show
         return _run(args)

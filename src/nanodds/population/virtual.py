@@ -34,6 +34,7 @@ import yaml
 from nanodds.errors import InputError
 from nanodds.specs.params import DataFileError, Param, _check, load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2
+from nanodds.specs.validity import check_finite
 
 FACTORS = ("hepatic", "mps_uptake", "mps_capacity", "epr")
 """Log-normal factor blocks of the covariate file (besides ``renal``)."""
@@ -83,9 +84,10 @@ def _get(d: dict[str, Any], path: str, unit: str) -> float:
     if not isinstance(node, Param):
         raise InputError(f"covariates.{path}", node, f"a {{value, unit, source}} leaf in {unit}")
     try:
-        return node.to(unit)
+        value = node.to(unit)
     except Exception as exc:
         raise InputError(f"covariates.{path}", f"{node.value} {node.unit}", f"a value in {unit}") from exc
+    return check_finite(value, f"{node.value} {node.unit}", f"covariates.{path}", unit)
 
 
 def _positive(path: str, v: float) -> float:
