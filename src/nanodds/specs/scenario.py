@@ -151,8 +151,9 @@ def parse_scenario(raw: Any) -> Scenario:
             tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
     outside: list[str] = []
 
-    def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None) -> None:
-        if check_range(fld, value, written, key, unit, qualifier):
+    def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
+             note: str = "") -> None:
+        if check_range(fld, value, written, key, unit, qualifier, note):
             outside.append(f"{fld}={written!r}")
 
     if bw is not None:
@@ -244,8 +245,8 @@ def _check_tumour_size(phys: Physiology, written: Any, flag: Any) -> None:
         raise InputError("tumour.volume", shown, f"at most {limit:g} L per kg of body weight "
                          f"({limit * phys.body_weight_kg:g} L for {phys.body_weight_kg:g} kg): a larger tumour "
                          "leaves no body around it")
-    flag("tumour.volume", per_kg, f"{shown} = {per_kg:.3g} L/kg of body weight", "tumour_volume_per_body_weight",
-         "L/kg")
+    flag("tumour.volume", per_kg, shown, "tumour_volume_per_body_weight", "L/kg",
+         note=f" ({per_kg:.3g} L/kg of body weight)")
 
 
 def _vehicle(value: Any, field: str, heated: bool) -> str | None:

@@ -63,8 +63,10 @@ def error_limit(key: str, unit: str, qualifier: str | None = None, side: str = "
 
 
 def check_range(field: str, value: float, written: Any, key: str, unit: str,
-                qualifier: str | None = None) -> bool:
+                qualifier: str | None = None, note: str = "") -> bool:
     """Refuse ``value`` (in ``unit``) beyond the error limits of ``key``; warn outside its validated range.
+
+    ``note`` follows the value in the message, e.g. ``" (0.2 L/kg of body weight)"``.
 
     Returns
     -------
@@ -88,7 +90,7 @@ def check_range(field: str, value: float, written: Any, key: str, unit: str,
         return False
     lo, hi = rng
     who = f" for {qualifier}" if qualifier else ""
-    warnings.warn(f"{field}: got {written!r}; validated range{who}: {lo:g} to {hi:g} {unit} (the range in which "
+    warnings.warn(f"{field}: got {written!r}{note}; validated range{who}: {lo:g} to {hi:g} {unit} (the range in which "
                   f"the model was built and checked; results outside it are extrapolations; see data/{DATA_FILE} "
                   f"'{key}')", RangeWarning, stacklevel=3)
     return True
