@@ -164,7 +164,7 @@ def test_bare_release_rate_is_an_error() -> None:
 
 WARN = [
     ("subject.body_weight", "70 kg", "validated range for mouse: 0.015 to 0.045 kg"),
-    ("carrier.diameter", "10 nm", "validated range for pegylated_liposome: 50 to 400 nm"),
+    ("carrier.diameter", "10 nm", "validated range for pegylated_liposome: 40 to 400 nm"),
     ("carrier.diameter", "1 pm", "validated range for pegylated_liposome"),
     ("carrier.diameter", "1 m", "validated range for pegylated_liposome"),
     ("tumour.volume", "5 mL", "(0.2 L/kg of body weight); validated range: 1e-05 to 0.1 L/kg"),
