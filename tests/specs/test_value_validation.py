@@ -386,3 +386,22 @@ def test_fit_profile_with_absurd_time_is_an_error() -> None:
 
     with pytest.raises(InputError, match="time"):
         check_profile([0.0, 1.0, 1e300], [0.0, 50.0, 90.0])
+
+
+@pytest.mark.parametrize(("key", "value"), [("saturable", True), ("solver", "linear")])
+def test_oral_scenario_refuses_simulation_keys_it_would_ignore(key: str, value: Any) -> None:
+    from nanodds.analysis.oral import parse_oral_scenario
+
+    raw = read_yaml(ROOT / "examples" / "oral_nanosuspension_vs_coarse.yaml")
+    raw["simulation"][key] = value
+    with pytest.raises(InputError, match=rf"simulation\.{key}: .*own stiff solver"):
+        parse_oral_scenario(raw)
+
+
+def test_combination_refuses_a_conventional_block_it_would_ignore() -> None:
+    from nanodds.analysis.combination import parse_combination
+
+    raw = read_yaml(ROOT / "examples" / "vyxeos_combination_human.yaml")
+    raw["conventional"] = {"name": "7+3", "regimen": [{"dose": "60 mg/m^2"}]}
+    with pytest.raises(InputError, match=r"conventional: .*free cocktail"):
+        parse_combination(raw)

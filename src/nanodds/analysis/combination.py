@@ -107,6 +107,9 @@ def parse_combination(raw: Any) -> Combination:
         raise InputError("scenario", raw, "a mapping")
     if "drug" in raw:
         raise InputError("drug", raw["drug"], "no top-level drug in a combination: list the drugs under payloads")
+    if "conventional" in raw:  # the comparator of a combination is the free cocktail; the block would mislead
+        raise InputError("conventional", raw["conventional"], "no 'conventional' block in a combination: its "
+                         "comparator is the free cocktail (each payload without carrier, same dose and infusion)")
     reject_unknown_keys(raw, COMB_TOP_KEYS)
     payloads = raw.get("payloads")
     if not isinstance(payloads, list) or len(payloads) < 2:

@@ -101,6 +101,10 @@ def parse_oral_scenario(raw: Any) -> OralScenario:
     sysraw = {k: raw[k] for k in ("name", "species", "subject", "drug") if k in raw}
     sysraw["regimen"] = [{"route": "iv_bolus", "dose": oral["dose"]}]
     sim = dict(raw.get("simulation") or {})
+    for key in ("saturable", "solver"):  # would be ignored: the oral model is linear, with its own stiff solver
+        if key in sim:
+            raise InputError(f"simulation.{key}", sim[key], "no 'saturable' or 'solver' in an oral scenario (the "
+                             "oral model is linear and has its own stiff solver); keys: duration, points")
     sim.setdefault("duration", "48 h")
     sim.setdefault("points", 961)
     sim["saturable"] = False
