@@ -405,3 +405,13 @@ def test_combination_refuses_a_conventional_block_it_would_ignore() -> None:
     raw["conventional"] = {"name": "7+3", "regimen": [{"dose": "60 mg/m^2"}]}
     with pytest.raises(InputError, match=r"conventional: .*free cocktail"):
         parse_combination(raw)
+
+
+@pytest.mark.parametrize("bad", ["inf", "1e300", "nan"])
+def test_release_csv_with_non_finite_or_absurd_values_is_an_error(tmp_path: Path, bad: str) -> None:
+    from nanodds.release.dataio import read_release_csv
+
+    p = tmp_path / "rel.csv"
+    p.write_text(f"time_h,percent\n0,0\n1,40\n{bad},90\n")
+    with pytest.raises(InputError, match="row 4 of the CSV"):
+        read_release_csv(p)
