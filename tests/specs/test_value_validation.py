@@ -415,3 +415,15 @@ def test_release_csv_with_non_finite_or_absurd_values_is_an_error(tmp_path: Path
     p.write_text(f"time_h,percent\n0,0\n1,40\n{bad},90\n")
     with pytest.raises(InputError, match="row 4 of the CSV"):
         read_release_csv(p)
+
+
+def test_population_covariate_typo_key_is_an_error(tmp_path: Path) -> None:
+    from nanodds.population.virtual import PACKAGED, load_covariates
+    from nanodds.specs.params import DATA_ROOT
+
+    raw = yaml.safe_load((DATA_ROOT / PACKAGED).read_text(encoding="utf-8"))
+    raw["ugt1a"] = raw.pop("ugt1a1")
+    p = tmp_path / "cov.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    with pytest.raises(InputError, match=r"covariates\.ugt1a: .*known keys"):
+        load_covariates(p)
