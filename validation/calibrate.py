@@ -14,7 +14,8 @@ Which data calibrate what (and are therefore NOT used as validation):
   fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
   the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part
-  (validation/data/nano_tumor_db); written to mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``, an assumption: no human tumour-delivery data
+  (validation/data/nano_tumor_db); written to mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``,
+  an assumption: no human tumour-delivery data
   independent of the imaging validation rows were found, see docs/imaging.md).
 - human tumour ``flow_per_volume`` (physiology/human.yaml): not fitted; the geometric mean of solid-carcinoma
   blood flows measured in patients -- validation/data/human_tumour_blood_flow_calibration.csv
