@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, least_squares, minimize_scalar
 
-from nanodds.data.nano_tumor import split_by_study
+from nanodds.data.nano_tumor import split_by_study, study_groups
 from nanodds.engine import simulate
 from nanodds.solve import stiff
 from nanodds.specs.params import DATA_ROOT, load_yaml
@@ -226,7 +226,7 @@ def nano_tumor_sets(side: str) -> pd.DataFrame:
     Studies are grouped on the whole table first (:func:`nanodds.data.nano_tumor.split_by_study`), so a
     study is on one side only; the size/type filter is applied after.
     """
-    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv")
+    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv").assign(study_id=study_groups)
     on_side = split_by_study(d) == side
     return d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & on_side]
 
@@ -236,6 +236,7 @@ def nano_tumor_targets() -> dict[str, float]:
     sel = nano_tumor_sets("calibration")
     return {"de24": float(sel["DE24"].median()), "de168": float(sel["DE168"].median()),
             "tumour_weight_g": float(sel["TW"].median()), "n": float(len(sel)),
+            "studies": float(sel["study_id"].nunique()),
             "diameter_nm": float(sel["HD"].median())}
 
 

@@ -303,8 +303,16 @@ def known_misses() -> dict[tuple[str, str], str]:
 
 
 def table(rows: list[Row]) -> pd.DataFrame:
-    """Rows as a tidy table."""
+    """Rows as a tidy table (one line per row, with its class, reason and whether it is a direction row)."""
     return pd.DataFrame([{"case": r.case, "quantity": r.quantity, "unit": r.unit, "observed": r.observed,
                           "predicted": r.predicted,
-                          "ratio": r.ratio if not r.criterion.startswith("direction") else np.nan,
-                          "criterion": r.criterion, "pass": r.passed, "source": r.source} for r in rows])
+                          "ratio": r.ratio if not r.is_direction else np.nan,
+                          "criterion": r.criterion, "pass": r.passed, "source": r.source,
+                          "class": r.klass.value, "class_reason": r.class_reason,
+                          "direction": r.is_direction} for r in rows])
+
+
+def headline(df: pd.DataFrame) -> tuple[int, int]:
+    """``(passing, total)`` of the blind quantitative rows of ``table(rows)``: the report's headline count."""
+    blind = df[(df["class"] == RowClass.BLIND.value) & ~df["direction"].astype(bool)]
+    return int(blind["pass"].sum()), len(blind)

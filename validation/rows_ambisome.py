@@ -66,8 +66,9 @@ _BEKERSKY_CL = ("the model's AmBisome CL (11.4-11.5 mL/h/kg at every dose) is Be
                 "~10 mL/h/kg, from which the transfer rate was derived (ef7b71b)")
 WALSH_CLASS: dict[str, tuple[RowClass, str]] = {
     "vss_L_per_kg": (BLIND, "day-1 Vss of Walsh's patients; no parameter set from Walsh 1998"),
-    "cl_mL_per_h_per_kg": (ECHO, _BEKERSKY_CL),
-    "auc_mg_h_per_L": (ECHO, "AUC = dose / CL; " + _BEKERSKY_CL),
+    "cl_mL_per_h_per_kg": (ECHO, _BEKERSKY_CL + "; every dose was a known miss before ef7b71b (5 mg/kg: 0.10)"),
+    "auc_mg_h_per_L": (ECHO, "AUC = dose / CL; " + _BEKERSKY_CL + "; every dose was a known miss before ef7b71b "
+                             "(5 mg/kg: 8.5)"),
     "t_half_h": (POST_HOC, "known misses (ratios 35-104, 9ba2e2c) until the AmBisome multiplier and transfer rate "
                            "were recalibrated and the day-1 NCA window changed (ef7b71b)"),
 }

@@ -70,7 +70,8 @@ _FIRST_PHASE = ("the Myocet multiplier is solved on the TLC D-99 first-phase t1/
 _CLASS: dict[str, tuple[RowClass, str]] = {
     "cl_L_per_h_per_m2": (ECHO, _FIRST_PHASE),
     "vss_L_per_m2": (BLIND, "no parameter set from this study; still misses after the ef7b71b recalibration"),
-    "cl_ratio": (ECHO, "numerator: " + _FIRST_PHASE + "; denominator: the label-midpoint doxorubicin CL (input)"),
+    "cl_ratio": (ECHO, "numerator: the Myocet CL fixed by the first-phase calibration (ef7b71b, bc899e2); "
+                       "denominator: the label-midpoint doxorubicin CL (input); a known miss (0.26) before ef7b71b"),
     "vss_ratio": (POST_HOC, "a known miss (0.16, 3b7d5e8) until the Myocet multiplier was recalibrated (ef7b71b)"),
 }
 

@@ -66,7 +66,8 @@ CLASS: dict[tuple[str, str], tuple[RowClass, str]] = {
                                          "KNOWN_MISSES (a810632)"),
     ("abraxane", "fraction_unbound"): (POST_HOC, "a known miss after 53eebea (0.40) until the nab dissociation rate "
                                                  "was calibrated (6afb101)"),
-    ("taxol", "cl_L_per_h_per_m2"): (ECHO, _HEPATIC + ", including 175 mg/m2 over 3 h with the Cremophor vehicle"),
+    ("taxol", "cl_L_per_h_per_m2"): (ECHO, _HEPATIC + ", including 175 mg/m2 over 3 h with the Cremophor vehicle; "
+                                           "a known miss until that refit (53eebea)"),
     ("taxol", "vss_L_per_m2"): (BLIND, "no parameter set from Sparreboom 2005; still misses after every paclitaxel "
                                        "change"),
     ("taxol", "t_half_h"): (POST_HOC, "a known miss (0.25, b9b1942) until Cremophor EL micelles were modelled "
