@@ -143,7 +143,7 @@ def test_second_run_into_a_locked_folder_is_refused(scenario, tmp_path, capsys):
     with RunFolder(out, "other"):
         assert _simulate(scenario, out) == 2
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and err.startswith("nanodds: error: --out") and "another run" in err
+    assert "\n" not in err and err.startswith("nanodds: error: --out") and "another run" in err and LOCK_NAME in err
     assert not (out / "metrics.json").exists()
     assert _simulate(scenario, out) == 0  # lock released
 
@@ -204,3 +204,15 @@ def test_sigkill_mid_write_leaves_no_truncated_file_and_no_complete_manifest(sce
     assert _temporaries(out)
     assert _simulate(scenario, out) == 0  # the next run removes the leftovers and completes
     assert _temporaries(out) == [] and _manifest(out)["complete"] is True
+
+
+def test_disk_full_on_the_manifest_removes_the_run(scenario, tmp_path, monkeypatch):
+    import nanodds.io.runfolder as runfolder
+
+    def no_space(path, obj, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runfolder, "write_json", no_space)
+    with pytest.raises(OSError):
+        _simulate(scenario, tmp_path / "full")
+    assert not (tmp_path / "full").exists()

@@ -41,6 +41,8 @@ __all__ = ["LOCK_NAME", "MANIFEST_NAME", "RunFolder", "run_folder"]
 
 LOCK_NAME = ".nanodds.lock"
 MANIFEST_NAME = "manifest.json"
+MAX_LISTED = 1000
+"""At most this many files are listed under ``not_from_this_run`` (an --out pointed at a large folder)."""
 
 
 def _utc_now() -> str:
@@ -122,7 +124,11 @@ class RunFolder:
         ACTIVE.reset(self._token)
         try:
             if exc_type is None:
-                self._write_manifest()
+                try:
+                    self._write_manifest()
+                except BaseException:  # e.g. the disk filled up on the manifest itself
+                    self._clean_up()
+                    raise
             else:
                 self._clean_up()
         finally:
@@ -137,8 +143,8 @@ class RunFolder:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 os.close(fd)
-                raise InputError(self.field, str(self.path), "a folder no other nanodds run is writing to "
-                                 f"(another run holds {lock}; wait for it or choose another folder)") from None
+                raise InputError(self.field, str(self.path), f"a folder no other nanodds run is using (another "
+                                 f"run holds its {LOCK_NAME}: wait for it or choose another folder)") from None
             # the previous holder unlinks the lock file before releasing it: make sure we locked the live file
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(lock))
@@ -172,6 +178,9 @@ class RunFolder:
         for p in sorted(self.path.rglob("*")):
             rel = p.relative_to(self.path).as_posix()
             if p.is_file() and p.resolve() not in mine and rel not in (LOCK_NAME, MANIFEST_NAME):
+                if len(out) == MAX_LISTED:
+                    out.append("... (more files not listed)")
+                    break
                 out.append(rel)
         return out
 
