@@ -288,7 +288,9 @@ def plot_fit(result: FitResult, path: str | Path, title: str = "") -> Path:
     est = ", ".join(f"{n} = {e:.3g}" for n, e in zip(result.names, result.estimates, strict=True))
     fig.suptitle(f"{title}\n{est}; residual SD (log) {result.sigma_log:.3f}", fontsize=9)
     fig.tight_layout()
-    p = Path(path)
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    from nanodds.io.atomic import save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -229,7 +229,9 @@ def plot_sobol(result: SobolResult, path: str | Path, title: str = "") -> Path:
     axes[0][0].legend(fontsize=7)
     fig.suptitle(title or f"Sobol sensitivity, N = {result.n}", fontsize=9)
     fig.tight_layout()
-    p = Path(path)
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    from nanodds.io.atomic import save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)

@@ -45,7 +45,6 @@ def cmd_export_sbml(args: argparse.Namespace) -> int:
     model = build(scn)
     if args.linear or not scn.saturable:
         model = model.linear()
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_sbml(model, scn.regimen.events, out, name=scn.name)
     print(f"wrote {out} ({model.n} species, {len(model.saturable)} saturable terms, "
           f"{len(scn.regimen.events)} dose events)")
