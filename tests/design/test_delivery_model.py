@@ -67,3 +67,11 @@ def test_row_order_and_passthrough() -> None:
     df = pd.DataFrame({"HD": ["100", "", "30"], "CT": ["Breast", "liver", None], "x": ["a", "b", "c"]})
     pred = predict_delivery(df)
     assert pred["x"].tolist() == ["a", "b", "c"] and pred.index.tolist() == [0, 1, 2]
+
+
+def test_ai_pbpk_time_course_from_predicted_parameters() -> None:
+    from nanodds.design.predict import predict_time_course
+
+    df = pd.DataFrame({"HD": [100.0, None], "Type": ["Organic", None], "BW": [20.0, None]})
+    course = predict_time_course(df, np.array([1.0, 24.0, 168.0]))
+    assert course.shape == (2, 3) and np.isfinite(course).all() and (course > 0).all() and (course < 100).all()

@@ -99,3 +99,24 @@ def test_header_only_file_gives_header_only_output(tmp_path: Path) -> None:
     assert code == 0
     pred = pd.read_csv(out)
     assert len(pred) == 0 and list(pred.columns) == ["HD", "Dose", "CT", *NEW]
+
+
+def test_times_adds_the_ai_pbpk_time_course(tmp_path: Path) -> None:
+    df = _inputs(3)
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    out = tmp_path / "pred.csv"
+    assert main(["predict-delivery", str(inp), "--out", str(out), "--times", "24,1,4", "h"]) == 0
+    pred = pd.read_csv(out)
+    cols = ["tumour_pct_dose_1h", "tumour_pct_dose_4h", "tumour_pct_dose_24h"]
+    assert list(pred.columns[-3:]) == cols
+    v = pred[cols].to_numpy()
+    assert np.isfinite(v).all() and (v > 0).all() and (v < 100).all()
+
+
+def test_times_beyond_the_data_are_rejected(tmp_path: Path, capsys) -> None:
+    df = _inputs(1)
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    assert main(["predict-delivery", str(inp), "--out", str(tmp_path / "p.csv"), "--times", "500 h"]) == 2
+    assert "times: got '500 h'" in capsys.readouterr().err

@@ -14,7 +14,7 @@ import pandas as pd
 from nanodds.design.features import FeatureSpec, clean_input
 from nanodds.design.forest import TreeEnsemble
 
-__all__ = ["DeliveryModel", "load_model", "predict_delivery", "predict_parameters"]
+__all__ = ["DeliveryModel", "load_model", "predict_delivery", "predict_parameters", "predict_time_course"]
 
 PRED_SUFFIX = "_pred"
 
@@ -88,3 +88,20 @@ def predict_parameters(df: pd.DataFrame, model: DeliveryModel | None = None) -> 
     m = model or load_model()
     x, _, _ = m.features(df)
     return pd.DataFrame(10 ** m.params.predict(x), columns=list(m.param_targets), index=df.index)
+
+
+def predict_time_course(df: pd.DataFrame, times_h: np.ndarray, model: DeliveryModel | None = None) -> np.ndarray:
+    """AI-assisted PBPK: % of injected dose in the tumour at ``times_h`` (h) per row, shape (n_rows, n_times).
+
+    The tumour parameters come from :func:`predict_parameters`; the body weight is the row's ``BW`` (g) or the
+    training median when empty. See :mod:`nanodds.design.tumour_pbpk`.
+    """
+    from nanodds.design.tumour_pbpk import tumour_time_course
+
+    m = model or load_model()
+    x, _, _ = m.features(df)
+    par = 10 ** m.params.predict(x)
+    bw_g = x[:, m.spec.names.index("BW")]
+    times = np.asarray(times_h, dtype=float)
+    return np.array([tumour_time_course(dict(zip(m.param_targets, p.tolist(), strict=True)), float(bw), times)
+                     for p, bw in zip(par, bw_g, strict=True)]).reshape(len(df), times.size)

@@ -35,6 +35,7 @@ from nanodds.design.cv import (
 )
 from nanodds.design.features import clean_input, fit_spec
 from nanodds.design.forest import TreeEnsemble
+from nanodds.design.pbpk_cv import timecourse_cv
 from nanodds.design.studies import group_folds, study_groups
 
 __all__ = ["MODEL_JSON", "MODEL_NPZ", "main", "settings"]
@@ -130,10 +131,12 @@ def outer_cv(df: pd.DataFrame, y: np.ndarray, yp: np.ndarray, st: dict[str, Any]
                 out[t][f"learned_{name}"] = (metrics(y[sel, j], pred["learned"][sel, j]) if sel.sum() > 2
                                              else None)
         out["params"] = {t: metrics(yp[:, j], ppar[:, j]) for j, t in enumerate(PARAM_TARGETS)}
+        if r == 0:
+            first_ppar = ppar.copy()
         rep.append(out)
         print(f"repeat {r}: DE24 R2 learned {out['DE24']['learned']['r2_log10']:.3f} "
               f"plain_rf {out['DE24']['plain_rf']['r2_log10']:.3f}", file=sys.stderr)
-    return {"repeats": rep, "n_groups": int(np.unique(groups).size)}
+    return {"repeats": rep, "n_groups": int(np.unique(groups).size), "_oof_params_log": first_ppar}
 
 
 def _sha256(paths: Sequence[Path]) -> str:
@@ -193,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     y = np.log10(df[list(DE_TARGETS)].to_numpy(dtype=float))
     yp = np.log10(df[list(PARAM_TARGETS)].to_numpy(dtype=float))
     cv = outer_cv(df, y, yp, st)
+    tc = pd.read_csv(root / DB_DIR / "timecourses.csv")
+    cv["timecourse"] = timecourse_cv(df, cv.pop("_oof_params_log"), tc)
     arrays, meta = fit_final(df, y, yp, st)
     meta["cv"] = cv
     meta["settings"] = st

@@ -19,7 +19,10 @@ import pandas as pd
 
 from nanodds.errors import InputError
 
-__all__ = ["cmd_predict_delivery", "read_input", "register", "write_atomic"]
+__all__ = ["MAX_TIME_H", "cmd_predict_delivery", "read_input", "register", "write_atomic"]
+
+MAX_TIME_H = 168.0
+"""Latest time (h) of the Nano-Tumor DB time courses; the PBPK is not run beyond the data."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "docs/delivery_model.md.")
     p.add_argument("input", help="input CSV (any cell may be empty; unknown columns are passed through)")
     p.add_argument("--out", required=True, help="output CSV (written atomically)")
+    p.add_argument("--times", nargs="+", default=None,
+                   help="also run the AI-assisted PBPK (predicted tumour parameters) and add the tumour %% of dose "
+                        "at these times, e.g. 1,4,24,48,168 h (columns tumour_pct_dose_<t>h)")
     p.set_defaults(func=cmd_predict_delivery)
 
 
@@ -75,6 +81,16 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
     df = read_input(args.input)
     known = set(NUMERIC) | set(CATEGORICAL)
     pred = predict_delivery(df)
+    if args.times is not None:
+        from nanodds.design.predict import predict_time_course
+        from nanodds.interfaces.cli_imaging import parse_scan_times
+
+        times = parse_scan_times(args.times)
+        if not times or min(times) <= 0 or max(times) > MAX_TIME_H:
+            raise InputError("times", " ".join(args.times), f"times > 0 and <= {MAX_TIME_H:g} h (the data span)")
+        course = predict_time_course(df, sorted(set(times)))
+        for j, t in enumerate(sorted(set(times))):
+            pred[f"tumour_pct_dose_{t:g}h"] = course[:, j]
     write_atomic(pred, args.out)
     unused = [c for c in df.columns if c not in known]
     absent = [c for c in (*NUMERIC, *CATEGORICAL) if c not in df.columns]
