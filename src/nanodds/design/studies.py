@@ -10,41 +10,32 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from nanodds.data import nano_tumor
+
 __all__ = ["STUDY_KEYS", "group_folds", "study_groups"]
 
-STUDY_KEYS: tuple[str, ...] = ("TM", "CT", "TW", "Dose")
+STUDY_KEYS: tuple[str, ...] = nano_tumor.STUDY_KEYS
 
 
 def study_groups(df: pd.DataFrame) -> np.ndarray:
     """Study label (0, 1, ...) of each row of ``df``, in the row order of ``df``.
 
-    Rows are taken in ``ID`` order (when there is an ``ID`` column); a new study starts wherever any of
-    ``TM, CT, TW, Dose`` differs from the previous row (two empty cells count as equal). Gaps in the IDs
-    (held-out sets) do not start a new study, so a split never separates two neighbours that agree.
+    The grouping rule is :func:`nanodds.data.nano_tumor.study_groups` (the one every user of the database
+    shares); this relabels its study ids (first ID of each study) as 0, 1, ... in ascending ID order.
 
     Parameters
     ----------
     df : pandas.DataFrame
-        Data sets with the columns ``TM, CT, TW, Dose`` (``ID`` optional).
+        Data sets with the columns ``ID, TM, CT, TW, Dose`` (without ``ID`` the row order stands for it).
 
     Returns
     -------
     numpy.ndarray
         Integer study label per row of ``df`` (aligned with ``df``'s rows, not with the ID order).
     """
-    missing = [k for k in STUDY_KEYS if k not in df.columns]
-    if missing:
-        raise KeyError(f"study_groups needs columns {', '.join(STUDY_KEYS)}; missing {', '.join(missing)}")
-    order = np.argsort(df["ID"].to_numpy(), kind="stable") if "ID" in df.columns else np.arange(len(df))
-    keys = df.iloc[order][list(STUDY_KEYS)].reset_index(drop=True)
-    prev = keys.shift(1)
-    same = (keys.eq(prev) | (keys.isna() & prev.isna())).all(axis=1).to_numpy().copy()
-    if len(same):
-        same[0] = False
-    sorted_labels = np.cumsum(~same) - 1
-    labels = np.empty(len(df), dtype=int)
-    labels[order] = sorted_labels
-    return labels
+    d = df if "ID" in df.columns else df.assign(ID=np.arange(len(df)))
+    first_id = nano_tumor.study_groups(d).to_numpy()
+    return np.searchsorted(np.unique(first_id), first_id)
 
 
 def group_folds(groups: np.ndarray, n_splits: int, seed: int) -> np.ndarray:
