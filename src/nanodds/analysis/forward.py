@@ -192,6 +192,10 @@ class ForwardModel:
             raise InputError("params.dose_interval", every, f"at least the infusion duration {dur:g} h")
         return tuple(DoseEvent(start + k * every, amount, dur) for k in range(int(n)))
 
+    def events_of(self, row: Sequence[float]) -> tuple[DoseEvent, ...]:
+        """The dose events of one run (parameter row in canonical units)."""
+        return self.events(self._split(np.asarray(row, dtype=float))[2])
+
     def model(self, row: Sequence[float]) -> Model:
         """The model of one run (parameter row in canonical units)."""
         peg, vals, _ = self._split(np.asarray(row, dtype=float))
