@@ -61,6 +61,17 @@ def test_schedule_parameters_rebuild_the_regimen(scn):
         fm.events_of([0.2, 24.0, 1.5])
 
 
+def test_dose_multiplier_scales_linear_kinetics(scn):
+    fm = ForwardModel(scn, ["dose_multiplier"], OUT)
+    t = output_grid(scn)
+    res = fm.simulate(np.array([[1.0], [2.5]]), t)
+    assert [e.amount_mg for e in fm.events_of([2.5])] == [2.5 * e.amount_mg for e in scn.regimen.events]
+    for k in OUT:
+        np.testing.assert_allclose(res.auc_t[k][1], 2.5 * res.auc_t[k][0], rtol=1e-9)
+    with pytest.raises(InputError, match="dose_multiplier"):
+        fm.events_of([0.0])
+
+
 def test_stiff_path_runs_one_by_one_and_matches_single_calls():
     raw = {**RAW, "simulation": {"duration": "48 h", "points": 49, "saturable": True}}
     scn = parse_scenario(raw)

@@ -14,7 +14,8 @@ Parameters a run may set:
 * ``pegylated`` (0 or 1): the carrier with or without PEG, parsed from the scenario mapping as the scenario
   loader would (needs ``raw``; rejected where PEG does not change the model);
 * regimen: ``dose`` (mg per administration), ``dose_interval`` (h) and ``dose_count`` (integer), for a
-  scenario whose regimen is one repeated dose.
+  scenario whose regimen is one repeated dose; ``dose_multiplier`` (-) scales every administration of any
+  regimen (e.g. a subject's total dose over the scenario's).
 
 Solving: when the runs are linear (saturation off, or ``linear=True``), share one state structure and have no
 stimulus schedule, all runs are solved together by the exact batched solver
@@ -44,8 +45,10 @@ EXTRA_PARAMS: dict[str, tuple[str, str]] = {
     "dose": ("mg", "amount of each administration"),
     "dose_interval": ("h", "time between administrations"),
     "dose_count": ("1", "number of administrations"),
+    "dose_multiplier": ("1", "factor on every administered amount"),
 }
 REGIMEN = ("dose", "dose_interval", "dose_count")
+"""Parameters that rebuild a one-item regimen."""
 Output = str | Callable[[Model], np.ndarray]
 """An output: a model observable's name, or a function giving read-out weights (n,) for a model."""
 CHUNK = 256
@@ -171,7 +174,7 @@ class ForwardModel:
                 peg = bool(v)
             elif name == "release_rate":
                 model_vals["release_rate_blood"] = model_vals["release_rate_tissue"] = v
-            elif name in REGIMEN:
+            elif name in (*REGIMEN, "dose_multiplier"):
                 reg[name] = v
             else:
                 model_vals[name] = v
@@ -180,8 +183,12 @@ class ForwardModel:
 
     def events(self, reg: Mapping[str, float]) -> tuple[DoseEvent, ...]:
         """The scenario's dose events with regimen parameters ``reg`` (canonical units) applied."""
+        f = reg.get("dose_multiplier", 1.0)
+        if not f > 0:
+            raise InputError("params.dose_multiplier", f, "a factor > 0")
         if self._regimen is None:
-            return self.scn.regimen.events
+            ev = self.scn.regimen.events
+            return ev if f == 1.0 else tuple(DoseEvent(e.start_h, e.amount_mg * f, e.duration_h) for e in ev)
         start, amount, dur, every, count = self._regimen
         amount = reg.get("dose", amount)
         every = reg.get("dose_interval", every)
@@ -190,7 +197,7 @@ class ForwardModel:
             raise InputError("params", dict(reg), "dose > 0 mg, dose_interval >= 0 h, dose_count an integer >= 1")
         if int(n) > 1 and dur > every:
             raise InputError("params.dose_interval", every, f"at least the infusion duration {dur:g} h")
-        return tuple(DoseEvent(start + k * every, amount, dur) for k in range(int(n)))
+        return tuple(DoseEvent(start + k * every, amount * f, dur) for k in range(int(n)))
 
     def events_of(self, row: Sequence[float]) -> tuple[DoseEvent, ...]:
         """The dose events of one run (parameter row in canonical units)."""
