@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -126,3 +127,27 @@ def test_carrier_rules_depend_on_the_scenario(base):
     two = {**raw, "regimen": [{"dose": "3 mg/kg"}, {"dose": "3 mg/kg", "start": "24 h"}]}
     with pytest.raises(InputError, match="one regimen item"):
         parse_space(_vars(dose={"low": "3 mg/kg", "high": "9 mg/kg"}), parse_scenario(two), two, model)
+
+
+def test_decoded_designs_stay_inside_the_bounds(base):
+    """Invariant: any unit-cube point decodes to values inside every variable's bounds, of the right kind."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from hypothesis.extra.numpy import arrays
+
+    from nanodds.design.optimise import Design
+
+    raw, scn, model = base
+    design = Design(scn, raw, parse_space(GOOD, scn, raw, model))
+    nv = len(design.space.variables)
+
+    @settings(max_examples=200, deadline=None)
+    @given(arrays(float, (3, nv), elements=st.floats(0.0, 1.0)))
+    def check(U):
+        X = design.decode(U)
+        for j, v in enumerate(design.space.variables):
+            assert np.all((X[:, j] >= v.low) & (X[:, j] <= v.high))
+            if v.kind in ("integer", "boolean"):
+                assert np.all(X[:, j] == np.round(X[:, j]))
+
+    check()

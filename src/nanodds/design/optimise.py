@@ -60,10 +60,10 @@ class Design:
                 X[:, j] = (u >= 0.5).astype(float)
             elif v.kind == "integer":
                 X[:, j] = np.clip(np.floor(v.low + u * (v.high - v.low + 1)), v.low, v.high)
-            elif v.log:
-                X[:, j] = np.exp(np.log(v.low) + u * (np.log(v.high) - np.log(v.low)))
+            elif v.log:  # clipped: exp(log(high)) may round above high
+                X[:, j] = np.clip(np.exp(np.log(v.low) + u * (np.log(v.high) - np.log(v.low))), v.low, v.high)
             else:
-                X[:, j] = v.low + u * (v.high - v.low)
+                X[:, j] = np.clip(v.low + u * (v.high - v.low), v.low, v.high)
         return X
 
     def _canonical(self, v: Variable, x: float) -> float:
