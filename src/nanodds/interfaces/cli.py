@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_engine",
     "nanodds.interfaces.cli_release",
     "nanodds.interfaces.cli_design",
+    "nanodds.interfaces.cli_design_opt",
     "nanodds.interfaces.cli_export",
     "nanodds.interfaces.cli_analysis",
     "nanodds.interfaces.cli_catalog",

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
 from nanodds.errors import InputError
+from nanodds.io.atomic import write_csv
 
 __all__ = ["MAX_TIME_H", "cmd_predict_delivery", "read_input", "register", "write_atomic"]
 
@@ -59,18 +58,8 @@ def read_input(path: str) -> pd.DataFrame:
 
 
 def write_atomic(df: pd.DataFrame, path: str) -> None:
-    """Write ``df`` as CSV to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            df.to_csv(fh, index=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``df`` as CSV to ``path`` atomically (:func:`nanodds.io.atomic.write_csv`)."""
+    write_csv(path, df)
 
 
 def cmd_predict_delivery(args: argparse.Namespace) -> int:
