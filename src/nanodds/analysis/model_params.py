@@ -180,7 +180,10 @@ def scale_clearance(model: Model, multiplier: float) -> Model:
     dK = sum((parts[t] for t in _CLEARANCE_TAGS if t in parts), np.zeros_like(model.K))  # type: ignore
     delta = (multiplier - 1.0) * dK
     sched = tuple((t0, Kt + delta) for t0, Kt in model.k_schedule)
-    return replace(model, K=model.K + delta, k_schedule=sched, meta=dict(model.meta))
+    meta = dict(model.meta)
+    if parts:  # the per-process split keeps adding up to the new K
+        meta["K_parts"] = {t: multiplier * p if t in _CLEARANCE_TAGS else p for t, p in parts.items()}
+    return replace(model, K=model.K + delta, k_schedule=sched, meta=meta)
 
 
 class ScenarioModel:

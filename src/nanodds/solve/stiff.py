@@ -86,6 +86,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         Relative tolerance (the mass balance holds to rounding whatever its value).
     """
     t_grid = np.asarray(t_grid, dtype=float)
+    events = tuple(events)
     n = model.n
     sat = _Saturation(model)
     dv = model.dose_vector
@@ -150,6 +151,5 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         st = -blk.solve(y[-1, ns])
         tail[ns] = st
         tail_u[ns] = -blk.solve(t_end * y[-1, ns] + st)
-    model.meta["dose_events"] = tuple((e.start_h, e.amount_mg, e.duration_h) for e in events)
     dosed = {g: sum(e.amount_mg for e in events) * model.per_mg_group[g] for g in model.groups}
-    return Solution(model, t_grid, y, S, aumc, tail, tail_u, dosed, f"stiff-{method.lower()}")
+    return Solution(model, t_grid, y, S, aumc, tail, tail_u, dosed, f"stiff-{method.lower()}", events)
