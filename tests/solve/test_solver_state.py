@@ -127,3 +127,23 @@ def test_propagator_cache_is_keyed_by_content_and_bounded() -> None:
     for mult in (0.5, 2.0, 4.0):
         solve_linear(scale_clearance(model, mult), scn.regimen.events, grid, cache=cache)
     assert len(cache) == 2
+
+
+def test_cached_data_files_are_not_written_by_model_building() -> None:
+    """``load_yaml`` hands out one cached mapping per file: building and solving must leave it as read."""
+    from pathlib import Path
+
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.engine import simulate
+    from nanodds.specs.params import load_yaml
+    from nanodds.specs.scenario import load_scenario
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for name in ("doxil_vs_doxorubicin_human.yaml", "taxol_cremophor_human.yaml",
+                 "thermosensitive_liposome_hyperthermia_mouse.yaml"):
+        scn = load_scenario(examples / name)
+        compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)
+    for relpath in ("carriers/mouse.yaml", "carriers/human.yaml", "carriers/carriers.yaml",
+                    "physiology/human.yaml", "physiology/mouse.yaml", "drugs/doxorubicin.yaml",
+                    "drugs/paclitaxel.yaml", "vehicles/cremophor_el.yaml"):
+        assert load_yaml(relpath) == load_yaml.__wrapped__(relpath), relpath
