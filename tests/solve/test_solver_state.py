@@ -54,18 +54,20 @@ def test_clearance_scaled_models_match_fresh_builds() -> None:
 
 
 def test_scenario_model_evaluations_match_fresh_builds() -> None:
-    """The path of fitting and Sobol: one ScenarioModel, changing clearance and a structural parameter."""
+    """The path of fitting and Sobol: one ScenarioModel evaluated at changing clearance multipliers."""
     scn = _scenario(carrier=True)
     sm = ScenarioModel(scn, linear=True)
     grid = output_grid(scn)
-    rng = np.random.default_rng(3)
+    solve(sm.model({}), scn.regimen.events, grid)
     worst = 0.0
-    for _ in range(10):
-        values = {CLEARANCE: float(rng.uniform(0.3, 3.0)), "diameter": float(rng.choice([90.0, 120.0]))}
-        got = solve(sm.model(values), scn.regimen.events, grid)
-        fresh_sm = ScenarioModel(scn, linear=True)
-        fresh = solve(fresh_sm.model(values), scn.regimen.events, grid, cache=PropagatorCache())
+    for mult in np.linspace(0.3, 3.0, 10):
+        values = {CLEARANCE: float(mult)}
+        derived = sm.model(values)
+        got = solve(derived, scn.regimen.events, grid)
+        fresh = solve(ScenarioModel(scn, linear=True).model(values), scn.regimen.events, grid,
+                      cache=PropagatorCache())
         worst = max(worst, _max_rel_diff(got, fresh))
+        del derived, got
         gc.collect()
     assert worst < 1e-9
 
@@ -127,6 +129,13 @@ def test_propagator_cache_is_keyed_by_content_and_bounded() -> None:
     for mult in (0.5, 2.0, 4.0):
         solve_linear(scale_clearance(model, mult), scn.regimen.events, grid, cache=cache)
     assert len(cache) == 2
+    # a memory bound: one block is bigger than the budget, so only the block in use is kept
+    small = PropagatorCache(max_bytes=1)
+    for mult in (0.5, 2.0):
+        out = solve_linear(scale_clearance(model, mult), scn.regimen.events, grid, cache=small)
+    assert len(small) == 1
+    np.testing.assert_allclose(out.y, solve_linear(scale_clearance(model, 2.0), scn.regimen.events, grid,
+                                                   cache=PropagatorCache()).y, rtol=0, atol=0)
 
 
 def test_cached_data_files_are_not_written_by_model_building() -> None:

@@ -24,8 +24,9 @@ from nanodds.specs.regimen import DoseEvent
 
 COND_LIMIT = 1e13
 """Above this condition number the non-sink rate matrix is treated as singular (a non-eliminated state)."""
-MAX_BLOCKS = 32
-"""Rate matrices whose factors the default :class:`PropagatorCache` keeps (least recently used dropped)."""
+MAX_CACHE_BYTES = 64 * 2**20
+"""Memory the default :class:`PropagatorCache` may hold (64 MiB: about 40 rate matrices of 100 states with
+their factors and 16 propagators each); least recently used matrices are dropped beyond it."""
 MAX_STEPS_PER_BLOCK = 64
 """Step lengths whose propagator ``expm(K h)`` one block keeps (oldest dropped)."""
 
@@ -68,6 +69,15 @@ class _Block:
         self._expm: OrderedDict[float, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes): the blocks, their factors and the cached propagators."""
+        fixed = self.K.nbytes + self.Ks.nbytes
+        if self.lu is not None:
+            fixed += self.lu[0].nbytes + self.G.nbytes
+        with self._lock:
+            return fixed + sum(E.nbytes for E in self._expm.values())
+
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         assert self.lu is not None
         return sla.lu_solve(self.lu, rhs)
@@ -104,14 +114,15 @@ class PropagatorCache:
 
     The key is a BLAKE2 digest of the bytes of K and of the sink indices, so two models with equal numbers
     share an entry and a model never receives another's factors (an ``id()`` can be reused once an array is
-    freed; content cannot collide short of a hash collision). At most ``max_blocks`` matrices are kept, the
-    least recently used dropped first.
+    freed; content cannot collide short of a hash collision). Least recently used matrices are dropped
+    when more than ``max_blocks`` are held or they hold more than ``max_bytes``; the block in use is kept.
     """
 
-    def __init__(self, max_blocks: int = MAX_BLOCKS) -> None:
-        if max_blocks < 1:
+    def __init__(self, max_blocks: int | None = None, max_bytes: int = MAX_CACHE_BYTES) -> None:
+        if max_blocks is not None and max_blocks < 1:
             raise ValueError(f"max_blocks must be >= 1, got {max_blocks}")
-        self.max_blocks = int(max_blocks)
+        self.max_blocks = max_blocks
+        self.max_bytes = int(max_bytes)
         self._blocks: OrderedDict[bytes, _Block] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -119,6 +130,12 @@ class PropagatorCache:
 
     def __len__(self) -> int:
         return len(self._blocks)
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            blocks = list(self._blocks.values())
+        return sum(b.nbytes for b in blocks)
 
     @staticmethod
     def key(K: np.ndarray, sinks: np.ndarray) -> bytes:
@@ -138,15 +155,23 @@ class PropagatorCache:
             if blk is not None:
                 self._blocks.move_to_end(key)
                 self.hits += 1
-                return blk
-            self.misses += 1
-        blk = _Block(K, ns, sinks)
-        with self._lock:
-            self._blocks[key] = blk
-            self._blocks.move_to_end(key)
-            while len(self._blocks) > self.max_blocks:
-                self._blocks.popitem(last=False)
+        if blk is None:
+            blk = _Block(K, ns, sinks)
+            with self._lock:
+                self.misses += 1
+                self._blocks[key] = blk
+                self._blocks.move_to_end(key)
+        self._evict()
         return blk
+
+    def _evict(self) -> None:
+        with self._lock:
+            sizes = {k: b.nbytes for k, b in self._blocks.items()}
+            total = sum(sizes.values())
+            while len(self._blocks) > 1 and (total > self.max_bytes or (
+                    self.max_blocks is not None and len(self._blocks) > self.max_blocks)):
+                k, _ = self._blocks.popitem(last=False)
+                total -= sizes[k]
 
     def clear(self) -> None:
         with self._lock:
