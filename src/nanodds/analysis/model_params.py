@@ -172,6 +172,13 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
     return replace(scn, carrier=carrier, physiology=phys), overrides
 
 
+def _scaled(part: np.ndarray, multiplier: float) -> np.ndarray:
+    """``multiplier * part`` as a new read-only array (frozen in place: the model keeps it without a copy)."""
+    out = multiplier * part
+    out.flags.writeable = False
+    return out
+
+
 def scale_clearance(model: Model, multiplier: float) -> Model:
     """A new model whose hepatic and renal drug clearance transfers are multiplied by ``multiplier``."""
     if multiplier == 1.0:
@@ -181,8 +188,8 @@ def scale_clearance(model: Model, multiplier: float) -> Model:
     delta = (multiplier - 1.0) * dK
     sched = tuple((t0, Kt + delta) for t0, Kt in model.k_schedule)
     meta = dict(model.meta)
-    if parts:  # the per-process split keeps adding up to the new K
-        meta["K_parts"] = {t: multiplier * p if t in _CLEARANCE_TAGS else p for t, p in parts.items()}
+    if parts:  # the per-process split keeps adding up to the new K (only the scaled parts are new arrays)
+        meta["K_parts"] = {t: _scaled(p, multiplier) if t in _CLEARANCE_TAGS else p for t, p in parts.items()}
     return replace(model, K=model.K + delta, k_schedule=sched, meta=meta)
 
 
