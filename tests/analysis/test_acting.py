@@ -71,3 +71,13 @@ def test_compare_cli_prints_and_writes_headline(tmp_path: Path, capsys: pytest.C
     saved = json.loads((tmp_path / "o" / "comparison.json").read_text())
     assert saved["headline"][0]["measure"] == "unbound"
     assert "acting" in json.loads((tmp_path / "o" / "nano" / "metrics.json").read_text())
+
+
+def test_population_observes_what_acts(tmp_path: Path) -> None:
+    from nanodds.population.fast import PopulationModel
+    from nanodds.population.run import observed
+
+    raw = {**RAW, "simulation": {"duration": "48 h", "points": 49, "saturable": False}}
+    names = observed(PopulationModel(parse_scenario(raw), raw["regimen"]))
+    for site in ("tumour", "heart", "marrow", "skin"):
+        assert {f"tissue_{site}", f"tissue_released_{site}", f"tissue_unbound_{site}"} <= set(names), site
