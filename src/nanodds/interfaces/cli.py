@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_oral",
     "nanodds.interfaces.cli_combination",
     "nanodds.interfaces.cli_imaging",
+    "nanodds.interfaces.cli_safety",
 )
 
 

@@ -165,8 +165,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     with _status(f"simulating nano and conventional ({scn.conventional_definition()['name']})..."):
         doc, sol_nano, sol_conv = run_comparison(scn)
+        from nanodds.analysis.pd.summary import pd_section
+
+        doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv)
     write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
     print_comparison(doc, scn.name)
+    from nanodds.interfaces.cli_safety import print_pd
+
+    print_pd(doc)
     print(f"wrote {out / 'comparison.json'}, nano/, conventional/"
           + ("" if args.no_plots else " and comparison.png"))
     return 0

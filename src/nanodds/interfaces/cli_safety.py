@@ -1,0 +1,85 @@
+"""``nanodds safety SCENARIO --out DIR``: efficacy and safety of a nanoformulation vs the conventional drug.
+
+Writes ``DIR/safety.json`` (the comparison document with its ``pd`` section), ``DIR/safety.md`` and
+``DIR/safety.html`` (the same report), ``comparison.png``, ``neutrophils.png`` and ``tumour_growth.png`` (when the
+drug has PD parameters and the scenario a tumour). Input errors surface before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from nanodds.io.runfolder import run_folder
+
+__all__ = ["cmd_safety", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``safety`` to the ``nanodds`` parser."""
+    p = subparsers.add_parser("safety", help="efficacy and safety report: what acts, PD, therapeutic index",
+                              description="Simulate a nanoformulation and its conventional counterpart; report "
+                                          "released/unbound drug at tumour, heart, marrow, skin, PD read-outs "
+                                          "(myelosuppression, tumour growth, cardiotoxicity, hand-foot proxy) and "
+                                          "a therapeutic-index summary, as Markdown and HTML with plots.")
+    p.add_argument("scenario", help="scenario YAML file (with a carrier)")
+    p.add_argument("--out", required=True, help="output directory (created if missing)")
+    p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.set_defaults(func=cmd_safety)
+
+
+@run_folder()
+def cmd_safety(args: argparse.Namespace) -> int:
+    """Run ``safety``; returns the exit code."""
+    from nanodds.analysis.compare import require_carrier, run_comparison
+    from nanodds.analysis.pd.summary import pd_section
+    from nanodds.interfaces.cli_engine import _status
+    from nanodds.interfaces.common import output_dir
+    from nanodds.io.atomic import write_text
+    from nanodds.io.outputs import write_json
+    from nanodds.report.safety import plot_pd, render_html, render_markdown
+    from nanodds.specs.scenario import load_scenario
+
+    scn = load_scenario(args.scenario)
+    require_carrier(scn)
+    out = output_dir(args.out)
+    with _status("simulating nano and conventional, then PD..."):
+        doc, sol_nano, sol_conv = run_comparison(scn)
+        curves: dict = {}
+        doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv, curves)
+    plots: list[str] = []
+    if not args.no_plots:
+        from nanodds.report.plots import plot_comparison
+
+        plot_comparison(sol_nano, sol_conv, out)
+        plots = ["comparison.png", *plot_pd(curves, out)]
+    write_json(out / "safety.json", doc)
+    md = render_markdown(doc, plots)
+    write_text(out / "safety.md", md)
+    write_text(out / "safety.html", render_html(md, f"nanodds safety: {scn.name}"))
+    print_pd(doc)
+    print(f"wrote {out / 'safety.md'}, safety.html, safety.json" + ("" if args.no_plots else " and plots"))
+    return 0
+
+
+def print_pd(doc: dict) -> None:
+    """Print the PD/safety table of a comparison document that has a ``pd`` section."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from nanodds.interfaces.cli_engine import _fmt, _print_table
+    from nanodds.report.safety import pd_rows
+
+    pd = doc.get("pd", {})
+    if not pd.get("available"):
+        print(f"PD/safety: {pd.get('reason', 'not available')}")
+        return
+    table = Table(title="PD / safety (driven by the drug that acts; potencies are assumptions, see report)")
+    for col in ("read-out", "nano", "conventional", "unit", "driven by"):
+        table.add_column(col, justify="left" if col in ("read-out", "unit", "driven by") else "right")
+    for row in pd_rows(pd):
+        table.add_row(*(escape(x) for x in row))
+    ti = pd["therapeutic_index"]
+    table.add_section()
+    for k, v in ti["ti"].items():
+        table.add_row(escape(f"therapeutic index vs {k}"), _fmt(v, ".3g"), "", "-", "> 1 favours nano")
+    _print_table(table)
