@@ -1,6 +1,6 @@
 """``nanodds safety SCENARIO --out DIR``: efficacy and safety of a nanoformulation vs the conventional drug.
 
-Writes ``DIR/safety.json`` (the comparison document with its ``pd`` section), ``DIR/safety.md`` and
+Writes ``DIR/safety.json`` (the comparison document with its ``pd`` and ``nanotox`` sections), ``DIR/safety.md`` and
 ``DIR/safety.html`` (the same report), ``comparison.png``, ``neutrophils.png`` and ``tumour_growth.png`` (when the
 drug has PD parameters and the scenario a tumour). Input errors surface before anything is written.
 """
@@ -46,6 +46,9 @@ def cmd_safety(args: argparse.Namespace) -> int:
         doc, sol_nano, sol_conv = run_comparison(scn)
         curves: dict = {}
         doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv, curves)
+        from nanodds.analysis.nanotox import screen_scenario
+
+        doc["nanotox"] = screen_scenario(scn, sol_nano)
     plots: list[str] = []
     if not args.no_plots:
         from nanodds.report.plots import plot_comparison
@@ -57,6 +60,10 @@ def cmd_safety(args: argparse.Namespace) -> int:
     write_text(out / "safety.md", md)
     write_text(out / "safety.html", render_html(md, f"nanodds safety: {scn.name}"))
     print_pd(doc)
+    flagged = [f for f in doc["nanotox"]["flags"] if f["flagged"]]
+    print(f"nanotox screen ({doc['nanotox'].get('material') or doc['nanotox'].get('note')}): "
+          + (", ".join(f"{f['hazard']} (margin {f['margin']:.3g})" if f["margin"] is not None else f["hazard"]
+                       for f in flagged) or "no flags"))
     print(f"wrote {out / 'safety.md'}, safety.html, safety.json" + ("" if args.no_plots else " and plots"))
     return 0
 

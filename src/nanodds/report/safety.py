@@ -102,6 +102,20 @@ def render_markdown(doc: dict[str, Any], plots: list[str]) -> str:
                   "read-outs as comparisons between the two arms, not as predicted clinical rates. Tumour growth "
                   "uses mouse-xenograft growth parameters (Simeoni 2004). Cardiotoxicity assumes cardiac injury "
                   "follows released drug in the heart."]
+    nt = doc.get("nanotox")
+    if nt is not None:
+        lines += ["", "## Nanotoxicology screen", ""]
+        if not nt.get("flags"):
+            lines.append(f"Not screened: {nt.get('note', 'no carrier')}.")
+        else:
+            lines.append(f"Carrier material: {nt['material']} ({nt['carrier_type']}). Margin = threshold / predicted "
+                         "(concentration) or diameter / studied size (size); < 1 or flagged = hazard applies.")
+            lines.append("")
+            lines += _table(["hazard", "flagged", "basis", "site", "predicted", "threshold", "unit", "margin",
+                             "source", "note"],
+                            [[f["hazard"], "yes" if f["flagged"] else "no", f["basis"], str(f["site"] or "-"),
+                              _f(f["predicted"]), _f(f["threshold"]), str(f["unit"] or "-"), _f(f["margin"]),
+                              f["source"].replace("|", "/"), f["note"]] for f in nt["flags"]])
     if plots:
         lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
