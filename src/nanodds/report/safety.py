@@ -101,7 +101,10 @@ def render_markdown(doc: dict[str, Any], plots: list[str]) -> str:
                   "tumour-kill k2, exposure thresholds) are assumptions, not fitted to outcome data: read the "
                   "read-outs as comparisons between the two arms, not as predicted clinical rates. Tumour growth "
                   "uses mouse-xenograft growth parameters (Simeoni 2004). Cardiotoxicity assumes cardiac injury "
-                  "follows released drug in the heart."]
+                  "follows released drug in the heart. Known failures against O'Brien et al. 2004 (PLD vs "
+                  "doxorubicin; docs/safety.md): the model predicts deeper neutropenia and less skin exposure with "
+                  "PLD, the opposite of the clinical shift (less neutropenia, far more hand-foot syndrome); only the "
+                  "cardiotoxicity direction is reproduced."]
     nt = doc.get("nanotox")
     if nt is not None:
         lines += ["", "## Nanotoxicology screen", ""]
@@ -116,6 +119,17 @@ def render_markdown(doc: dict[str, Any], plots: list[str]) -> str:
                             [[f["hazard"], "yes" if f["flagged"] else "no", f["basis"], str(f["site"] or "-"),
                               _f(f["predicted"]), _f(f["threshold"]), str(f["unit"] or "-"), _f(f["margin"]),
                               f["source"].replace("|", "/"), f["note"]] for f in nt["flags"]])
+    dz = doc.get("dossier")
+    if dz is not None:
+        lines += ["", "## Formulation dossier (critical quality attributes)", "",
+                  "Expected by the FDA guidance on drug products containing nanomaterials (2022) and the EMA "
+                  "reflection papers; *supplied* = in the scenario or the --cqa file, *simulated* = predicted by "
+                  "nanodds, *missing* = neither.", ""]
+        lines += _table(["attribute", "status", "expected by", "how"],
+                        [[r["name"], r["status"], ", ".join(r["expected_by"]), r["how"].replace("|", "/")]
+                         for r in dz["attributes"]])
+    if doc.get("risk_benefit"):
+        lines += ["", "## Risk-benefit summary", ""] + [f"- {x}" for x in doc["risk_benefit"]]
     if plots:
         lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
@@ -147,6 +161,8 @@ def render_html(markdown: str, title: str) -> str:
         elif line.startswith("!["):
             src = line[line.index("(") + 1:-1]
             body.append(f'<p><img src="{html.escape(src)}" alt="{html.escape(src)}" style="max-width:100%"></p>')
+        elif line.startswith("- "):
+            body.append(f"<li>{html.escape(line[2:])}</li>")
         elif line.strip():
             body.append(f"<p>{html.escape(line)}</p>")
     if in_table:
