@@ -87,9 +87,12 @@ def risk_benefit(doc: dict[str, Any]) -> list[str]:
     if pd.get("available"):
         ti = pd["therapeutic_index"]
         for k, v in ti["toxicity_ratios"].items():
-            if v is not None:
-                lines.append(f"Risk: {k} {v:.3g}x conventional; therapeutic index {ti['ti'][k]:.3g} "
-                             f"({'favours' if ti['ti'][k] > 1 else 'does not favour'} the nanoformulation).")
+            if v is None:
+                continue
+            x = ti["ti"][k]
+            verdict = "not computable without a tumour" if x is None else \
+                f"{x:.3g} ({'favours' if x > 1 else 'does not favour'} the nanoformulation)"
+            lines.append(f"Risk: {k} {v:.3g}x conventional; therapeutic index {verdict}.")
     flags = [f for f in doc.get("nanotox", {}).get("flags", []) if f["flagged"]]
     if flags:
         lines.append("Nanotoxicology flags: " + ", ".join(f["hazard"] for f in flags) + ".")

@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario YAML file (with a carrier)")
     p.add_argument("--out", required=True, help="output directory (created if missing)")
     p.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
+    p.add_argument("--abc-factor", type=float, default=None,
+                   help="accelerated blood clearance: multiply carrier MPS uptake by this factor from the second "
+                        "PEGylated dose on (linear model, simulation.saturable: false)")
     p.add_argument("--cqa", help="YAML of measured quality attributes (id: {value, unit, source}) for the dossier")
     p.set_defaults(func=cmd_safety)
 
@@ -84,11 +87,19 @@ def cmd_safety(args: argparse.Namespace) -> int:
     scn = load_scenario(args.scenario)
     require_carrier(scn)
     measured = load_measured(args.cqa) if args.cqa else None  # input errors before anything is written
+    if args.abc_factor is not None:
+        from nanodds.analysis.abc import abc_start_h
+        from nanodds.errors import InputError
+
+        if abc_start_h(scn) is None:
+            raise InputError("--abc-factor", args.abc_factor, "a PEGylated carrier given in two or more doses")
     with open(args.scenario, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
     out = output_dir(args.out)
     with _status("simulating nano and conventional, then PD..."):
-        doc, sol_nano, sol_conv = run_comparison(scn)
+        doc, sol_nano, sol_conv = run_comparison(scn, abc_factor=args.abc_factor)
+        if args.abc_factor is not None:
+            doc["abc"] = sol_nano.model.meta["abc"]
         curves: dict = {}
         doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv, curves)
         from nanodds.analysis.nanotox import screen_scenario
