@@ -43,4 +43,10 @@ def cmd_population(args: argparse.Namespace) -> int:
     auc = s["metrics"].get("plasma_total_auc_inf", {})
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "
           f"AUC0-inf median {auc.get('median')} mg h/L; wrote {args.out}/population.parquet, summary.json")
+    med = {k: v.get("median") for k, v in s["metrics"].items()}
+    for site in ("tumour", "heart", "marrow", "skin"):  # what acts (released, unbound) beside total drug
+        keys = (f"tissue_unbound_{site}_auc_inf", f"tissue_released_{site}_auc_inf", f"tissue_{site}_auc_inf")
+        if all(k in med for k in keys):
+            print(f"  {site} AUC0-inf median (mg h/L): unbound {med[keys[0]]:.4g}, released {med[keys[1]]:.4g}, "
+                  f"total (encapsulated + released) {med[keys[2]]:.4g}")
     return 0

@@ -140,6 +140,10 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
         comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}
         obs[f"tissue_released_{o}"] = Observable(w(comps), "mg/L",
                                                  f"{o} released (non-encapsulated) drug [mg/L]")
+        # unbound drug in tissue water: the exchangeable state at equilibrium with plasma holds Kp * Cp, so
+        # Cu = fu * Cp = fu / Kp * A / V (the same assumption as nanodds.model.tissue_binding; bound drug excluded)
+        obs[f"tissue_unbound_{o}"] = Observable(w({free(o): drug.fraction_unbound / (drug.kp[o] * v)}), "mg/L",
+                                                f"{o} unbound released drug in tissue water [mg/L]")
         if carrier is not None:
             for part in ("vascular", "interstitial", "phagocyte"):
                 if f"encapsulated:{o}.{part}" in idx:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from nanodds.analysis.acting import ACTING_SITES
 from nanodds.errors import InputError
 from nanodds.io.atomic import file_sha256, save_figure, write_json, write_parquet
 from nanodds.io.runfolder import RunFolder
@@ -61,6 +62,8 @@ def observed(pm: PopulationModel) -> list[str]:
     """Observables summarised per patient: plasma (and an active metabolite's), every tissue, tumour amount (DE)."""
     names = ["plasma_total", "plasma_unbound", "plasma_encapsulated", "plasma_metabolite"]
     names += [f"tissue_{o}" for o in pm.model.volumes_L]
+    # what acts: released and unbound drug at the tumour and the toxicity sites, beside total drug
+    names += [f"tissue_{m}_{o}" for o, _ in ACTING_SITES for m in ("released", "unbound")]
     if "amount_tumour" in pm.obs_names:
         names.append("amount_tumour")
     return [k for k in names if k in pm.obs_names]
@@ -277,15 +280,17 @@ def summarise(pop: pd.DataFrame, pm: PopulationModel, name: str, scheduler: str,
 
 
 def plot(pop: pd.DataFrame, path: Path) -> None:
-    """Histograms of plasma, liver, heart and tumour AUC (log scale)."""
+    """Histograms (log scale) of plasma total and unbound AUC and of tumour and heart AUC, released drug (what
+    acts) beside total drug."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cols = [c for c in ("plasma_total_auc_inf", "tissue_heart_auc_inf", "tissue_liver_auc_inf",
-                        "tissue_tumour_auc_inf") if c in pop]
-    fig, axes = plt.subplots(1, len(cols), figsize=(4 * len(cols), 3.2))
+    cols = [c for c in ("plasma_total_auc_inf", "plasma_unbound_auc_inf", "tissue_tumour_auc_inf",
+                        "tissue_released_tumour_auc_inf", "tissue_heart_auc_inf", "tissue_released_heart_auc_inf")
+            if c in pop]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 3.2))
     for ax, c in zip(np.atleast_1d(axes), cols, strict=True):
         v = pop[c].to_numpy(dtype=float)
         v = v[np.isfinite(v) & (v > 0)]
