@@ -321,7 +321,7 @@ def _arg_cases() -> list[Case]:
         Case("release-fit/profile-unknown", rel(rel_fit, "--profile", "nope"), "profile"),
         Case("release-fit/time-col-unknown", rel(rel_fit, "--time-col", "nope"), "time"),
         Case("release-compare/reference-unknown", rel(rel_cmp, "--reference", "X", "--test", "b1",
-                                                      data=_shah_csv), "reference"),
+                                                      data=_shah_csv), "profile"),
         Case("release-compare/bootstrap-negative", rel(rel_cmp, *shah_cmp, "--bootstrap", "-5", data=_shah_csv),
              "bootstrap"),
         Case("release-compare/bootstrap-huge", rel(rel_cmp, *shah_cmp, "--bootstrap", "1000000000",
