@@ -499,9 +499,9 @@ def test_keyboard_interrupt_exits_130(tmp_path: Path, capsys, monkeypatch) -> No
 
 @pytest.mark.timeout(60)
 def test_broken_pipe_exits_quietly() -> None:
-    """``nanodds catalog list | head -1``: no traceback, the SIGPIPE exit status of a shell pipeline."""
+    """``nanodds catalog show doxil | head -1``: no traceback, the SIGPIPE exit status of a shell pipeline."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    proc = subprocess.Popen([sys.executable, "-m", "nanodds.interfaces.cli", "catalog", "list"],
+    proc = subprocess.Popen([sys.executable, "-m", "nanodds.interfaces.cli", "catalog", "show", "doxil"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader goes away before nanodds has written anything, as `head` may
