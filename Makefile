@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate calibrate bench lint clean venv
+.PHONY: demo test validate calibrate train bench lint clean venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,9 @@ validate: $(STAMP)
 
 calibrate: $(STAMP)
 	$(BIN)/python -m validation.calibrate --write
+
+train: $(STAMP)
+	$(BIN)/python -m nanodds.design.train
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py

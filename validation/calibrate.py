@@ -13,7 +13,8 @@ Which data calibrate what (and are therefore NOT used as validation):
   (Woodle et al. 1992, mice and rats, dose-independent) -- validation/data/mouse_doxil_plasma_calibration.csv;
   fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
-  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (validation/data/nano_tumor_db); written to
+  the organic 60-150 nm data sets of the calibration-side STUDIES of the Nano-Tumor Database training part
+  (validation/data/nano_tumor_db; split by study, nanodds.data.nano_tumor.split_by_study); written to
   mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``, an assumption: no human tumour-delivery data
   independent of the imaging validation rows were found, see docs/imaging.md).
 - human tumour ``flow_per_volume`` (physiology/human.yaml): not fitted; the geometric mean of solid-carcinoma
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq, least_squares, minimize_scalar
 
+from nanodds.data.nano_tumor import split_by_study, study_groups
 from nanodds.engine import simulate
 from nanodds.solve import stiff
 from nanodds.specs.params import DATA_ROOT, load_yaml
@@ -218,12 +220,23 @@ def calibrate_mouse(verbose: bool = True) -> dict[str, float]:
     return out
 
 
+def nano_tumor_sets(side: str) -> pd.DataFrame:
+    """Organic 60-150 nm Nano-Tumor DB data sets of the studies on ``side`` ('calibration' or 'validation').
+
+    Studies are grouped on the whole table first (:func:`nanodds.data.nano_tumor.split_by_study`), so a
+    study is on one side only; the size/type filter is applied after.
+    """
+    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv").assign(study_id=study_groups)
+    on_side = split_by_study(d) == side
+    return d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & on_side]
+
+
 def nano_tumor_targets() -> dict[str, float]:
-    """Median DE24 and DE168 (%ID) of even-ID organic 60-150 nm data sets (calibration half)."""
-    d = pd.read_csv(NANO_TUMOR_DB / "datasets.csv")
-    sel = d[(d["Type"] == "Organic") & d["HD"].between(60, 150) & (d["ID"] % 2 == 0)]
+    """Median DE24 and DE168 (%ID) of the calibration-side studies' organic 60-150 nm data sets."""
+    sel = nano_tumor_sets("calibration")
     return {"de24": float(sel["DE24"].median()), "de168": float(sel["DE168"].median()),
             "tumour_weight_g": float(sel["TW"].median()), "n": float(len(sel)),
+            "studies": float(sel["study_id"].nunique()),
             "diameter_nm": float(sel["HD"].median())}
 
 

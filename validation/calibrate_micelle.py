@@ -24,6 +24,7 @@ from typing import Any
 
 from nanodds.catalog.products import get_product
 from nanodds.specs.params import load_yaml
+from nanodds.units import to_canonical
 
 RELEASED_FRACTION = 0.95  # assumption: 'rapidly' = 95 % released within one circulation time
 REL_TOL = 5e-3  # the data files store the rate to 4 significant digits
@@ -47,8 +48,8 @@ def stored_rates() -> dict[str, float]:
     rel: dict[str, Any] = get_product("apealea").raw["scenario"]["spec"]["carrier"]["release"]
     return {"carriers.yaml polymeric_micelle release_rate_blood": mic["release_rate_blood"].to("1/h"),
             "carriers.yaml polymeric_micelle release_rate_tissue": mic["release_rate_tissue"].to("1/h"),
-            "products.yaml apealea release rate_blood": float(rel["rate_blood"]),
-            "products.yaml apealea release rate_tissue": float(rel["rate_tissue"])}
+            "products.yaml apealea release rate_blood": to_canonical(rel["rate_blood"], "1/h", "rate_blood"),
+            "products.yaml apealea release rate_tissue": to_canonical(rel["rate_tissue"], "1/h", "rate_tissue")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,7 +101,8 @@ def abraxane_scenario(rate_per_h: float | None = None, hepatic_L_per_h: float | 
     """The catalogue's Abraxane scenario, optionally with another particle release rate and hepatic clearance."""
     spec = product_spec("abraxane", WINDOW["abraxane"], POINTS)
     if rate_per_h is not None:
-        spec["carrier"]["release"] = {"model": "first_order", "rate_blood": rate_per_h, "rate_tissue": rate_per_h}
+        spec["carrier"]["release"] = {"model": "first_order", "rate_blood": f"{rate_per_h!r} 1/h",
+                                      "rate_tissue": f"{rate_per_h!r} 1/h"}
     return _with_hepatic(parse_scenario(spec), hepatic_L_per_h)
 
 

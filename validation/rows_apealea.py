@@ -24,7 +24,7 @@ from nanodds.analysis.metrics import compute_metrics
 from nanodds.catalog.products import product_scenario
 from nanodds.engine import simulate
 from validation.catalog_checks import CRIT, POINTS
-from validation.checks import Row, observed_in
+from validation.checks import BLIND, ECHO, Row, RowClass, observed_in
 
 APEALEA = "human Apealea 250 mg/m2, 1 h (total paclitaxel, 24-h sampling)"
 DATA = "paclitaxel_apealea_borga2019_human.csv"
@@ -64,6 +64,14 @@ def apealea_run() -> dict[str, Any]:
     return out
 
 
+_BORGA = "Borga 2019 set nothing: micelle release derived from 'rapidly dissociated' (316647d), no Apealea PK used"
+_CLASS: dict[str, tuple[RowClass, str]] = {
+    "cl_L_per_h_per_m2": (ECHO, "micelles release within one circulation time, so total CL is the free paclitaxel "
+                                "CL: the hepatic CL 61.3 L/h fitted on the TAXOL label (calibrate_paclitaxel)"),
+    "t_half_h": (BLIND, _BORGA + "; within criterion since added (4e63b70)"),
+}
+
+
 def rows() -> list[Row]:
     """Apealea total-paclitaxel CL, terminal t1/2, Vss and residual AUC after 24 h and after 10 h."""
     run = apealea_run()
@@ -71,11 +79,12 @@ def rows() -> list[Row]:
     out = []
     for metric, unit in (("cl_L_per_h_per_m2", "L/h/m2"), ("t_half_h", "h")):
         v, src = observed_in(DATA, formulation="apealea", metric=metric)
-        out.append(Row(APEALEA, f"plasma {metric}", unit, v, float(pt[metric]), CRIT, src))
+        out.append(Row(APEALEA, f"plasma {metric}", unit, v, float(pt[metric]), CRIT, src, *_CLASS[metric]))
     v, src = observed_in(DATA, formulation="apealea", metric="vss_L_per_m2")
-    out.append(Row(APEALEA, "plasma vss_L_per_m2", "L/m2", v, float(pt["vss_L_per_m2"]), CRIT, src))
+    out.append(Row(APEALEA, "plasma vss_L_per_m2", "L/m2", v, float(pt["vss_L_per_m2"]), CRIT, src, BLIND, _BORGA))
     for hours, auc_before in ((24, pt["auc_0_t_mg_h_per_L"]), (10, run["auc_0_10h_mg_h_per_L"])):
         v, src = observed_in(DATA, formulation="apealea", metric=f"residual_auc_after_{hours}h")
         resid = 1.0 - auc_before / pt["auc_inf_mg_h_per_L"]
-        out.append(Row(APEALEA, f"residual AUC after {hours} h / AUCinf", "1", v, float(resid), CRIT, src))
+        out.append(Row(APEALEA, f"residual AUC after {hours} h / AUCinf", "1", v, float(resid), CRIT, src, BLIND,
+                       _BORGA))
     return out

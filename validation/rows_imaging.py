@@ -28,7 +28,7 @@ from nanodds.analysis.imaging import imaging_schedule, region_curves
 from nanodds.analysis.nca import terminal_half_life_h
 from nanodds.engine import output_grid, simulate
 from nanodds.specs.scenario import parse_scenario
-from validation.checks import FOLD, HERE, Row
+from validation.checks import BLIND, CONSISTENCY, FOLD, HERE, POST_HOC, Row, RowClass
 
 EXAMPLES = HERE.parent / "examples"
 TRACER = EXAMPLES / "imaging_111in_peg_liposome_human.yaml"
@@ -48,43 +48,44 @@ KOUK99 = "imaging: human 99mTc Caelyx 20 mg/m2, Koukourakis 1999"
 
 # Reasons for the rows that miss (written after the results, never used to change a parameter). Measured with
 # the human PEG-liposome carrier calibrated as linear PK on the DOXIL label (carriers/human.yaml), the tumour
-# EPR/TAM parameters carried over from the mouse Nano-Tumor DB calibration (validation/calibrate.py
-# TUMOUR_CARRY_OVER: no human tumour-delivery data independent of these rows were found) and the human tumour blood
-# flow derived from patients' carcinomas (0.1987 mL/min/mL, validation/data/human_tumour_blood_flow_calibration.csv).
+# EPR/TAM parameters carried over from the mouse Nano-Tumor DB calibration on calibration-side studies
+# (validation/calibrate.py TUMOUR_CARRY_OVER: no human tumour-delivery data independent of these rows were found)
+# and the human tumour blood flow derived from patients' carcinomas (0.1987 mL/min/mL,
+# validation/data/human_tumour_blood_flow_calibration.csv).
 _EPR = ("tumour extravasation is the mouse Nano-Tumor DB value carried over to humans (an assumption, "
         "carriers/human.yaml; no independent human tumour-delivery number was found to calibrate it); with it the "
-        "tracer gives 7.24, 7.21, 7.15 %ID/kg at 72 h (36, 115, 235 mL), inside 2-fold only for the large breast (5.3) "
-        "and 2.5-4.6x below the lung (18.3) and head-and-neck (33) ones. Uptake is about proportional to the "
-        "coefficient (head-and-neck 14.1 and 27.6 %ID/kg at 2x and 4x, diagnostic runs), so head-and-neck alone would "
-        "need ~4.6x and breast ~0.74x: no single coefficient fits the three tumour types")
+        "tracer gives 8.84, 8.78, 8.70 %ID/kg at 72 h (36, 115, 235 mL), inside 2-fold only for the large breast (5.3) "
+        "and 2.1-3.7x below the lung (18.3) and head-and-neck (33) ones. Uptake is about proportional to the "
+        "coefficient (diagnostic runs at 2x and 4x before the study-split recalibration), so head-and-neck alone "
+        "would need ~3.7x and breast ~0.6x: no single coefficient fits the three tumour types")
 _VOLUME = ("tumour flow and extravasation are per mL and size-independent (the human flow source, 133Xe in 97 nodules, "
-           "found no correlation of flow with size), so uptake per gram hardly changes with volume (7.24, 7.21, 7.15 "
+           "found no correlation of flow with size), so uptake per gram hardly changes with volume (8.84, 8.78, 8.70 "
            "%ID/kg for 36, 115, 235 mL); the study's 6.2x fall between head-and-neck and breast tumours needs a "
            "tumour-type or necrosis term for which no human source was found")
 _MUSCLE = ("muscle and skin have 5 nm pores in the model, so PEG liposomes never leave their capillaries there and "
            "the region holds only residual blood; excised muscle and skin hold extravasated and adherent liposomes: "
-           "predicted tumour/muscle 32.8 and tumour/skin 17.4 at 48 h vs 8.3 and 3.6")
+           "predicted tumour/muscle 42.2 and tumour/skin 22.4 at 48 h vs 8.3 and 3.6")
 _SCAN = ("the abstract gives no scan time; the row uses the 24 h fixed beforehand, and the ratio changes with time "
          "as the carrier clears from blood and accumulates in the tumour. ")
-_MARROW = (_SCAN + "Predicted tumour/marrow 1.37 at 24 h vs 0.4-0.6: the model's marrow is the whole-body marrow "
+_MARROW = (_SCAN + "Predicted tumour/marrow 1.79 at 24 h vs 0.4-0.6: the model's marrow is the whole-body marrow "
            "with an assumed 7 % share of MPS clearance (carriers/human.yaml), not the skull marrow ROI")
 _BRAIN_MARROW = (_SCAN + "Predicted normal brain/marrow is above 0.04 (1 - predicted/0.04 = -2.8): the model's marrow "
                  "takes up too little carrier per gram (assumed 7 % MPS share) relative to the brain's blood")
-_T_TO_BLOOD = (_SCAN + "Predicted tumour/blood 0.40 at 24 h vs 1.01 (NSCLC) and 1.35 (head and neck); the predicted "
-               "ratio rises to 0.80 at 48 h and 1.26 at 72 h (measured), so the observed values correspond to a "
-               "48-72 h scan under the model (mouse-derived tumour extravasation, carried over). A SPECT area-count "
-               "ratio against a thoracic vessel ROI is also not a concentration ratio")
+_T_TO_BLOOD = (_SCAN + "Predicted tumour/blood 0.52 at 24 h vs 1.35 (head and neck; NSCLC 1.01 now passes at 0.52): "
+               "the ratio rises with the scan time (0.40, 0.80, 1.26 at 24, 48, 72 h before the study-split "
+               "recalibration), so the observed value corresponds to a later scan under the model (mouse-derived "
+               "tumour extravasation, carried over). A SPECT area-count ratio against a thoracic vessel ROI is also "
+               "not a concentration ratio")
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     (f"{HARRINGTON}, head_and_neck 36.2 mL", "tumour %ID/kg at 72 h"): _EPR + "; " + _VOLUME,
     (f"{HARRINGTON}, lung 114.5 mL", "tumour %ID/kg at 72 h"): _EPR + "; " + _VOLUME,
-    (HARRINGTON, "tumour %ID at 72 h inside 0.5-3.5 (3 tumour types)"): "head-and-neck 0.26 %ID (36.2 mL x 7.24 "
+    (HARRINGTON, "tumour %ID at 72 h inside 0.5-3.5 (3 tumour types)"): "head-and-neck 0.32 %ID (36.2 mL x 8.84 "
     "%ID/kg) falls below 0.5: " + _EPR,
     (HARRINGTON, "tumour %ID/kg head-and-neck / breast at 72 h"): _VOLUME,
     (f"{HARRINGTON}, excised head-and-neck", "tumour/muscle %ID/g at 48 h"): _MUSCLE,
     (f"{HARRINGTON}, excised head-and-neck", "tumour/skin %ID/g at 48 h"): _MUSCLE,
     (KOUK00, "tumour/marrow %ID/g at 24 h"): _MARROW,
     (KOUK00, "normal brain/marrow %ID/g at 24 h: 1 - predicted/0.04"): _BRAIN_MARROW,
-    (f"{KOUK99}, NSCLC", "tumour/blood %ID/g at 24 h vs SPECT count ratio"): _T_TO_BLOOD,
     (f"{KOUK99}, head-and-neck", "tumour/blood %ID/g at 24 h vs SPECT count ratio"): _T_TO_BLOOD,
 }
 
@@ -136,6 +137,23 @@ def per_g(c: pd.DataFrame, time_h: float) -> dict[str, float]:
     return dict(zip(s.region, s.percent_id_per_g, strict=True))
 
 
+_NOT_CALIBRATED = ("no human imaging number calibrated anything (tumour EPR/TAM carried over from the mouse "
+                   "Nano-Tumor DB fit, calibrate.TUMOUR_CARRY_OVER)")
+TUMOUR_CLASS: dict[str, tuple[RowClass, str]] = {
+    "head_and_neck": (BLIND, _NOT_CALIBRATED),
+    "lung": (BLIND, _NOT_CALIBRATED),
+    "breast": (POST_HOC, "a known miss (6d2614b) until the human carrier was recalibrated as linear PK on the DOXIL "
+                         "label (07c9ebb; removed from KNOWN_MISSES in 366ef86)"),
+}
+
+
+K99_CLASS: dict[str, tuple[RowClass, str]] = {
+    "nsclc": (POST_HOC, "a known miss (0.40, 366ef86) that passes (0.52) only after the Nano-Tumor DB study-split "
+                        "recalibration (5dc8f24), a change made while it missed though not aimed at it"),
+    "head_and_neck": (BLIND, _NOT_CALIBRATED),
+}
+
+
 def _harrington() -> list[Row]:
     rows = []
     c = curves(TRACER)
@@ -143,7 +161,9 @@ def _harrington() -> list[Row]:
     sel = blood.time_h <= T_HALF_WINDOW_H
     t_half = terminal_half_life_h(blood.time_h[sel].to_numpy(), blood.percent_id[sel].to_numpy())[0]
     rows.append(Row(HARRINGTON, "blood t1/2beta (decay-corrected blood %ID, 0-72 h)", "h",
-                    float(_obs("harrington2001", "blood_t_half_beta").value), t_half, CRIT, H_SRC))
+                    float(_obs("harrington2001", "blood_t_half_beta").value), t_half, CRIT, H_SRC, POST_HOC,
+                    "a known miss (8.6 vs 76.1 h, 6d2614b) until the human carrier was recalibrated as linear PK on "
+                    "the DOXIL label (07c9ebb; removed from KNOWN_MISSES in 366ef86)"))
     pred_kg, margins = {}, []
     for kind in ("head_and_neck", "lung", "breast"):
         r = _obs("harrington2001", "tumour_percent_id_per_kg", kind)
@@ -151,30 +171,35 @@ def _harrington() -> list[Row]:
         ct = curves(TRACER, None if vol == _example_tumour_mL(TRACER) else vol)
         pred_kg[kind] = per_g(ct, 72.0)["tumour"] * 1000.0
         rows.append(Row(f"{HARRINGTON}, {kind} {r.tumour_volume_mL:g} mL", "tumour %ID/kg at 72 h", "%ID/kg",
-                        float(r.value), pred_kg[kind], CRIT, H_SRC))
+                        float(r.value), pred_kg[kind], CRIT, H_SRC, *TUMOUR_CLASS[kind]))
         pid = float(imaging_schedule(ct[ct.region == "tumour"], [72.0]).percent_id.iloc[0])
         margins.append(min(pid / 0.5, 3.5 / pid) - 1.0)
     rng = _obs("harrington2001", "tumour_percent_id")
     rows.append(Row(HARRINGTON, f"tumour %ID at 72 h inside {rng.range_low:g}-{rng.range_high:g} (3 tumour types)",
-                    "-", 1.0, min(margins), "direction: every tumour type inside the reported %ID range", H_SRC))
+                    "-", 1.0, min(margins), "direction: every tumour type inside the reported %ID range", H_SRC,
+                    BLIND, _NOT_CALIBRATED))
     obs_ratio = _obs("harrington2001", "tumour_percent_id_per_kg", "head_and_neck").value \
         / _obs("harrington2001", "tumour_percent_id_per_kg", "breast").value
     rows.append(Row(HARRINGTON, "tumour %ID/kg head-and-neck / breast at 72 h", "-", float(obs_ratio),
-                    pred_kg["head_and_neck"] / pred_kg["breast"], CRIT, H_SRC))
+                    pred_kg["head_and_neck"] / pred_kg["breast"], CRIT, H_SRC, BLIND, _NOT_CALIBRATED))
     exc = [float(_obs("harrington2001", "tumour_percent_id_per_kg_excised", f"head_and_neck_patient{i}").value)
            for i in (1, 2)]
     hn = curves(TRACER)  # head-and-neck volume of the example; the resected tumours' volume is not reported
     g48 = per_g(hn, 48.0)
     rows.append(Row(f"{HARRINGTON}, excised head-and-neck", "tumour %ID/kg at 48 h (geometric mean of 2)", "%ID/kg",
-                    float(np.sqrt(exc[0] * exc[1])), g48["tumour"] * 1000.0, CRIT, H_SRC))
+                    float(np.sqrt(exc[0] * exc[1])), g48["tumour"] * 1000.0, CRIT, H_SRC, BLIND,
+                    _NOT_CALIBRATED + "; within criterion since added (6d2614b)"))
     for region, quantity in (("muscle", "tumour_to_muscle_excised"), ("skin", "tumour_to_skin_excised")):
         rows.append(Row(f"{HARRINGTON}, excised head-and-neck", f"tumour/{region} %ID/g at 48 h", "-",
-                        float(_obs("harrington2001", quantity).value), g48["tumour"] / g48[region], CRIT, H_SRC))
+                        float(_obs("harrington2001", quantity).value), g48["tumour"] / g48[region], CRIT, H_SRC,
+                        BLIND, _NOT_CALIBRATED))
     raw = curves(TRACER, decay_corrected=False)
     dc_t, raw_t = (float(imaging_schedule(x[x.region == "tumour"], [72.0]).percent_id.iloc[0]) for x in (hn, raw))
     rows.append(Row(HARRINGTON, "tumour %ID at 72 h: 1 - not-decay-corrected/decay-corrected", "-", 1.0,
                     1.0 - raw_t / dc_t, "direction: the scanner's (decayed) count below the decay-corrected value",
-                    "111In physical decay (data/imaging/isotopes.yaml)"))
+                    "111In physical decay (data/imaging/isotopes.yaml)", CONSISTENCY,
+                    "tautology: the decayed count is the decay-corrected one times exp(-ln2 t / t1/2) of 111In, "
+                    "below it by construction; tests no model quantity"))
     return rows
 
 
@@ -184,19 +209,21 @@ def _koukourakis() -> list[Row]:
     for kind, case in (("brain_metastases", "brain metastasis"), ("glioblastoma", "glioblastoma")):
         r = _obs("koukourakis2000", "tumour_to_normal_brain", kind)
         rows.append(Row(f"{KOUK00}, {case}", f"tumour/normal brain %ID/g at {SCAN_H:g} h (assumed scan time)", "-",
-                        _centre(r), g["tumour"] / g["brain"], CRIT_RANGE, K00_SRC))
+                        _centre(r), g["tumour"] / g["brain"], CRIT_RANGE, K00_SRC, POST_HOC,
+                        "a known miss (6d2614b) until the human carrier was recalibrated as linear PK on the DOXIL "
+                        "label (07c9ebb; removed from KNOWN_MISSES in 366ef86)"))
     r = _obs("koukourakis2000", "tumour_to_skull_marrow")
     rows.append(Row(KOUK00, f"tumour/marrow %ID/g at {SCAN_H:g} h", "-", _centre(r), g["tumour"] / g["marrow"],
-                    CRIT_RANGE, K00_SRC))
+                    CRIT_RANGE, K00_SRC, BLIND, _NOT_CALIBRATED))
     bound = float(_obs("koukourakis2000", "normal_brain_to_skull_marrow").range_high)
     rows.append(Row(KOUK00, f"normal brain/marrow %ID/g at {SCAN_H:g} h: 1 - predicted/{bound:g}", "-", 1.0,
                     1.0 - (g["brain"] / g["marrow"]) / bound, f"direction: normal brain/marrow below {bound:g}",
-                    K00_SRC))
+                    K00_SRC, BLIND, _NOT_CALIBRATED))
     g99 = per_g(curves(CAELYX, dose_mg_m2=KOUK1999_DOSE, label="99mTc"), SCAN_H)
     for kind, case in (("nsclc", "NSCLC"), ("head_and_neck", "head-and-neck")):
         r = _obs("koukourakis1999", "tumour_to_thoracic_vessel_counts", kind)
         rows.append(Row(f"{KOUK99}, {case}", f"tumour/blood %ID/g at {SCAN_H:g} h vs SPECT count ratio", "-",
-                        float(r.value), g99["tumour"] / g99["blood"], CRIT, K99_SRC))
+                        float(r.value), g99["tumour"] / g99["blood"], CRIT, K99_SRC, *K99_CLASS[kind]))
     return rows
 
 

@@ -21,7 +21,7 @@ from nanodds.catalog.products import product_scenario, product_spec
 from nanodds.engine import simulate
 from nanodds.specs.scenario import parse_scenario
 from validation.catalog_checks import CRIT
-from validation.checks import HERE, Row, observed_in
+from validation.checks import BLIND, ECHO, HERE, Row, RowClass, observed_in
 
 DATA = HERE / "data" / "marqibo_human_pk.csv"
 WINDOW = "168 h"  # the catalogue's one-cycle window (weekly dosing)
@@ -76,6 +76,15 @@ def run(arm: str) -> tuple[dict[str, Any], float]:
     return compute_metrics(simulate(scn), scn.regimen, scn.bsa_m2)["plasma_total"], float(scn.bsa_m2)
 
 
+_BEDIKIAN = "the Marqibo MPS multiplier is solved on Bedikian 2006's total-vincristine CL (5296b13)"
+_SETHI = "vincristine CL calibrated on Sethi 1981 (RIA), Kp from Rodgers-Rowland; this study set nothing"
+_CLASS: dict[str, tuple[RowClass, str]] = {
+    "cmax_mg_per_L": (BLIND, "label Table 3 Cmax is set by the plasma volume, not by the Bedikian-calibrated CL"),
+    "auc_inf_mg_h_per_L": (ECHO, "AUC = dose / CL; " + _BEDIKIAN),
+    "cl_L_per_h": (ECHO, _BEDIKIAN),
+}
+
+
 def rows() -> list[Row]:
     """Marqibo label Table 3 and Vd, conventional vincristine CL/Vz, and the Marqibo/conventional CL ratio."""
     out: list[Row] = []
@@ -84,22 +93,26 @@ def rows() -> list[Row]:
                                ("auc_inf_mg_h_per_L", mq["auc_inf_mg_h_per_L"], "mg.h/L"),
                                ("cl_L_per_h", mq["cl_L_per_h"], "L/h")):
         v, src = observed("marqibo", metric)
-        out.append(Row(MARQIBO, f"plasma {metric}", unit, v, float(pred), CRIT, src))
+        out.append(Row(MARQIBO, f"plasma {metric}", unit, v, float(pred), CRIT, src, *_CLASS[metric]))
     v, src = observed("marqibo", "vd_L")
-    out.append(Row(MARQIBO, "plasma vss_L vs reported Vd", "L", v, float(mq["vss_L"]), CRIT, src))
+    out.append(Row(MARQIBO, "plasma vss_L vs reported Vd", "L", v, float(mq["vss_L"]), CRIT, src, BLIND,
+                   "Silverman Vd; the Bedikian calibration used its CL only, not its Vss"))
     lab, _ = run("label")
     v, src = observed("vincristine", "cl_L_per_h_per_m2")
-    out.append(Row(VINCRISTINE, "plasma cl_L_per_h_per_m2", "L/h/m2", v, float(lab["cl_L_per_h_per_m2"]), CRIT, src))
+    out.append(Row(VINCRISTINE, "plasma cl_L_per_h_per_m2", "L/h/m2", v, float(lab["cl_L_per_h_per_m2"]), CRIT, src,
+                   BLIND, _SETHI))
     chop, _ = run("chop")
     v, src = observed("vincristine_chop", "cl_L_per_h")
-    out.append(Row(VCR_CHOP, "plasma cl_L_per_h", "L/h", v, float(chop["cl_L_per_h"]), CRIT, src))
+    out.append(Row(VCR_CHOP, "plasma cl_L_per_h", "L/h", v, float(chop["cl_L_per_h"]), CRIT, src, BLIND, _SETHI))
     v, src = observed("vincristine_chop", "vz_L")
     vz = chop["cl_L_per_h"] * chop["t_half_h"] / log(2.0)  # terminal-phase volume CL / lambda_z
-    out.append(Row(VCR_CHOP, "plasma Vz (CL x t1/2 / ln 2)", "L", v, float(vz), CRIT, src))
+    out.append(Row(VCR_CHOP, "plasma Vz (CL x t1/2 / ln 2)", "L", v, float(vz), CRIT, src, BLIND, _SETHI))
     # both clearances from the label: Marqibo 345 mL/h vs non-liposomal 189 mL/min/m2 at the model's BSA
     cl_mq, _ = observed("marqibo", "cl_L_per_h")
     cl_free, _ = observed("vincristine", "cl_L_per_h_per_m2")
     out.append(Row(MARQIBO_VS, f"CL Marqibo / CL vincristine (label, BSA {bsa:g} m2)", "-",
                    cl_mq / (cl_free * bsa), mq["cl_L_per_h"] / lab["cl_L_per_h"], CRIT,
-                   "MARQIBO US label 12.3 (Table 3 and non-liposomal vincristine CL)"))
+                   "MARQIBO US label 12.3 (Table 3 and non-liposomal vincristine CL)", ECHO,
+                   "numerator is the Bedikian-calibrated Marqibo CL; denominator the Sethi-calibrated vincristine "
+                   "CL (whose label-CL row misses, 0.41)"))
     return out

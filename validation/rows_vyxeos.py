@@ -22,7 +22,7 @@ import numpy as np
 from nanodds.analysis.combination import parse_combination, ratio_maintenance, ratio_series, simulate_combination
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.catalog.products import product_spec
-from validation.checks import FOLD, Row, pick, validation_data
+from validation.checks import BLIND, CONSISTENCY, FOLD, Row, pick, validation_data
 
 VYXEOS = "human Vyxeos 44/100 mg/m2 days 1, 3, 5 (total drug)"
 FREE_ARAC = "human free cytarabine 100 mg/m2, 1.5 h"
@@ -74,6 +74,10 @@ def _interval(t: np.ndarray, c: np.ndarray, a: float, b: float) -> tuple[float, 
     return float(c[m].max()), float(np.trapezoid(c[m], t[m]))
 
 
+_LABEL = ("Swiss Fachinformation values; the carrier's only calibration is Feldman 2012's ~24 h t1/2 (5296b13), "
+          "within criterion since added (80566bf)")
+
+
 def rows() -> list[Row]:
     """Vyxeos label rows (Cmax, AUC over the day-5 interval, V, accumulation), the ratio row, free cytarabine."""
     out: list[Row] = []
@@ -85,33 +89,42 @@ def rows() -> list[Row]:
         cmax5, auc5 = _interval(t, c, LAST_DOSE_H, LAST_DOSE_H + DOSE_INTERVAL_H)
         _, auc1 = _interval(t, c, 0.0, DOSE_INTERVAL_H)
         v, src = observed("vyxeos", p.drug, "cmax_mg_per_L")
-        out.append(Row(VYXEOS, f"{p.drug} plasma Cmax after the day-5 dose", "mg/L", v, cmax5, CRIT, src))
+        out.append(Row(VYXEOS, f"{p.drug} plasma Cmax after the day-5 dose", "mg/L", v, cmax5, CRIT, src, BLIND,
+                       _LABEL))
         v, src = observed("vyxeos", p.drug, "auc_tau_mg_h_per_L")
         out.append(Row(VYXEOS, f"{p.drug} plasma AUC over the day-5 dosing interval (96-144 h)", "mg.h/L", v, auc5,
-                       CRIT, src))
+                       CRIT, src, BLIND, _LABEL))
         v, src = observed("vyxeos", p.drug, "accumulation_ratio")
         out.append(Row(VYXEOS, f"{p.drug} accumulation ratio (AUC 96-144 h / AUC 0-48 h)", "-", v, auc5 / auc1,
-                       CRIT, src))
+                       CRIT, src, CONSISTENCY,
+                       "follows from the calibrated 24-h t1/2 (Feldman 2012) and 48-h dosing: mono-exponential "
+                       "1 + r + r^2 with r = 2^-2 gives 1.31"))
         sp = single.combination.payloads[i].scenario
         m = compute_metrics(single.nano[i], sp.regimen, sp.bsa_m2)
         v, src = observed("vyxeos", p.drug, "v_L")
         out.append(Row(VYXEOS, f"{p.drug} plasma Vss (single dose) vs label V", "L", v,
-                       float(m["plasma_total"]["vss_L"]), CRIT, src))
+                       float(m["plasma_total"]["vss_L"]), CRIT, src, BLIND, _LABEL))
     # molar ratio: hours of 0-24 h within +/-20 % of 1:5 (nano), and the free cocktail leaving it (direction)
     comb = res.combination
     series = {(s["compartment"], s["formulation"]): s for s in ratio_series(res)}
     nano = ratio_maintenance(t, series[("plasma", "nano")]["ratio"], 5.0, ((0.0, 24.0),), comb.tolerance)
     v, src = observed("vyxeos", "cytarabine:daunorubicin", "ratio_maintained_h")
     out.append(Row(VYXEOS, "hours of 0-24 h with plasma cytarabine:daunorubicin within +/-20 % of 5", "h", v,
-                   nano["0-24h"]["hours_within"], CRIT, src))
+                   nano["0-24h"]["hours_within"], CRIT, src, CONSISTENCY,
+                   "Feldman's phase-1 trial, the one whose t1/2 calibrated the carrier; with both drugs in one slowly "
+                   "releasing carrier the ratio holds by construction"))
     r_free = float(np.interp(24.0, t, series[("plasma", "free")]["ratio"]))
     out.append(Row(VYXEOS, "free cocktail: |ln(plasma ratio at 24 h / 5)| - ln 2", "-", 1.0,
                    abs(np.log(r_free / 5.0)) - np.log(2.0),
                    "direction: the free-cocktail ratio at 24 h is more than 2-fold away from 5",
                    "Cancer Chemother Pharmacol 2019 doi:10.1007/s00280-019-03856-9 introduction: as free drugs the "
-                   "molar ratio 'may vary substantially over time in vivo' (qualitative, verified)"))
+                   "molar ratio 'may vary substantially over time in vivo' (qualitative, verified)", BLIND,
+                   "free-drug CLs from their own calibration sources (daunorubicin label, Fleming 1995); this "
+                   "statement set nothing"))
     sp = single.combination.payloads[1].scenario.conventional()
     m = compute_metrics(single.free[1], sp.regimen, sp.bsa_m2)
     v, src = observed("free", "cytarabine", "t_half_h")
-    out.append(Row(FREE_ARAC, "plasma t_half_h (terminal)", "h", v, float(m["plasma_total"]["t_half_h"]), CRIT, src))
+    out.append(Row(FREE_ARAC, "plasma t_half_h (terminal)", "h", v, float(m["plasma_total"]["t_half_h"]), CRIT, src,
+                   BLIND, "cytarabine CL from Fleming 1995 (capped), Kp from Rodgers-Rowland; the SmPC t1/2 set "
+                   "nothing"))
     return out

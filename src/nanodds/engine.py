@@ -6,10 +6,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from nanodds.errors import ResultError
 from nanodds.model.assemble import ModelInputs, build_model, default_environments
 from nanodds.model.structure import Model
 from nanodds.solve.api import solve
 from nanodds.solve.solution import Solution
+from nanodds.specs.params import load_yaml
 from nanodds.specs.scenario import Scenario, environments_for
 
 METRIC_TIMES_H = (24.0, 168.0)
@@ -50,4 +52,45 @@ def simulate(scn: Scenario, t_grid: np.ndarray | None = None,
     """Simulate a scenario on its output grid (or ``t_grid``)."""
     model = build(scn, carrier_overrides)
     grid = output_grid(scn) if t_grid is None else np.asarray(t_grid, dtype=float)
-    return solve(model, scn.regimen.events, grid, backend=scn.solver)
+    sol = solve(model, scn.regimen.events, grid, backend=scn.solver)
+    check_solution(sol, scn.describe_inputs())
+    return sol
+
+
+def check_solution(sol: Solution, inputs: str) -> None:
+    """Refuse a result that cannot be physically true, naming the ``inputs`` that led there.
+
+    Checked: every amount and its time integral finite; no amount below ``-negative_amount_rel`` x the dose of
+    its mass group (round-off); mass balance (in body + eliminated = dosed) within ``mass_balance_rel_error``
+    of each group's dose; tumour delivery at most 100 % of the dose (within the same tolerance). Limits are in
+    ``data/validity/ranges.yaml`` (``result_limits``).
+
+    Raises
+    ------
+    ResultError
+        One line naming the failed quantity, its value, the limit and the inputs.
+    """
+    lim = load_yaml("validity/ranges.yaml")["result_limits"]
+    mb_tol = lim["mass_balance_rel_error"].to("1")
+    neg_tol = lim["negative_amount_rel"].to("1")
+    if not (np.all(np.isfinite(sol.y)) and np.all(np.isfinite(sol.cum_int))):
+        finite = np.isfinite(sol.y).all(axis=0) & np.isfinite(sol.cum_int).all(axis=0)
+        bad = sol.model.names[int(np.argmin(finite))]
+        raise ResultError(f"amount of {bad}", "NaN or inf", "finite amounts", inputs)
+    for group, mask in sol.model.groups.items():
+        total = sol.dosed.get(group, 0.0)
+        if total <= 0:
+            continue
+        low = float(sol.y[:, mask].min())
+        if low < -neg_tol * total:
+            raise ResultError(f"lowest {group} amount", f"{low:.3g} mg", f"amounts >= 0 (round-off "
+                              f"{neg_tol:g} of the {total:.3g} mg dose)", inputs)
+    dose = sol.dosed.get("drug", 0.0)
+    if "amount_tumour" in sol.model.observables and dose > 0:
+        de = float(np.max(sol.observe("amount_tumour"))) / dose
+        if de > 1.0 + mb_tol:
+            raise ResultError("tumour delivery efficiency", f"{100 * de:.4g} %", "at most 100 % of the dose",
+                              inputs)
+    for group, err in sol.mass_balance_rel_error().items():
+        if not err <= mb_tol:
+            raise ResultError(f"mass_balance_rel_error of {group}", f"{err:.3g}", f"at most {mb_tol:g}", inputs)

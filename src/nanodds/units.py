@@ -62,6 +62,22 @@ def parse_quantity(text: Any, field: str) -> pint.Quantity:
     return q
 
 
+def with_unit(value: float, unit: str) -> str:
+    """``"0.01 1/h"``: a canonical float written back as a quantity string (exact: ``repr`` round-trips), for
+    specs built in code that are parsed again by :func:`to_canonical` (which refuses bare numbers)."""
+    return f"{float(value)!r} {unit}"
+
+
+def is_bare(q: pint.Quantity) -> bool:
+    """True for a number without any unit (``"9"``); ``"9 mg/kg"`` is dimensionless but not bare."""
+    return not dict(q.unit_items())
+
+
+def is_dimensionless(unit: str) -> bool:
+    """True for the dimensionless target units ``""`` and ``"1"`` (and e.g. ``"percent"``)."""
+    return unit in ("", "1") or ureg().Unit(unit).dimensionless
+
+
 def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
                  nonnegative: bool = False) -> float:
     """Parse a value with units and return it as a float in ``unit``.
@@ -69,27 +85,46 @@ def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
     Parameters
     ----------
     text : str or float
-        ``"85 nm"``; a bare number is taken to already be in ``unit``.
+        ``"85 nm"``. A bare number is accepted only when ``unit`` is dimensionless; for a dimensioned field it
+        is an error (``9`` for a dose is not 9 mg/kg).
     unit : str
         Target unit, e.g. ``"nm"``.
     field : str
         Dotted field name used in error messages.
     positive, nonnegative : bool
         Reject zero/negative values.
+
+    Raises
+    ------
+    InputError
+        One line naming the field, the value as written and what is allowed: a bare number for a dimensioned
+        field, a wrong dimension, NaN or infinity, a magnitude beyond
+        :func:`nanodds.specs.validity.magnitude_limit` (no physical meaning), a sign not allowed.
     """
+    from nanodds.specs.validity import check_finite
+
     reg = ureg()
     if isinstance(text, int | float) and not isinstance(text, bool):
+        if not is_dimensionless(unit):
+            raise InputError(field, text, f"a quantity with units, e.g. '{text} {unit}'")
         value = float(text)
     else:
         q = parse_quantity(text, field)
+        if is_bare(q) and not is_dimensionless(unit):
+            raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} {unit}'")
         try:
             value = float(q.to(unit if unit != "1" else "").magnitude)
         except pint.DimensionalityError as exc:
             target = reg.Unit(unit)
             raise InputError(field, text, f"a quantity with the dimension of {target:~} "
                              f"({target.dimensionality})") from exc
-    if value != value:  # NaN
-        raise InputError(field, text, "a finite number")
+        except OverflowError as exc:
+            raise InputError(field, text, f"a finite value in {unit}") from exc
+    check_finite(value, text, field, unit)
+    if reg.Unit(unit or "").dimensionality == {"[temperature]": 1}:
+        kelvin = reg.Quantity(value, unit).to("K").magnitude
+        if kelvin <= 0:
+            raise InputError(field, text, "a temperature above absolute zero (-273.15 degC)")
     if positive and value <= 0:
         raise InputError(field, text, f"a value > 0 {unit}".rstrip())
     if nonnegative and value < 0:

@@ -9,6 +9,7 @@ import pytest
 from validation.calibrate_micelle import circulation_time_h, derived_release_rate, main, stored_rates
 
 from nanodds.catalog.products import product_scenario
+from nanodds.units import to_canonical
 
 
 def test_circulation_time_is_blood_volume_over_cardiac_output():
@@ -31,6 +32,6 @@ def test_apealea_and_genexol_run_with_the_derived_rate():
     for key in ("apealea", "genexol_pm"):
         rel = product_scenario(key).carrier.release
         assert rel["model"] == "first_order"
-        assert float(rel["rate_blood"]) == pytest.approx(k, rel=5e-3)
-        assert float(rel["rate_tissue"]) == pytest.approx(k, rel=5e-3)
+        assert to_canonical(rel["rate_blood"], "1/h", "rate_blood") == pytest.approx(k, rel=5e-3)
+        assert to_canonical(rel["rate_tissue"], "1/h", "rate_tissue") == pytest.approx(k, rel=5e-3)
     assert product_scenario("apealea").carrier.diameter_nm == pytest.approx(25.0)

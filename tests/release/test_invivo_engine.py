@@ -21,6 +21,7 @@ from nanodds.interfaces.cli import main
 from nanodds.model.assemble import default_environments
 from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.specs.scenario import environments_for, load_scenario, parse_scenario
+from nanodds.units import with_unit
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FAST_SIM = {"duration": "168 h", "points": 169, "saturable": False}
@@ -80,7 +81,8 @@ def test_ph_labile_faster_in_tumour_than_blood_and_more_tumour_free_drug():
     assert k_tumour / k_blood > 1.0
     # the same carrier, pH-insensitive, releasing everywhere at the blood rate
     flat = replace(scn, carrier=replace(scn.carrier, release={
-        "model": "first_order", "rate_blood": k_blood, "rate_tissue": k_blood, "rate_phagocyte": k_blood}))
+        "model": "first_order", "rate_blood": with_unit(k_blood, "1/h"), "rate_tissue": with_unit(k_blood, "1/h"),
+        "rate_phagocyte": with_unit(k_blood, "1/h")}))
     m = build(flat)
     i_enc, i_free = m.index("encapsulated:tumour.interstitial"), m.index("free:tumour")
     assert m.K[i_free, i_enc] == pytest.approx(k_blood)

@@ -27,6 +27,7 @@ per window, the hours and fraction of time the ratio stays within +/-20 % of the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,6 +107,9 @@ def parse_combination(raw: Any) -> Combination:
         raise InputError("scenario", raw, "a mapping")
     if "drug" in raw:
         raise InputError("drug", raw["drug"], "no top-level drug in a combination: list the drugs under payloads")
+    if "conventional" in raw:  # the comparator of a combination is the free cocktail; the block would mislead
+        raise InputError("conventional", raw["conventional"], "no 'conventional' block in a combination: its "
+                         "comparator is the free cocktail (each payload without carrier, same dose and infusion)")
     reject_unknown_keys(raw, COMB_TOP_KEYS)
     payloads = raw.get("payloads")
     if not isinstance(payloads, list) or len(payloads) < 2:
@@ -218,7 +222,7 @@ def parse_combination(raw: Any) -> Combination:
     else:
         tl = target if isinstance(target, list) else [target]
         if len(tl) != len(dosed) or not all(isinstance(x, int | float) and not isinstance(x, bool) and x > 0
-                                            for x in tl):
+                                            and math.isfinite(x) for x in tl):
             raise InputError("target_molar_ratio", target,
                              f"{len(dosed)} positive number(s): moles of payload j per mole of payloads[0]")
         targets = tuple(float(x) for x in tl)

@@ -13,14 +13,15 @@ With parameters ``p = exp(theta)`` (positive, estimated on the log scale) the fi
 with ``scipy.optimize.least_squares`` (trust-region reflective, forward-difference Jacobian ``J``). With the
 residual variance ``s^2 = RSS / (n - k)``, ``Cov(theta) = s^2 (J^T J)^-1``; the 95% interval of each
 parameter is ``exp(theta +- t_{0.975, n-k} se(theta))`` and its standard error ``p se(theta)`` (delta
-method). The model is assembled once per structural parameter change (see
-:class:`nanodds.analysis.model_params.ScenarioModel`); IDs with the same dose share one solution.
+method). Predictions come from the shared forward model (:class:`nanodds.analysis.forward.ForwardModel`; the
+model is assembled once per structural parameter change, a subject's dose is its ``dose_multiplier``); IDs with
+the same dose share one solution.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -158,32 +159,29 @@ class FitResult:
 
 
 class _Objective:
-    """Predictions of the observations for log-parameters ``theta``."""
+    """Predictions of the observations for log-parameters ``theta``, through the shared forward model."""
 
     def __init__(self, scn: Scenario, df: pd.DataFrame, names: list[str], linear: bool) -> None:
+        from nanodds.analysis.forward import ForwardModel
+
         self.scn, self.names, self.linear = scn, names, linear
         self.df = df.reset_index(drop=True)
-        self.sm = ScenarioModel(scn, linear=linear)
         dose = (self.df["dose_mg"].to_numpy() if "dose_mg" in self.df.columns
                 else np.full(len(self.df), scn.regimen.total_mg))
         self.groups = {float(d): np.nonzero(dose == d)[0] for d in np.unique(dose)}
         self.times = self.df["time_h"].to_numpy()
         self.obs = self.df["observable"].to_numpy()
-        self.backend = "linear" if linear else scn.solver
+        self.fm = ForwardModel(scn, [*names, "dose_multiplier"], sorted(set(self.obs)), linear=linear)
 
     def predict(self, theta: np.ndarray) -> np.ndarray:
-        from nanodds.solve.api import solve
-
-        model = self.sm.model(dict(zip(self.names, np.exp(theta), strict=True)))
         pred = np.empty(len(self.df))
         total = self.scn.regimen.total_mg
         for dose, rows in self.groups.items():
-            events = tuple(replace(e, amount_mg=e.amount_mg * dose / total) for e in self.scn.regimen.events)
             grid = np.union1d([0.0], self.times[rows])
-            sol = solve(model, events, grid, backend=self.backend)
+            res = self.fm.simulate(np.array([[*np.exp(theta), dose / total]]), grid)
             for name in np.unique(self.obs[rows]):
                 sel = rows[self.obs[rows] == name]
-                pred[sel] = sol.observe(str(name))[np.searchsorted(grid, self.times[sel])]
+                pred[sel] = res.observables[str(name)][0][np.searchsorted(grid, self.times[sel])]
         return pred
 
     def residuals(self, theta: np.ndarray) -> np.ndarray:
@@ -288,7 +286,9 @@ def plot_fit(result: FitResult, path: str | Path, title: str = "") -> Path:
     est = ", ".join(f"{n} = {e:.3g}" for n, e in zip(result.names, result.estimates, strict=True))
     fig.suptitle(f"{title}\n{est}; residual SD (log) {result.sigma_log:.3f}", fontsize=9)
     fig.tight_layout()
-    p = Path(path)
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    from nanodds.io.atomic import save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)

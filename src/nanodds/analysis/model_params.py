@@ -23,12 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.structure import Model
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import build_physiology
 from nanodds.specs.scenario import Scenario
-from nanodds.units import to_canonical
+from nanodds.units import to_canonical, with_unit
 
 __all__ = ["CLEARANCE", "ParamSpec", "ScenarioModel", "current_value", "param_unit", "parse_param_specs",
            "scale_clearance"]
@@ -70,7 +70,7 @@ def param_unit(scn: Scenario, name: str) -> str:
 
 
 def _release_rate(spec: Mapping[str, Any], key: str) -> float:
-    return to_canonical(spec.get(key, spec.get("rate", 0.0)), "1/h", f"carrier.release.{key}", nonnegative=True)
+    return to_canonical(spec.get(key, spec.get("rate", "0 1/h")), "1/h", f"carrier.release.{key}", nonnegative=True)
 
 
 def current_value(scn: Scenario, name: str) -> float:
@@ -89,6 +89,9 @@ def current_value(scn: Scenario, name: str) -> float:
     if name in direct:
         return float(direct[name]())
     return float(carrier_file_params(scn.species)[name].value)
+
+
+PARAM_SPEC_KEYS = {"name", "low", "high", "log"}
 
 
 @dataclass(frozen=True)
@@ -124,11 +127,14 @@ def parse_param_specs(scn: Scenario, raw: Any) -> list[ParamSpec]:
         unit = param_unit(scn, name)
         if not isinstance(it, Mapping) or "low" not in it or "high" not in it:
             raise InputError(f"parameters.{name}", it, "a mapping with low and high (values with units)")
+        reject_unknown_keys(dict(it), PARAM_SPEC_KEYS, f"parameters.{name}")
         lo = to_canonical(it["low"], unit, f"parameters.{name}.low", nonnegative=True)
         hi = to_canonical(it["high"], unit, f"parameters.{name}.high", nonnegative=True)
         if not hi > lo:
             raise InputError(f"parameters.{name}.high", it["high"], f"a value above low ({lo:g} {unit})")
-        log = bool(it.get("log", False))
+        log = it.get("log", False)
+        if not isinstance(log, bool):
+            raise InputError(f"parameters.{name}.log", log, "true or false")
         if log and lo <= 0:
             raise InputError(f"parameters.{name}.low", it["low"], "a value > 0 for a log-scaled range")
         specs.append(ParamSpec(name, unit, lo, hi, log))
@@ -153,7 +159,7 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
             carrier = replace(carrier, mps_multiplier=v)  # type: ignore[arg-type]
         elif name in ("release_rate_blood", "release_rate_tissue"):
             rel = dict(carrier.release)  # type: ignore[union-attr]
-            rel["rate_blood" if name.endswith("blood") else "rate_tissue"] = v
+            rel["rate_blood" if name.endswith("blood") else "rate_tissue"] = with_unit(v, "1/h")
             carrier = replace(carrier, release=rel)  # type: ignore[arg-type]
         elif name == "tumour_volume":
             tumour_changes["volume_L"] = v

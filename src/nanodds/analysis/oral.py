@@ -74,9 +74,19 @@ def _formulation(item: Any, i: int) -> Formulation:
         name=str(item.get("name", base.name)),
         diameter_nm=to_canonical(item["diameter"], "nm", f"{f}.diameter", positive=True)
         if "diameter" in item else base.diameter_nm,
-        pre_dissolved_fraction=float(item.get("pre_dissolved_fraction", base.pre_dissolved_fraction)),
-        lymphatic_fraction=float(item.get("lymphatic_fraction", base.lymphatic_fraction)),
+        pre_dissolved_fraction=_fraction(item, "pre_dissolved_fraction", base.pre_dissolved_fraction, f),
+        lymphatic_fraction=_fraction(item, "lymphatic_fraction", base.lymphatic_fraction, f),
     )
+
+
+def _fraction(item: dict[str, Any], key: str, default: float, where: str) -> float:
+    """A fraction in [0, 1] (a number or e.g. '30 %'), or ``default`` when ``key`` is absent."""
+    if key not in item:
+        return default
+    v = to_canonical(item[key], "", f"{where}.{key}")
+    if not 0.0 <= v <= 1.0:
+        raise InputError(f"{where}.{key}", item[key], "a fraction in [0, 1]")
+    return v
 
 
 def parse_oral_scenario(raw: Any) -> OralScenario:
@@ -91,6 +101,10 @@ def parse_oral_scenario(raw: Any) -> OralScenario:
     sysraw = {k: raw[k] for k in ("name", "species", "subject", "drug") if k in raw}
     sysraw["regimen"] = [{"route": "iv_bolus", "dose": oral["dose"]}]
     sim = dict(raw.get("simulation") or {})
+    for key in ("saturable", "solver"):  # would be ignored: the oral model is linear, with its own stiff solver
+        if key in sim:
+            raise InputError(f"simulation.{key}", sim[key], "no 'saturable' or 'solver' in an oral scenario (the "
+                             "oral model is linear and has its own stiff solver); keys: duration, points")
     sim.setdefault("duration", "48 h")
     sim.setdefault("points", 961)
     sim["saturable"] = False

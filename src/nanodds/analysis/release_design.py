@@ -31,6 +31,7 @@ import pandas as pd
 from nanodds.errors import InputError
 from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario
+from nanodds.units import with_unit
 
 __all__ = ["COLUMNS", "DEFAULT_RATES_PER_H", "HARASHIMA_OPTIMUM_PER_H", "free_auc_mg_h_per_L",
            "release_rate_sweep", "sweep_optimum", "with_first_order_release"]
@@ -68,7 +69,8 @@ def with_first_order_release(scn: Scenario, rate_per_h: float) -> Scenario:
         raise InputError("carrier", None, "a nanoformulation (carrier) for a release-rate sweep")
     if not (rate_per_h >= 0 and math.isfinite(rate_per_h)):
         raise InputError("rates", rate_per_h, "release rates >= 0 (1/h)")
-    release = {"model": "first_order", "rate_blood": float(rate_per_h), "rate_tissue": float(rate_per_h)}
+    release = {"model": "first_order", "rate_blood": with_unit(rate_per_h, "1/h"),
+               "rate_tissue": with_unit(rate_per_h, "1/h")}
     carrier = replace(scn.carrier, release=release)
     return replace(scn, carrier=carrier, name=f"{scn.name} [release {rate_per_h:g} 1/h]")
 

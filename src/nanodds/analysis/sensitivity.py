@@ -10,13 +10,13 @@ The inputs are drawn from a scrambled Sobol sequence (``N (D + 2)`` model runs f
 power of two); confidence intervals come from bootstrap resampling. A range may be log-uniform
 (``log: true``). Outcomes of a scenario (:data:`OUTCOMES`): plasma total-drug AUC0-inf, heart AUC0-inf,
 tumour delivery efficiency DE24 (% of the dose in the tumour at 24 h) and the tumour/heart AUC targeting
-index. When the model is linear (saturation off, or ``linear=True``) and has no stimulus schedule, all samples
-are solved at once by the exact batched solver (:mod:`nanodds.solve.batched`); otherwise one by one.
+index. The runs go through the shared forward model (:class:`nanodds.analysis.forward.ForwardModel`): all at
+once by the exact batched solver when the model is linear with no stimulus schedule, otherwise one by one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nanodds.analysis.model_params import ParamSpec, ScenarioModel
+from nanodds.analysis.model_params import ParamSpec
 from nanodds.errors import InputError
 from nanodds.specs.scenario import Scenario
 
@@ -37,8 +37,6 @@ OUTCOMES: dict[str, str] = {
     "tumour_de24_percent": "tumour DE24 (% of dose)",
     "tumour_heart_targeting_index": "tumour/heart AUC ratio (-)",
 }
-CHUNK = 256
-"""Samples whose models are held in memory and solved together."""
 
 
 @dataclass(frozen=True)
@@ -132,12 +130,15 @@ def sobol_analysis(func: Callable[[np.ndarray], Mapping[str, np.ndarray]], param
     return SobolResult(pd.DataFrame(rows), params, n, X, outputs, conf_level)
 
 
-def _track(it: Sequence[Any], total: int, label: str, progress: bool) -> Iterator[Any]:
-    if not progress:
-        return iter(it)
-    from rich.progress import track
+def _progress_bar(total: int, enabled: bool) -> Any:
+    """A rich progress bar over ``total`` runs (a no-op context when disabled)."""
+    import contextlib
 
-    return track(it, total=total, description=label, transient=True)
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from rich.progress import Progress
+
+    return Progress(transient=True)
 
 
 def scenario_outcomes(scn: Scenario, params: Sequence[ParamSpec], X: np.ndarray, *, linear: bool | None = None,
@@ -145,48 +146,26 @@ def scenario_outcomes(scn: Scenario, params: Sequence[ParamSpec], X: np.ndarray,
     """Outcomes of ``scn`` for each row of ``X`` (columns = ``params``, canonical units).
 
     ``linear=None`` takes the exact linear path when the scenario's saturation is off (or its solver is
-    ``linear``) and the scenario's own solver otherwise.
+    ``linear``) and the scenario's own solver otherwise; the runs go through
+    :class:`nanodds.analysis.forward.ForwardModel` (batched when linear).
     """
-    from nanodds.solve.api import solve
-    from nanodds.solve.batched import solve_linear_batch
+    from nanodds.analysis.forward import ForwardModel
 
-    if linear is None:
-        linear = not scn.saturable or scn.solver == "linear"
     has_tumour = scn.physiology.tumour is not None
-    sm = ScenarioModel(scn, linear=linear)
-    events = scn.regimen.events
     dose = scn.regimen.total_mg
     grid = np.union1d([0.0, scn.duration_h], [24.0] if scn.duration_h >= 24.0 else [])
     names = ["plasma_total", "tissue_heart"] + (["tissue_tumour", "amount_tumour"] if has_tumour else [])
-    res: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    auc: dict[str, list[np.ndarray]] = {k: [] for k in names}
-    rows = [dict(zip([p.name for p in params], map(float, x), strict=True)) for x in X]
-    for c0 in range(0, len(rows), CHUNK):
-        chunk = rows[c0:c0 + CHUNK]
-        models = [sm.model(v) for v in _track(chunk, len(chunk), f"building models {c0 + len(chunk)}/{len(rows)}",
-                                              progress)]
-        same = all(m.names == models[0].names for m in models)
-        if linear and same and not any(m.k_schedule for m in models):
-            br = solve_linear_batch(np.stack([m.K for m in models]), np.stack([m.dose_vector for m in models]),
-                                    events, grid, {k: np.stack([m.observables[k].weights for m in models])
-                                                   for k in names}, sinks=models[0].sinks)
-            for k in names:
-                res[k].append(br.observables[k])
-                a = br.auc_inf[k]
-                auc[k].append(np.where(np.isfinite(a), a, br.auc_t[k]))
-            continue
-        for m in _track(models, len(models), "solving", progress):
-            sol = solve(m, events, grid, backend="linear" if linear else scn.solver)
-            for k in names:
-                res[k].append(sol.observe(k)[None])
-                a_t, a_inf = sol.observe_auc(k)
-                auc[k].append(np.array([a_inf if np.isfinite(a_inf) else a_t]))
-    A = {k: np.concatenate(v) for k, v in auc.items()}
+    fm = ForwardModel(scn, [p.name for p in params], names, linear=linear)
+    with _progress_bar(len(X), progress) as bar:
+        task = bar.add_task("solving", total=len(X)) if bar is not None else None
+        res = fm.simulate(X, grid, progress=None if bar is None else
+                          (lambda done, total: bar.update(task, completed=done)))
+    A = {k: np.where(np.isfinite(res.auc_inf[k]), res.auc_inf[k], res.auc_t[k]) for k in names}
     out = {"plasma_auc_mg_h_per_L": A["plasma_total"], "heart_auc_mg_h_per_L": A["tissue_heart"]}
     if has_tumour:
-        traj = np.concatenate(res["amount_tumour"])
         if 24.0 in grid:
-            out["tumour_de24_percent"] = 100.0 * traj[:, int(np.searchsorted(grid, 24.0))] / dose
+            out["tumour_de24_percent"] = 100.0 * res.observables["amount_tumour"][:, int(np.searchsorted(grid, 24.0))] \
+                / dose
         out["tumour_heart_targeting_index"] = A["tissue_tumour"] / A["tissue_heart"]
     return out
 
@@ -229,7 +208,9 @@ def plot_sobol(result: SobolResult, path: str | Path, title: str = "") -> Path:
     axes[0][0].legend(fontsize=7)
     fig.suptitle(title or f"Sobol sensitivity, N = {result.n}", fontsize=9)
     fig.tight_layout()
-    p = Path(path)
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
-    return p
+    from nanodds.io.atomic import save_figure
+
+    try:
+        return save_figure(fig, path)
+    finally:
+        plt.close(fig)

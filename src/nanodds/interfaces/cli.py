@@ -31,12 +31,13 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from nanodds.errors import InputError, one_line, show_text
+from nanodds.errors import InputError, RangeWarning, one_line, show_text
 
 COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_engine",
     "nanodds.interfaces.cli_release",
     "nanodds.interfaces.cli_design",
+    "nanodds.interfaces.cli_design_opt",
     "nanodds.interfaces.cli_export",
     "nanodds.interfaces.cli_analysis",
     "nanodds.interfaces.cli_catalog",
@@ -44,6 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_oral",
     "nanodds.interfaces.cli_combination",
     "nanodds.interfaces.cli_imaging",
+    "nanodds.interfaces.cli_predict",
 )
 
 EXIT_INPUT = 2
@@ -78,15 +80,20 @@ def _say(line: str) -> None:
         print(one_line(line), file=sys.stderr, flush=True)
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None,
-                  line: str | None = None) -> None:
-    _say(f"nanodds: warning: {message}")
-
-
 @contextlib.contextmanager
 def _one_line_warnings() -> Iterator[None]:
+    """Every warning as one line ``nanodds: warning: ...`` (no source line); range warnings always, and each
+    distinct message once (the same input parsed twice, e.g. by ``compare``, warns once)."""
+    printed: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        if str(message) not in printed:
+            printed.add(str(message))
+            _say(f"nanodds: warning: {message}")
+
     with warnings.catch_warnings():
-        warnings.showwarning = _show_warning
+        warnings.simplefilter("always", RangeWarning)
+        warnings.showwarning = show
         yield
 
 

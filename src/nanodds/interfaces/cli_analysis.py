@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 from nanodds.io.yaml_safe import read_yaml_file
 
 __all__ = ["cmd_fit", "cmd_sensitivity", "register"]
@@ -47,10 +48,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     f.set_defaults(func=cmd_fit)
 
 
+@run_folder(inputs=("scenario", "params"))
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``sensitivity``; returns the exit code."""
     from nanodds.analysis.model_params import parse_param_specs
     from nanodds.analysis.sensitivity import plot_sobol, scenario_sensitivity
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
     from nanodds.limits import check_int
     from nanodds.specs.scenario import load_scenario
@@ -64,7 +67,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
                                progress=not args.no_progress)
     out.mkdir(parents=True, exist_ok=True)
-    res.table.to_csv(out / "sobol.csv", index=False)
+    write_csv(out / "sobol.csv", res.table)
     write_json(out / "sobol.json", {"scenario": scn.name, **res.to_dict()})
     plot_sobol(res, out / "sobol.png", f"{scn.name}: Sobol indices, N = {res.n}")
     for o, t in res.table.groupby("outcome", sort=False):
@@ -74,9 +77,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+@run_folder(inputs=("scenario", "data"))
 def cmd_fit(args: argparse.Namespace) -> int:
     """Run ``fit``; returns the exit code."""
     from nanodds.analysis.fitting import fit_scenario, plot_fit, read_observations
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
     from nanodds.specs.scenario import load_scenario
 
@@ -87,7 +92,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     res = fit_scenario(scn, data, names, linear=True if args.linear else None)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "fit.json", {"scenario": scn.name, **res.to_dict()})
-    res.predictions.to_csv(out / "fit_predictions.csv", index=False)
+    write_csv(out / "fit_predictions.csv", res.predictions)
     if not args.no_plots:
         plot_fit(res, out / "fit.png", scn.name)
     for name, est, lo, hi in zip(res.names, res.estimates, res.ci_low, res.ci_high, strict=True):

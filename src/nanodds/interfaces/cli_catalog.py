@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from nanodds.io.runfolder import run_folder
 from nanodds.specs.params import Param
 
 __all__ = ["cmd_list", "cmd_run", "cmd_show", "register"]
@@ -39,6 +40,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="co-loaded products only: add PD interaction summaries at the marrow (default file "
                           "pd/vyxeos_synergy.yaml under nanodds/data)")
     run.set_defaults(func=cmd_run)
+
+
+def _data_files(args: argparse.Namespace) -> dict[str, Any]:
+    """The packaged catalogue file (and a ``--synergy`` file) read by ``catalog run``, for the manifest."""
+    from nanodds.catalog.products import CATALOG_FILE
+    from nanodds.interfaces.cli_combination import synergy_file
+    from nanodds.specs.params import DATA_ROOT
+
+    return {"catalog": DATA_ROOT / CATALOG_FILE, **synergy_file(getattr(args, "synergy", None))}
 
 
 def _print_table(table: Any) -> None:
@@ -116,6 +126,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+@run_folder(inputs=(), data_files=_data_files)
 def cmd_run(args: argparse.Namespace) -> int:
     """Simulate a product and its conventional counterpart; write the ``compare`` outputs; returns 0."""
     from nanodds.analysis.compare import require_carrier, run_comparison

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 from nanodds.specs.scenario import read_yaml
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def plot_ratio(res: CombinationResult, path: Path, title: str) -> None:
     import numpy as np
 
     from nanodds.analysis.combination import ratio_series
+    from nanodds.io.atomic import save_figure
 
     comb = res.combination
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
@@ -88,13 +90,17 @@ def plot_ratio(res: CombinationResult, path: Path, title: str) -> None:
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    try:
+        save_figure(fig, path, dpi=120)
+    finally:
+        plt.close(fig)
 
 
+@run_folder(data_files=lambda args: synergy_file(args.synergy))
 def cmd_combination(args: argparse.Namespace) -> int:
     """Run ``combination``; returns the exit code."""
     from nanodds.analysis.combination import combination_pd, parse_combination, simulate_combination, summarise
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
 
     comb = parse_combination(read_yaml(args.scenario))
@@ -109,7 +115,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
                      "nano": pd_doc["nano"]["summary"], "free": pd_doc["free"]["summary"]}
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "combination.json", doc)
-    ratio_frame(res).to_csv(out / "ratio.csv", index=False)
+    write_csv(out / "ratio.csv", ratio_frame(res))
     if not args.no_plots:
         plot_ratio(res, out / "ratio.png", comb.name)
     for key, v in doc["ratio_maintenance"].items():
@@ -167,24 +173,35 @@ def comparison_doc(res: CombinationResult, summary: dict[str, Any]) -> dict[str,
 
 def write_comparison(res: CombinationResult, doc: dict[str, Any], out: Path, plots: bool) -> None:
     """Write ``comparison.json``, ``ratio.csv``, ``nano/<drug>/`` and ``conventional/<drug>/`` (metrics.json,
-    timecourse.csv) and, with ``plots``, ``ratio.png`` and ``comparison_<drug>.png``."""
+    timecourse.csv) and, with ``plots``, ``ratio.png`` and ``comparison_<drug>.png``.
+
+    ``<drug>`` is the payload label made safe as a file name (:func:`nanodds.io.atomic.safe_stems`: distinct
+    even when two labels sanitise alike); ``comparison.json`` ``file_stems`` maps each label to it.
+    """
     from nanodds.interfaces.cli_engine import _write_run
+    from nanodds.io.atomic import safe_stems, write_csv
     from nanodds.io.outputs import write_json
 
     comb = res.combination
+    stems = safe_stems(p.label for p in comb.payloads)
     for p, sn, sf in zip(comb.payloads, res.nano, res.free, strict=True):
         for sub, sol in (("nano", sn), ("conventional", sf)):
-            d = out / sub / p.label
-            d.mkdir(parents=True, exist_ok=True)
-            _write_run(sol, doc["drugs"][p.label][sub], d, netcdf=False)
-    write_json(out / "comparison.json", doc)
-    ratio_frame(res).to_csv(out / "ratio.csv", index=False)
+            _write_run(sol, doc["drugs"][p.label][sub], out / sub / stems[p.label], netcdf=False)
+    write_json(out / "comparison.json", {**doc, "file_stems": stems})
+    write_csv(out / "ratio.csv", ratio_frame(res))
     if plots:
         from nanodds.report.plots import plot_comparison
 
         plot_ratio(res, out / "ratio.png", comb.name)
         for p, sn, sf in zip(comb.payloads, res.nano, res.free, strict=True):
-            plot_comparison(sn, sf, out).replace(out / f"comparison_{p.label}.png")
+            plot_comparison(sn, sf, out, filename=f"comparison_{stems[p.label]}.png")
+
+
+def synergy_file(path: str | None) -> dict[str, Path]:
+    """``{"synergy": file}`` of a ``--synergy`` argument (resolved under ``nanodds/data``), for the manifest."""
+    from nanodds.specs.params import DATA_ROOT
+
+    return {} if path is None else {"synergy": DATA_ROOT / path}
 
 
 def synergy_params(path: str | None, field: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 
 __all__ = ["cmd_release_sweep", "parse_rates", "register"]
 
@@ -66,6 +67,8 @@ def _plot(df: Any, optimum: dict[str, Any], title: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from nanodds.io.atomic import save_figure
+
     pos = df[df["rate_per_h"] > 0]
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     ax.plot(pos["rate_per_h"], pos["tumour_free_auc_mg_h_per_L"], "o-", label="tumour free drug AUC0-T")
@@ -84,13 +87,17 @@ def _plot(df: Any, optimum: dict[str, Any], title: str, path: Path) -> None:
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
+@run_folder()
 def cmd_release_sweep(args: argparse.Namespace) -> int:
     """Run ``release-sweep``; returns the exit code."""
     from nanodds.analysis.release_design import release_rate_sweep
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
     from nanodds.specs.scenario import load_scenario
 
@@ -100,7 +107,7 @@ def cmd_release_sweep(args: argparse.Namespace) -> int:
     df = release_rate_sweep(scn, rates)
     out.mkdir(parents=True, exist_ok=True)
     optimum = df.attrs["optimum"]
-    df.to_csv(out / "sweep.csv", index=False)
+    write_csv(out / "sweep.csv", df)
     write_json(out / "sweep.json", {"scenario": scn.name, "duration_h": scn.duration_h,
                                     "optimum": optimum, "rows": df.to_dict(orient="records")})
     if not args.no_plots:

@@ -21,6 +21,7 @@ from typing import Any
 
 from nanodds.analysis.compare import get_path, ratio
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 
 __all__ = ["cmd_compare", "cmd_simulate", "register"]
 
@@ -56,12 +57,13 @@ def _status(message: str) -> Iterator[None]:
 
 
 def _write_run(sol: Any, metrics: dict[str, Any], out: Path, netcdf: bool) -> None:
+    from nanodds.io.atomic import write_csv, write_netcdf
     from nanodds.io.outputs import timecourse_frame, to_xarray, write_json
 
     write_json(out / "metrics.json", metrics)
-    timecourse_frame(sol).to_csv(out / "timecourse.csv", index=False)
+    write_csv(out / "timecourse.csv", timecourse_frame(sol))
     if netcdf:
-        to_xarray(sol).to_netcdf(out / "timecourse.nc", engine="scipy", format="NETCDF3_64BIT")
+        write_netcdf(out / "timecourse.nc", to_xarray(sol))
 
 
 def _fmt(v: Any, spec: str = ".4g") -> str:
@@ -99,6 +101,7 @@ def _print_table(table: Any) -> None:
     Console(file=sys.stdout, width=None if sys.stdout.isatty() else 110).print(table)
 
 
+@run_folder()
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Run ``simulate``; returns the exit code."""
     from nanodds.specs.scenario import load_scenario
@@ -135,6 +138,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+@run_folder()
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``compare``; returns the exit code."""
     from nanodds.analysis.compare import require_carrier, run_comparison
@@ -158,9 +162,7 @@ def write_comparison(out: Path, doc: dict[str, Any], sol_nano: Any, sol_conv: An
 
     with _status("writing outputs..."):
         for sub, sol in (("nano", sol_nano), ("conventional", sol_conv)):
-            d = out / sub
-            d.mkdir(exist_ok=True)
-            _write_run(sol, doc[sub], d, netcdf=False)
+            _write_run(sol, doc[sub], out / sub, netcdf=False)
         write_json(out / "comparison.json", doc)
         if plots:
             from nanodds.report.plots import plot_comparison

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from nanodds.errors import InputError
-from nanodds.interfaces.common import check_writable_path
+from nanodds.io.paths import check_writable_path
 
 __all__ = ["cmd_export_sbml", "register"]
 
@@ -47,7 +47,6 @@ def cmd_export_sbml(args: argparse.Namespace) -> int:
     model = build(scn)
     if args.linear or not scn.saturable:
         model = model.linear()
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_sbml(model, scn.regimen.events, out, name=scn.name)
     print(f"wrote {out} ({model.n} species, {len(model.saturable)} saturable terms, "
           f"{len(scn.regimen.events)} dose events)")

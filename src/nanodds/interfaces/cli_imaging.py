@@ -15,6 +15,7 @@ import numpy as np
 
 from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 
 __all__ = ["cmd_imaging", "parse_scan_times", "register"]
 
@@ -70,10 +71,12 @@ def _is_number(text: str) -> bool:
     return True
 
 
+@run_folder()
 def cmd_imaging(args: argparse.Namespace) -> int:
     """Run ``imaging``; returns the exit code."""
     from nanodds.analysis.imaging import contrast_ratios, imaging_schedule, load_label, region_curves
     from nanodds.engine import output_grid, simulate
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
     from nanodds.specs.scenario import load_scenario
     from nanodds.units import to_canonical
@@ -94,7 +97,7 @@ def cmd_imaging(args: argparse.Namespace) -> int:
                          regions=[r for r in ("tumour", "heart") if r in sol.model.volumes_L])
     sched = imaging_schedule(curves[curves["region"] != "eliminated"], scans, args.recovery)
     out.mkdir(parents=True, exist_ok=True)
-    curves.to_csv(out / "imaging.csv", index=False)
+    write_csv(out / "imaging.csv", curves)
     per_g = {str(r): g["percent_id_per_g"].tolist() for r, g in sched.groupby("region", sort=False)}
     summary = {
         "scenario": scn.name, "label": lab.name, "modality": lab.modality,
@@ -122,6 +125,7 @@ def cmd_imaging(args: argparse.Namespace) -> int:
 
 
 def _plot(curves, drug, label: str, decay: bool, title: str, path: Path) -> None:
+    from nanodds.io.atomic import save_figure
     from nanodds.report.plots import _plt
 
     plt = _plt()
@@ -149,5 +153,7 @@ def _plot(curves, drug, label: str, decay: bool, title: str, path: Path) -> None
     ax1.set_ylim(top * 1e-4, top * 2)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)

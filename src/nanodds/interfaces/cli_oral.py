@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nanodds.interfaces.common import output_dir
+from nanodds.io.runfolder import run_folder
 from nanodds.specs.scenario import read_yaml
 
 __all__ = ["cmd_oral", "register"]
@@ -37,6 +38,8 @@ def _plot(curves: dict[str, dict[str, Any]], df: Any, path: Path, title: str) ->
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
+    from nanodds.io.atomic import save_figure
+
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
     for name, cur in curves.items():
         ax1.plot(cur["time_h"], cur["plasma_mg_per_L"] * 1e3, label=name)
@@ -50,12 +53,16 @@ def _plot(curves: dict[str, dict[str, Any]], df: Any, path: Path, title: str) ->
     ax2.set_ylabel(f"AUC relative to {df.attrs.get('reference', 'reference')}")
     ax2.tick_params(axis="x", labelrotation=20, labelsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)
 
 
+@run_folder()
 def cmd_oral(args: argparse.Namespace) -> int:
     from nanodds.analysis.oral import parse_oral_scenario, run_oral_comparison
+    from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
 
     osc = parse_oral_scenario(read_yaml(args.scenario))
@@ -63,7 +70,7 @@ def cmd_oral(args: argparse.Namespace) -> int:
     df, curves = run_oral_comparison(osc)
     df.attrs["reference"] = osc.reference
     out.mkdir(parents=True, exist_ok=True)
-    df.to_csv(out / "oral.csv", index=False)
+    write_csv(out / "oral.csv", df)
     write_json(out / "oral.json", {
         "scenario": osc.name, "drug": osc.systemic.drug.name, "species": osc.systemic.species,
         "dose_mg": osc.dose_mg, "reference": osc.reference,

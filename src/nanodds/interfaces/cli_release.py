@@ -12,7 +12,6 @@ Subcommands
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from pathlib import Path
@@ -22,6 +21,9 @@ import numpy as np
 
 from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
+from nanodds.io.atomic import safe_stems
+from nanodds.io.outputs import write_json
+from nanodds.io.runfolder import run_folder
 from nanodds.release.dataio import TIME_UNITS, ReleaseData, read_release_csv
 from nanodds.release.fit_stats import RANK_KEYS
 from nanodds.release.fitting import FitResult, fit_all, normalise_weight
@@ -100,6 +102,7 @@ def _fit_dict(fit: FitResult, unit: str) -> dict[str, Any]:
     return d
 
 
+@run_folder(inputs=("data",))
 def cmd_fit(args: argparse.Namespace) -> int:
     """Run ``release fit``; returns the exit code."""
     data = _read(args)
@@ -112,6 +115,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"data": str(args.data), "time_unit": data.time_unit, "weight": weight,
                               "rank_by": args.rank_by, "fitted_to": "mean profile", "profiles": {}}
     fitted: dict[str, tuple[np.ndarray, np.ndarray, list[FitResult]]] = {}
+    stems = safe_stems(names)  # plot file names: distinct even when two profile names sanitise alike
     for name in _progress(names, "fitting profiles"):
         t, y = data.mean_profile(name)
         with warnings.catch_warnings(record=True) as caught:
@@ -126,13 +130,15 @@ def cmd_fit(args: argparse.Namespace) -> int:
             "best": next((f.model for f in fits if f.ok), None),
             "models": [_fit_dict(f, data.time_unit) for f in fits],
         }
+        if not args.no_plots:
+            result["profiles"][name]["plots"] = [f"fits_{stems[name]}.png", f"residuals_{stems[name]}.png"]
         fitted[name] = (t, y, fits)
-    (out / "fits.json").write_text(json.dumps(result, indent=2))
+    write_json(out / "fits.json", result)
     if not args.no_plots:
         from nanodds.release.plots import plot_fits
 
         for name, (t, y, fits) in fitted.items():
-            plot_fits(t, y, fits, out, name, data.time_unit, top=args.top)
+            plot_fits(t, y, fits, out, name, data.time_unit, top=args.top, stem=stems[name])
     for name, (_, _, fits) in fitted.items():
         best = [f for f in fits if f.ok][:3]
         summary = ", ".join(f"{f.model} ({args.rank_by} {f.stats[args.rank_by]:.3g})" for f in best)
@@ -141,6 +147,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+@run_folder(inputs=("data",))
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``release compare``; returns the exit code."""
     data = _read(args)
@@ -158,7 +165,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                            seed=args.seed, confidence=args.confidence)
     res = {"data": str(args.data), "reference": args.reference, "test": args.test,
            "time_unit": data.time_unit, **res}
-    (out / "comparison.json").write_text(json.dumps(res, indent=2))
+    write_json(out / "comparison.json", res)
     if not args.no_plots:
         from nanodds.release.plots import plot_comparison
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -140,7 +139,10 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def write_json(path: str | Path, obj: Any) -> Path:
-    """Write ``obj`` as indented, strictly valid JSON (no NaN/Infinity tokens); returns the path."""
-    p = Path(path)
-    p.write_text(json.dumps(to_jsonable(obj), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return p
+    """Write ``obj`` as indented, strictly valid JSON (no NaN/Infinity tokens), atomically; returns the path.
+
+    See :func:`nanodds.io.atomic.write_json`.
+    """
+    from nanodds.io.atomic import write_json as atomic_write_json
+
+    return atomic_write_json(path, obj)

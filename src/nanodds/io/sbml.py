@@ -281,7 +281,7 @@ def to_sbml(model: Model, events: Sequence[DoseEvent] = (), *, name: str = "nano
 
 
 def write_sbml(model: Model, events: Sequence[DoseEvent], path: str | Path, *, name: str = "nanodds") -> Path:
-    """Write :func:`to_sbml` to ``path`` (UTF-8) and return the path."""
-    p = Path(path)
-    p.write_text(to_sbml(model, events, name=name), encoding="utf-8")
-    return p
+    """Write :func:`to_sbml` to ``path`` (UTF-8, atomically: temporary file + rename) and return the path."""
+    from nanodds.io.atomic import write_text
+
+    return write_text(path, to_sbml(model, events, name=name))

@@ -2,10 +2,14 @@
 
 ``run_population`` samples the patients (one seed, so every chunk is reproducible), splits them in chunks
 of ``chunk`` patients, solves each chunk (:func:`run_chunk`) and writes ``DIR/chunks/part-XXXXX.parquet``
-as soon as it is done (atomic rename). A re-run with the same scenario, covariates, N, seed and chunk
-skips the chunks already on disk, so an interrupted run resumes; ``DIR/run.json`` records those settings
-and a different run into the same directory needs ``force``. At the end ``DIR/population.parquet``,
-``DIR/summary.json`` and ``DIR/population.png`` are written.
+as soon as it is done (atomic rename), then its check record ``part-XXXXX.json`` (SHA-256 of the part, rows,
+columns, hash of the run's inputs). A re-run with the same scenario, covariates, N, seed and chunk skips the
+parts it can trust, so an interrupted run resumes; a part is trusted only when its record exists, names the
+same inputs, its SHA-256 matches and it holds the expected patients (rows, IDs) and columns; any other part
+is solved again. ``DIR/run.json`` records the settings and a different run into the same directory needs
+``force``. At the end ``DIR/population.parquet``, ``DIR/summary.json`` and ``DIR/population.png`` are
+written, then ``DIR/manifest.json`` (:class:`nanodds.io.runfolder.RunFolder`: lock against a concurrent run;
+on failure the parts and ``run.json`` are kept for the resume, everything else this run wrote is removed).
 
 Schedulers: ``"inline"`` solves the chunks one after another in this process (default up to
 :data:`INLINE_MAX_N` patients: a chunk of 500 takes ~0.1-1 s, less than starting a cluster);
@@ -30,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from nanodds.errors import InputError
+from nanodds.io.atomic import file_sha256, save_figure, write_json, write_parquet
+from nanodds.io.runfolder import RunFolder
 from nanodds.io.yaml_safe import parse_yaml, read_text_file
 from nanodds.limits import limit, limit_ref
 from nanodds.population.dosing import compare_strategies, personalised_doses
@@ -114,10 +120,31 @@ def _progress(total: int, enabled: bool) -> Any:
                     disable=not enabled, transient=True)
 
 
-def _write(path: Path, df: pd.DataFrame) -> None:
-    tmp = path.with_suffix(".tmp")
-    df.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+def _record_path(part: Path) -> Path:
+    return part.with_suffix(".json")
+
+
+def _write_part(folder: RunFolder, path: Path, df: pd.DataFrame, inputs_sha256: str) -> None:
+    """Write a chunk's parquet part, then its check record; both, and ``run.json``, are kept if the run fails."""
+    write_parquet(path, df, keep_on_failure=True)
+    write_json(_record_path(path), {"sha256": file_sha256(path), "rows": len(df), "columns": list(df.columns),
+                                    "inputs_sha256": inputs_sha256}, keep_on_failure=True)
+    folder.wrote(path.parent.parent / "run.json", keep_on_failure=True)
+
+
+def part_trusted(path: Path, inputs_sha256: str, ids: list[int]) -> bool:
+    """Whether a part on disk can be reused: its check record names the same inputs, the file's SHA-256 is the
+    recorded one, and it reads as a parquet table of the expected patient ``ids`` with the recorded columns."""
+    try:
+        rec = json.loads(_record_path(path).read_text(encoding="utf-8"))
+        if not isinstance(rec, dict) or rec.get("inputs_sha256") != inputs_sha256 or rec.get("rows") != len(ids):
+            return False
+        if file_sha256(path) != rec.get("sha256"):
+            return False
+        df = pd.read_parquet(path)
+    except (OSError, ValueError):  # missing or unreadable record/part (pyarrow errors are ValueErrors)
+        return False
+    return list(df.columns) == rec.get("columns") and "ID" in df and df["ID"].tolist() == ids
 
 
 def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0, chunk: int = 500,
@@ -146,51 +173,76 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
     outdir = Path(out)
     if outdir.exists() and not outdir.is_dir():
         raise InputError("--out", str(out), "a directory path (not an existing file)")
-    parts = outdir / "chunks"
-    cov_text = Path(covariates).read_text(encoding="utf-8") if covariates else "packaged"
-    manifest = {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-                "covariates_sha256": hashlib.sha256(cov_text.encode()).hexdigest(),
+    args = {"scenario": str(scenario), "n": n, "out": str(out), "seed": seed, "chunk": chunk,
+            "scheduler": scheduler, "force": force, "target_auc": target_auc,
+            "covariates": None if covariates is None else str(covariates)}
+    settings = {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                "covariates_sha256": hashlib.sha256(
+                    (Path(covariates).read_text(encoding="utf-8") if covariates else "packaged").encode()).hexdigest(),
                 "n": n, "seed": seed, "chunk": chunk, "target_auc": target_auc}
-    mpath = outdir / "run.json"
-    if mpath.is_file() and json.loads(mpath.read_text()) != manifest:
-        if not force:
-            raise InputError("--out", str(out), "a new directory or one of the same run (--force overwrites)")
-        shutil.rmtree(parts, ignore_errors=True)
-    parts.mkdir(parents=True, exist_ok=True)
-    mpath.write_text(json.dumps(manifest, indent=1))
-    starts = list(range(0, n, chunk))
-    files = [parts / f"part-{i:05d}.parquet" for i in range(len(starts))]
-    todo = [i for i, f in enumerate(files) if not f.is_file()]
-    t0 = time.perf_counter()
-    show = sys.stderr.isatty() if progress is None else progress
-    with _progress(len(files), show) as bar:
-        task = bar.add_task("chunks", total=len(files), completed=len(files) - len(todo))
-        if sched == "inline":
-            for i in todo:
-                _write(files[i], run_chunk(text, patients.iloc[starts[i]:starts[i] + chunk], target_auc))
-                bar.advance(task)
-        else:
-            from distributed import as_completed
-
-            client = _client(sched)
-            try:
-                futs = {client.submit(run_chunk, text, patients.iloc[starts[i]:starts[i] + chunk], target_auc,
-                                      pure=False): i for i in todo}
-                for fut in as_completed(futs):
-                    _write(files[futs[fut]], fut.result())
+    with RunFolder(outdir, "population", args, {"scenario": Path(scenario), "covariates": covariates}) as folder:
+        files, todo, inputs_sha = _plan(folder, outdir, settings, patients, force)
+        starts = list(range(0, n, chunk))
+        t0 = time.perf_counter()
+        show = sys.stderr.isatty() if progress is None else progress
+        with _progress(len(files), show) as bar:
+            task = bar.add_task("chunks", total=len(files), completed=len(files) - len(todo))
+            if sched == "inline":
+                for i in todo:
+                    _write_part(folder, files[i], run_chunk(text, patients.iloc[starts[i]:starts[i] + chunk],
+                                                            target_auc), inputs_sha)
                     bar.advance(task)
-            finally:
-                cluster = getattr(client, "cluster", None) if sched == "local" else None
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-    elapsed = time.perf_counter() - t0
-    pop = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    _write(outdir / "population.parquet", pop)
-    summary = summarise(pop, pm, scn.name, sched, elapsed, target_auc)
-    (outdir / "summary.json").write_text(json.dumps(summary, indent=1, allow_nan=False))
-    plot(pop, outdir / "population.png")
+            else:
+                from distributed import as_completed
+
+                client = _client(sched)
+                try:
+                    futs = {client.submit(run_chunk, text, patients.iloc[starts[i]:starts[i] + chunk], target_auc,
+                                          pure=False): i for i in todo}
+                    for fut in as_completed(futs):
+                        _write_part(folder, files[futs[fut]], fut.result(), inputs_sha)
+                        bar.advance(task)
+                finally:
+                    cluster = getattr(client, "cluster", None) if sched == "local" else None
+                    client.close()
+                    if cluster is not None:
+                        cluster.close()
+        elapsed = time.perf_counter() - t0
+        pop = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        write_parquet(outdir / "population.parquet", pop)
+        summary = summarise(pop, pm, scn.name, sched, elapsed, target_auc)
+        write_json(outdir / "summary.json", summary)
+        plot(pop, outdir / "population.png")
     return summary
+
+
+def _plan(folder: RunFolder, outdir: Path, settings: dict[str, Any], patients: pd.DataFrame,
+          force: bool) -> tuple[list[Path], list[int], str]:
+    """Check ``run.json`` against ``settings``, write it, and sort the parts into trusted and to-do.
+
+    Returns the part paths, the indices of the parts to solve and the inputs hash of the check records.
+    """
+    parts = outdir / "chunks"
+    mpath = outdir / "run.json"
+    try:
+        previous = json.loads(mpath.read_text(encoding="utf-8")) if mpath.is_file() else None
+    except (OSError, ValueError):  # unreadable (e.g. cut by an older version): each part is checked anyway
+        previous = None
+    if previous is not None and previous != settings:
+        if not force:
+            raise InputError("--out", str(outdir), "a new directory or one of the same run (--force overwrites)")
+        shutil.rmtree(parts, ignore_errors=True)
+    write_json(mpath, settings)  # kept on failure once a part exists (see _write_part)
+    inputs_sha = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+    n, chunk = int(settings["n"]), int(settings["chunk"])
+    files = [parts / f"part-{i:05d}.parquet" for i in range(len(range(0, n, chunk)))]
+    ids = [patients["ID"].iloc[s:s + chunk].tolist() for s in range(0, n, chunk)]
+    todo = [i for i, f in enumerate(files) if not part_trusted(f, inputs_sha, ids[i])]
+    for i, f in enumerate(files):
+        if i not in todo:  # trusted parts of an earlier attempt are part of this run's results
+            for p in (f, _record_path(f), mpath):
+                folder.wrote(p, keep_on_failure=True)
+    return files, todo, inputs_sha
 
 
 def _clean(v: float) -> float | None:
@@ -239,5 +291,7 @@ def plot(pop: pd.DataFrame, path: Path) -> None:
         ax.set_xlabel(f"log10 {c.removesuffix('_auc_inf')} AUC [mg h/L]")
         ax.set_ylabel("patients")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:
+        save_figure(fig, path)
+    finally:
+        plt.close(fig)

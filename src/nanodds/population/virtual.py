@@ -30,10 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.params import DataFileError, Param, _check, load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2
+from nanodds.specs.validity import check_finite
 
 FACTORS = ("hepatic", "mps_uptake", "mps_capacity", "epr")
 """Log-normal factor blocks of the covariate file (besides ``renal``)."""
@@ -83,9 +84,10 @@ def _get(d: dict[str, Any], path: str, unit: str) -> float:
     if not isinstance(node, Param):
         raise InputError(f"covariates.{path}", node, f"a {{value, unit, source}} leaf in {unit}")
     try:
-        return node.to(unit)
+        value = node.to(unit)
     except Exception as exc:
         raise InputError(f"covariates.{path}", f"{node.value} {node.unit}", f"a value in {unit}") from exc
+    return check_finite(value, f"{node.value} {node.unit}", f"covariates.{path}", unit)
 
 
 def _positive(path: str, v: float) -> float:
@@ -106,8 +108,32 @@ def _range(path: str, lo: float, hi: float) -> tuple[float, float]:
     return lo, hi
 
 
+COVARIATE_KEYS: dict[str, set[str]] = {
+    "": {"population", "female_fraction", "age", "body_weight", "height", "weight_height_correlation", "renal",
+         "ugt1a1", *FACTORS},
+    "age": {"mean", "sd", "min", "max"},
+    "body_weight": {"male", "female", "min", "max"}, "body_weight.male": {"median", "cv"},
+    "body_weight.female": {"median", "cv"},
+    "height": {"male", "female", "min", "max"}, "height.male": {"mean", "sd"}, "height.female": {"mean", "sd"},
+    "renal": {"reference_gfr", "reference_age", "decline_per_year", "cv", "min_factor", "max_factor"},
+    "ugt1a1": {"genotype_frequency", "relative_glucuronidation"},
+    **{f: {"cv", "min_factor", "max_factor"} for f in FACTORS},
+}
+"""Keys a covariate file may have, per dotted block (a typo would otherwise be read as a missing optional block)."""
+
+
+def _check_keys(d: dict[str, Any]) -> None:
+    for where, allowed in COVARIATE_KEYS.items():
+        node: Any = d
+        for key in where.split(".") if where else ():
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            reject_unknown_keys(node, allowed, f"covariates.{where}" if where else "covariates")
+
+
 def parse_covariates(d: dict[str, Any]) -> CovariateSpec:
     """Check a covariate mapping (leaves already :class:`Param`) and convert it to canonical units."""
+    _check_keys(d)
     ff = _get(d, "female_fraction", "1")
     if not 0 <= ff <= 1:
         raise InputError("covariates.female_fraction", ff, "a fraction in [0, 1]")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from nanodds.errors import InputError
+from nanodds.specs.validity import magnitude_limit
 
 __all__ = ["TIME_UNITS", "ReleaseData", "read_release_csv"]
 
@@ -110,6 +111,11 @@ def _numeric(df: pd.DataFrame, col: str, allow_negative: bool = True) -> pd.Seri
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(col, df[col].iloc[i], f"a number (row {i + 2} of the CSV)")
+    absurd = ~np.isfinite(values.to_numpy(dtype=float)) | (values.abs().to_numpy() > magnitude_limit())
+    if absurd.any():
+        i = int(np.flatnonzero(absurd)[0])
+        raise InputError(col, df[col].iloc[i], f"a finite number of magnitude at most {magnitude_limit():g} "
+                         f"(row {i + 2} of the CSV)")
     if not allow_negative and (values < 0).any():
         i = int(np.flatnonzero((values < 0).to_numpy())[0])
         raise InputError(col, float(values.iloc[i]), f"time >= 0 (row {i + 2} of the CSV)")

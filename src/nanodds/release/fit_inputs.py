@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from nanodds.errors import InputError
+from nanodds.specs.validity import magnitude_limit
 
 WEIGHTS: tuple[str, ...] = ("none", "1/y", "1/y2")
 _WEIGHT_ALIASES = {"none": "none", "1": "none", "1/y": "1/y", "1/y2": "1/y2", "1/y^2": "1/y2"}
@@ -36,9 +37,10 @@ def check_profile(t: Sequence[float], y: Sequence[float]) -> tuple[np.ndarray, n
             raise InputError(name, bad, "a number") from None
         if arr.ndim != 1:
             raise InputError(name, f"array of shape {arr.shape}", "a 1-D sequence")
-        bad_idx = np.nonzero(~np.isfinite(arr))[0]
+        bad_idx = np.nonzero(~np.isfinite(arr) | (np.abs(arr) > magnitude_limit()))[0]
         if bad_idx.size:
-            raise InputError(name, values[int(bad_idx[0])], "a finite number")
+            raise InputError(name, values[int(bad_idx[0])], f"a finite number of magnitude at most "
+                             f"{magnitude_limit():g}")
         arrays.append(arr)
     t_arr, y_arr = arrays
     if t_arr.shape != y_arr.shape:

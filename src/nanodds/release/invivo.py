@@ -12,7 +12,7 @@ temperature (sink conditions; no protein/enzyme-triggered release). An optional 
 are replaced by the first-order constant with the same half-release time, k = ln 2 / t50, so the engine
 keeps a linear rate matrix; the early burst or late tail of such a profile is not reproduced exactly.
 
-Spec formats (quantities are strings with units or bare numbers in the unit shown)::
+Spec formats (quantities are strings with units; bare numbers only for dimensionless values)::
 
     {"model": "first_order", "rate": "0.01 1/h"}            # or "half_life": "3 d"
     {"model": "thermosensitive", "preset": "lysolipid_tsl",  # any of: rate_below, rate_above [1/h],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +19,19 @@ def _plt():
     return plt
 
 
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-
-
 def plot_fits(
-    t: np.ndarray, y: np.ndarray, fits: list[FitResult], out: Path, profile: str, time_unit: str, top: int = 5
+    t: np.ndarray, y: np.ndarray, fits: list[FitResult], out: Path, profile: str, time_unit: str, top: int = 5,
+    stem: str | None = None,
 ) -> list[Path]:
-    """Draw the data with the ``top`` ranked fits and their residuals; returns the two PNG paths."""
+    """Draw the data with the ``top`` ranked fits and their residuals; returns the two PNG paths.
+
+    The files are ``fits_<stem>.png`` and ``residuals_<stem>.png``; ``stem`` defaults to the sanitised
+    profile name (:func:`nanodds.io.atomic.safe_stems`); pass the stems of all profiles of a run so that two
+    names that sanitise alike do not overwrite each other.
+    """
+    from nanodds.io.atomic import safe_stems, save_figure
+
+    stem = stem or safe_stems([profile])[profile]
     plt = _plt()
     best = [f for f in fits if f.ok][: max(top, 1)]
     grid = np.linspace(0.0, float(np.max(t)) * 1.02, 300)
@@ -38,9 +42,10 @@ def plot_fits(
     ax.set(xlabel=f"time [{time_unit}]", ylabel="released [%]", title=f"Release fits: {profile}")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p_fit = out / f"fits_{_safe(profile)}.png"
-    fig.savefig(p_fit, dpi=110)
-    plt.close(fig)
+    try:
+        p_fit = save_figure(fig, out / f"fits_{stem}.png")
+    finally:
+        plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     for f in best:
@@ -50,9 +55,10 @@ def plot_fits(
            title=f"Residuals: {profile}")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    p_res = out / f"residuals_{_safe(profile)}.png"
-    fig.savefig(p_res, dpi=110)
-    plt.close(fig)
+    try:
+        p_res = save_figure(fig, out / f"residuals_{stem}.png")
+    finally:
+        plt.close(fig)
     return [p_fit, p_res]
 
 
@@ -70,7 +76,9 @@ def plot_comparison(res: dict[str, Any], out: Path) -> Path:
            title=f"f1 = {res['f1']:.2f}, f2 = {res['f2']:.2f} (rule {res['rule']})")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    path = out / "comparison.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    from nanodds.io.atomic import save_figure
+
+    try:
+        return save_figure(fig, out / "comparison.png")
+    finally:
+        plt.close(fig)

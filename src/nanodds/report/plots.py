@@ -49,7 +49,6 @@ def plot_simulation(sol: Solution, metrics: dict[str, Any] | None, out_dir: str 
     """Write ``plasma.png``, ``tissues.png`` and (with a tumour) ``tumour.png``; returns the paths."""
     plt = _plt()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     t = sol.times_h
     written: list[Path] = []
 
@@ -108,11 +107,12 @@ def _tissue_auc(sol: Solution, organ: str) -> float:
     return auc_inf if np.isfinite(auc_inf) else auc_t
 
 
-def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path) -> Path:
-    """Write ``comparison.png``: plasma total of both formulations and tissue AUC bars (log scales)."""
+def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path,
+                    filename: str = "comparison.png") -> Path:
+    """Write ``filename`` (default ``comparison.png``): plasma total of both formulations and tissue AUC bars
+    (log scales)."""
     plt = _plt()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
     for sol, label in ((sol_nano, "nanoformulation"), (sol_conv, "conventional")):
         c = sol.observe("plasma_total")
@@ -139,11 +139,14 @@ def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path)
     ax2.set_title("Tissue exposure")
     ax2.legend()
     ax2.grid(True, axis="y", which="both", alpha=0.3)
-    return _save(fig, out / "comparison.png", plt)
+    return _save(fig, out / filename, plt)
 
 
 def _save(fig, path: Path, plt) -> Path:
+    from nanodds.io.atomic import save_figure
+
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    try:
+        return save_figure(fig, path, dpi=110)
+    finally:
+        plt.close(fig)

@@ -7,7 +7,7 @@ from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.specs.params import load_yaml
-from nanodds.units import to_canonical
+from nanodds.units import to_canonical, with_unit
 
 CARRIER_KEYS = {"type", "diameter", "pegylated", "drug_loading", "encapsulated_fraction",
                 "mps_multiplier", "release", "ligand"}
@@ -80,11 +80,15 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
         if "mps_multiplier" in raw else d["mps_multiplier"].to("1")
     release = raw.get("release") or {
         "model": "first_order",
-        "rate_blood": d["release_rate_blood"].to("1/h"),
-        "rate_tissue": d["release_rate_tissue"].to("1/h"),
+        "rate_blood": with_unit(d["release_rate_blood"].to("1/h"), "1/h"),
+        "rate_tissue": with_unit(d["release_rate_tissue"].to("1/h"), "1/h"),
     }
     if not isinstance(release, dict):
         raise InputError(f"{field_name}.release", release, "a mapping with 'model' and its parameters")
+    if "magnetic" in release:  # a scenario applies no alternating field: the block would change nothing
+        raise InputError(f"{field_name}.release.magnetic", release["magnetic"], "no 'magnetic' block in a "
+                         "scenario: magnetic heating and guidance are not modelled in whole-body scenarios yet "
+                         "(no applied field); nanodds.release.invivo models it for a given field")
     if not peg and "mps_multiplier" not in raw and d["pegylated"]:
         # a PEGylated type declared without PEG: take the non-PEG liposome's relative uptake
         mps = types["conventional_liposome"]["mps_multiplier"].to("1")

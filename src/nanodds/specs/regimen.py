@@ -7,7 +7,7 @@ from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.limits import check_int, limit, limit_ref
-from nanodds.units import parse_quantity, to_canonical
+from nanodds.units import is_bare, parse_quantity, to_canonical
 
 ROUTES = ("iv_bolus", "iv_infusion")
 DOSE_KEYS = {"route", "dose", "duration", "start", "every", "count"}
@@ -46,8 +46,12 @@ class Regimen:
 
 def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | None) -> float:
     """Convert ``"50 mg/m^2"``, ``"9 mg/kg"`` or ``"100 mg"`` to mg for this subject."""
+    from nanodds.specs.validity import check_finite
+
     q = parse_quantity(text, field)
     allowed = "a dose in mg, mg/kg or mg/m^2 (e.g. '50 mg/m^2'), > 0"
+    if is_bare(q):  # a bare 9 is not 9 kg/kg
+        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} mg/kg'")
     if q.check("[mass]"):
         mg = float(q.to("mg").magnitude)
     elif q.check("[mass]/[mass]"):
@@ -58,6 +62,7 @@ def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | Non
         mg = float(q.to("mg/m**2").magnitude) * bsa_m2
     else:
         raise InputError(field, text, allowed)
+    check_finite(mg, text, field, "mg")
     if not mg > 0:
         raise InputError(field, text, allowed)
     return mg
@@ -92,7 +97,7 @@ def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None, field
             dur = to_canonical(item["duration"], "h", f"{f}.duration", positive=True)
         elif "duration" in item:
             raise InputError(f"{f}.duration", item["duration"], "no duration for an iv_bolus")
-        start = to_canonical(item.get("start", 0.0), "h", f"{f}.start", nonnegative=True)
+        start = to_canonical(item.get("start", "0 h"), "h", f"{f}.start", nonnegative=True)
         count = check_int(item.get("count", 1), f"{f}.count", 1, "max_dose_events")
         every = to_canonical(item["every"], "h", f"{f}.every", positive=True) if "every" in item else 0.0
         if count > 1 and every <= 0:

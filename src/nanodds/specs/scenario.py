@@ -13,6 +13,7 @@ from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
@@ -73,6 +74,22 @@ class Scenario:
     """Solubilising vehicle given with the drug (``data/vehicles/<name>.yaml``, e.g. ``cremophor_el``)."""
     comparator: ConventionalArm | None = None
     """The conventional product to compare with, when it is not the same dose without the carrier."""
+    outside_range: tuple[str, ...] = ()
+    """Inputs outside their validated range (``field='value as written'``), warned at parsing; named again by
+    :class:`~nanodds.errors.ResultError` if the result turns out impossible."""
+
+    def describe_inputs(self) -> str:
+        """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
+        parts = list(self.outside_range)
+        named = {p.split("=", 1)[0] for p in parts}
+        key = [("species", self.species), ("subject.body_weight", f"{self.physiology.body_weight_kg:g} kg"),
+               ("dose_total", f"{self.regimen.total_mg:g} mg")]
+        if self.physiology.tumour is not None:
+            key.append(("tumour.volume", f"{self.physiology.tumour.volume_L:g} L"))
+        if self.carrier is not None:
+            key.append(("carrier.diameter", f"{self.carrier.diameter_nm:g} nm ({self.carrier.type})"))
+        parts += [f"{k}={v}" for k, v in key if k not in named]
+        return ", ".join(parts)
 
     def conventional(self) -> Scenario:
         """The conventional formulation: the ``conventional:`` product (own regimen and vehicle) when the
@@ -103,6 +120,9 @@ def _mapping(raw: Any, field: str) -> dict[str, Any]:
 def parse_scenario(raw: Any) -> Scenario:
     """Validate a scenario mapping (as loaded from YAML) and convert it to canonical units."""
     raw = _mapping(raw, "scenario")
+    if "magnetic" in raw:
+        raise InputError("magnetic", raw["magnetic"], "no 'magnetic' block: magnetic guidance and heating are not "
+                         "modelled in whole-body scenarios yet")
     reject_unknown_keys(raw, TOP_KEYS, "")
     species = raw.get("species", "human")
     ref = reference_data(species)
@@ -128,13 +148,29 @@ def parse_scenario(raw: Any) -> Scenario:
                 tumour[k] = v
         if "pore_cutoff" in t:
             tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
+    outside: list[str] = []
+
+    def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
+             note: str = "") -> None:
+        if check_range(fld, value, written, key, unit, qualifier, note):
+            outside.append(f"{fld}={written!r}")
+
+    if bw is not None:
+        flag("subject.body_weight", bw, subj["body_weight"], "body_weight", "kg", species)
+    if height is not None:
+        flag("subject.height", height, subj["height"], "height", "cm", species)
     phys = build_physiology(species, bw, height, tumour)
+    if phys.tumour is not None:
+        _check_tumour_size(phys, t.get("volume"), flag)
     bsa = bsa_mosteller_m2(phys.height_cm, phys.body_weight_kg) if phys.height_cm else None
     drug_name = raw.get("drug")
     if not isinstance(drug_name, str):
         raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin")
     drug = load_drug(drug_name, species)
     carrier = build_carrier(raw["carrier"]) if raw.get("carrier") is not None else None
+    if carrier is not None:
+        flag("carrier.diameter", carrier.diameter_nm, _written(raw["carrier"], "diameter", carrier.diameter_nm, "nm"),
+             "carrier_diameter", "nm", carrier.type)
     regimen = parse_regimen(raw.get("regimen"), phys.body_weight_kg, bsa)
     sim = _mapping(raw.get("simulation"), "simulation")
     reject_unknown_keys(sim, SIM_KEYS, "simulation")
@@ -155,6 +191,7 @@ def parse_scenario(raw: Any) -> Scenario:
         tumour_ph = to_canonical(env["tumour_ph"], "", "environment.tumour_ph")
         if not 0 < tumour_ph < 14:
             raise InputError("environment.tumour_ph", env["tumour_ph"], "a pH between 0 and 14")
+        flag("environment.tumour_ph", tumour_ph, env["tumour_ph"], "tumour_ph", "1")
     hyper = None
     if "hyperthermia" in env:
         h = _mapping(env["hyperthermia"], "environment.hyperthermia")
@@ -165,10 +202,12 @@ def parse_scenario(raw: Any) -> Scenario:
         if tumour is None:
             raise InputError("environment.hyperthermia", "tumour", "a scenario with a tumour")
         hyper = Hyperthermia(
-            to_canonical(h.get("start", 0.0), "h", "environment.hyperthermia.start", nonnegative=True),
+            to_canonical(h.get("start", "0 h"), "h", "environment.hyperthermia.start", nonnegative=True),
             to_canonical(h.get("duration"), "h", "environment.hyperthermia.duration", positive=True),
             to_canonical(h.get("temperature"), "degC", "environment.hyperthermia.temperature"),
         )
+        flag("environment.hyperthermia.temperature", hyper.temperature_c, h.get("temperature"), "temperature",
+             "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
     comparator = None
     if raw.get("conventional") is not None:
@@ -189,7 +228,27 @@ def parse_scenario(raw: Any) -> Scenario:
     return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator)
+                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside))
+
+
+def _written(raw: Any, key: str, value: float, unit: str) -> Any:
+    """The value of ``raw[key]`` as the user wrote it, or the default (``value unit``) when not written."""
+    return raw[key] if isinstance(raw, dict) and key in raw else f"{value:g} {unit} (default)"
+
+
+def _check_tumour_size(phys: Physiology, written: Any, flag: Any) -> None:
+    """Warn when the tumour is outside the validated size per body weight; refuse one beyond ``error_high``
+    (no body is left around it, so delivery percentages become artefacts)."""
+    assert phys.tumour is not None
+    per_kg = phys.tumour.volume_L / phys.body_weight_kg
+    shown = written if written is not None else f"{phys.tumour.volume_L:g} L (default)"
+    limit = error_limit("tumour_volume_per_body_weight", "L/kg")
+    if limit is not None and per_kg > limit:
+        raise InputError("tumour.volume", shown, f"at most {limit:g} L per kg of body weight "
+                         f"({limit * phys.body_weight_kg:g} L for {phys.body_weight_kg:g} kg): a larger tumour "
+                         "leaves no body around it")
+    flag("tumour.volume", per_kg, shown, "tumour_volume_per_body_weight", "L/kg",
+         note=f" ({per_kg:.3g} L/kg of body weight)")
 
 
 def _vehicle(value: Any, field: str, heated: bool) -> str | None:
