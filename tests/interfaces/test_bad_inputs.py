@@ -29,8 +29,9 @@ EX = ROOT / "examples"
 MOUSE = EX / "doxil_vs_doxorubicin_mouse_4t1.yaml"  # carrier + tumour: every scenario command accepts it
 COMBO = EX / "vyxeos_combination_human.yaml"
 ORAL = EX / "oral_nanosuspension_vs_coarse.yaml"
+DESIGN = EX / "design_peg_liposome_mouse.yaml"
+SPACE = EX / "design_space_peg_liposome.yaml"
 COVARIATES = ROOT / "src" / "nanodds" / "data" / "population" / "covariates.yaml"
-VALUE_BRANCH = "value validation: other branch"
 
 
 # ---------------------------------------------------------------------------------------------- file makers
@@ -196,6 +197,12 @@ def _args(cmd: str, *extra: str, base_change: Callable[[dict], None] | None = No
     return make
 
 
+def _space(content: Callable[[Path], str | bytes]) -> Callable[[Path], list[str]]:
+    """``nanodds design`` on the design example with a space file holding ``content(tmp)``."""
+    return lambda t: ["design", str(DESIGN), "--space", _text(t, content(t), "space.yaml"), "--out", str(t / "res"),
+                      "--no-plots"]
+
+
 def _file_opt(cmd: str, option: str, content: str | bytes) -> Callable[[Path], list[str]]:
     """argv of ``cmd`` on its valid example with ``option`` naming a file holding ``content``."""
     return lambda t: [*_args(cmd)(t), option, _text(t, content, "opt.yaml")]
@@ -232,12 +239,9 @@ def _scenario_value_cases() -> list[Case]:
         Case("scenario/vehicle-list", _scen(MOUSE, _set("vehicle", ["cremophor_el"])), "vehicle"),
         Case("scenario/name-mapping", _scen(MOUSE, _set("name", {"a": 1})), "name"),
         Case("scenario/unknown-key", _scen(MOUSE, _set("colour", "blue")), "colour"),
-        Case("scenario/diameter-bare-number", _scen(MOUSE, _set("carrier.diameter", 85)), "carrier.diameter",
-             xfail=VALUE_BRANCH),
-        Case("scenario/diameter-inf", _scen(MOUSE, _set("carrier.diameter", ".inf")), "carrier.diameter",
-             xfail=VALUE_BRANCH),
-        Case("scenario/dose-inf", _scen(MOUSE, _set("regimen.0.dose", "inf mg/kg")), "regimen[0].dose",
-             xfail=VALUE_BRANCH),
+        Case("scenario/diameter-bare-number", _scen(MOUSE, _set("carrier.diameter", 85)), "carrier.diameter"),
+        Case("scenario/diameter-inf", _scen(MOUSE, _set("carrier.diameter", ".inf")), "carrier.diameter"),
+        Case("scenario/dose-inf", _scen(MOUSE, _set("regimen.0.dose", "inf mg/kg")), "regimen[0].dose"),
         Case("oral/formulations-scalar", _scen(ORAL, _set("oral.formulations", "snedds"), COMMANDS["oral"][1]),
              "oral.formulations"),
         Case("oral/oral-list", _scen(ORAL, _set("oral", [1]), COMMANDS["oral"][1]), "oral"),
@@ -400,6 +404,24 @@ def _arg_cases() -> list[Case]:
                                                            str(t / "o")], "synergy"),
         Case("catalog-run/synergy-missing", lambda t: ["catalog", "run", "vyxeos", "--synergy", str(t / "no.yaml"),
                                                        "--out", str(t / "o")], "synergy"),
+        # design --space (YAML through the same loader) and predict-delivery INPUT
+        Case("design/space-duplicate-nested", _space(lambda t: SPACE.read_text(encoding="utf-8").replace(
+            "  pegylated: [false, true]\n", "  pegylated: [false, true]\n  pegylated: [true]\n")),
+             "variables.pegylated"),
+        Case("design/space-duplicate-top", _space(lambda t: SPACE.read_text(encoding="utf-8")
+                                                  + "optimiser: {population: 4}\n"), "optimiser"),
+        Case("design/space-not-utf8", _space(lambda t: SPACE.read_bytes().replace(b"Trade", b"Tr\xe4de")), "space"),
+        Case("design/space-missing", lambda t: ["design", str(DESIGN), "--space", str(t / "no.yaml"), "--out",
+                                                str(t / "res")], "space"),
+        Case("design/space-list", _space(lambda t: "- 1\n"), "space"),
+        Case("design/space-alias-bomb", _space(lambda t: _alias_bomb(DESIGN)(t) and
+                                               (t / "s.yaml").read_text(encoding="utf-8")), "space"),
+        Case("design/out-name-too-long", lambda t: ["design", str(DESIGN), "--space", str(SPACE), "--out",
+                                                    str(t / ("x" * 300))], "out"),
+        Case("predict-delivery/input-directory", lambda t: ["predict-delivery", str(t), "--out", str(t / "p.csv")],
+             "INPUT"),
+        Case("predict-delivery/input-not-utf8", lambda t: ["predict-delivery", _text(t, b"Type,HD\n\xff,1\n", "i.csv"),
+                                                           "--out", str(t / "p.csv")], "INPUT"),
         # synergy files
         Case("combination/synergy-missing", lambda t: [*syn("")(t)[:-1], str(t / "no.yaml")], "synergy"),
         Case("combination/synergy-directory", lambda t: [*syn("")(t)[:-1], str(t)], "synergy"),

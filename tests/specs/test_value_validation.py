@@ -23,7 +23,8 @@ from nanodds.specs.scenario import parse_scenario, read_yaml
 from nanodds.units import to_canonical
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if not p.name.startswith("design_space_"))
+"""Every example scenario (design space files are inputs of ``nanodds design --space``, not scenarios)."""
 
 
 def _mouse(**changes: Any) -> dict[str, Any]:
