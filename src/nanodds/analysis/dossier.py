@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nanodds.errors import InputError
+from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.params import load_yaml
 
 __all__ = ["CQA_FILE", "dossier", "load_measured", "risk_benefit"]
@@ -24,10 +23,7 @@ CQA_FILE = "regulatory/cqa.yaml"
 def load_measured(path: str | Path) -> dict[str, dict[str, Any]]:
     """Measured CQA values from a YAML file (``id: {value, unit, source}``); unknown ids are rejected."""
     ids = {a["id"] for a in load_yaml(CQA_FILE)["attributes"]}
-    with Path(path).open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
-    if not isinstance(raw, dict):
-        raise InputError("--cqa", str(path), "a YAML mapping of attribute id to {value, unit, source}")
+    raw = read_yaml_file(path, "--cqa")  # duplicate keys, size bounds, non-UTF-8 and non-mappings rejected
     for key, v in raw.items():
         if key not in ids:
             raise InputError(f"--cqa.{key}", key, f"one of {', '.join(sorted(ids))}")

@@ -72,7 +72,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 @run_folder(inputs=("scenario", "cqa"))
 def cmd_safety(args: argparse.Namespace) -> int:
     """Run ``safety``; returns the exit code."""
-    import yaml
 
     from nanodds.analysis.compare import require_carrier, run_comparison
     from nanodds.analysis.dossier import dossier, load_measured, risk_benefit
@@ -82,7 +81,7 @@ def cmd_safety(args: argparse.Namespace) -> int:
     from nanodds.io.atomic import write_text
     from nanodds.io.outputs import write_json
     from nanodds.report.safety import plot_pd, render_html, render_markdown
-    from nanodds.specs.scenario import load_scenario
+    from nanodds.specs.scenario import load_scenario, read_yaml
 
     scn = load_scenario(args.scenario)
     require_carrier(scn)
@@ -93,8 +92,7 @@ def cmd_safety(args: argparse.Namespace) -> int:
 
         if abc_start_h(scn) is None:
             raise InputError("--abc-factor", args.abc_factor, "a PEGylated carrier given in two or more doses")
-    with open(args.scenario, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = read_yaml(args.scenario)
     out = output_dir(args.out)
     with _status("simulating nano and conventional, then PD..."):
         doc, sol_nano, sol_conv = run_comparison(scn, abc_factor=args.abc_factor)

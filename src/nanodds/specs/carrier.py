@@ -57,7 +57,7 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
         raise InputError(field_name, raw, "a mapping with at least 'type'")
     reject_unknown_keys(raw, CARRIER_KEYS, field_name)
     ctype = raw.get("type")
-    if ctype not in types:
+    if not isinstance(ctype, str) or ctype not in types:
         raise InputError(f"{field_name}.type", ctype, f"one of {', '.join(sorted(types))}")
     d = types[ctype]
     diameter = d["diameter"].to("nm")

@@ -6,9 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.environment import Environment
@@ -223,7 +222,10 @@ def parse_scenario(raw: Any) -> Scenario:
             vehicle=_vehicle(c.get("vehicle"), "conventional.vehicle", hyper is not None),
             source=str(c.get("source", "")))
     flow_scale = (phys.body_weight_kg / ref["body_weight"].to("kg")) ** ref["allometric_exponent_flow"].to("1")
-    return Scenario(name=str(raw.get("name", "scenario")), species=species, physiology=phys, bsa_m2=bsa,
+    name = raw.get("name", "scenario")
+    if not isinstance(name, str | int | float) or isinstance(name, bool):
+        raise InputError("name", name, "a text, e.g. 'Doxil vs doxorubicin'")
+    return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                     flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside))
@@ -267,16 +269,8 @@ def vehicle_names() -> list[str]:
 
 
 def read_yaml(path: str | Path, field: str = "scenario") -> Any:
-    """Read a YAML file as data (``yaml.safe_load``: no code), with one-line errors."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(field, str(path), "an existing YAML file")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f" (line {line + 1})" if line is not None else ""
-        raise InputError(field, str(path), f"valid YAML{where}") from exc
+    """Read a scenario YAML file as data with one-line errors (:func:`nanodds.io.yaml_safe.read_yaml_file`)."""
+    return read_yaml_file(path, field)
 
 
 def load_scenario(path: str | Path) -> Scenario:
