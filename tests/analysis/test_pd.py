@@ -156,3 +156,16 @@ def test_compare_prints_pd_section(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["compare", str(p), "--out", str(tmp_path / "o"), "--no-plots"]) == 0
     assert "PD / safety" in capsys.readouterr().out
     assert json.loads((tmp_path / "o" / "comparison.json").read_text())["pd"]["available"]
+
+
+def test_risk_benefit_summary_flags_endpoints_whose_clinical_direction_the_model_misses(obrien: dict) -> None:
+    """The two O'Brien 2004 directions the model misses (strict xfails above) are never summarised as a benefit
+    without their caveat; the one it reproduces says so."""
+    from nanodds.analysis.dossier import risk_benefit
+
+    lines = [ln for ln in risk_benefit(obrien) if ln.startswith("Risk:")]
+    by_key = {k: [ln for ln in lines if k in ln] for k in ("myelosuppression", "hand-foot", "cardiotoxicity")}
+    assert all(len(v) == 1 for v in by_key.values()), lines
+    assert "direction MISSED" in by_key["myelosuppression"][0]
+    assert "direction MISSED" in by_key["hand-foot"][0]
+    assert "direction checked" in by_key["cardiotoxicity"][0]

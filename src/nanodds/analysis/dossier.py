@@ -88,7 +88,9 @@ def risk_benefit(doc: dict[str, Any]) -> list[str]:
             x = ti["ti"][k]
             verdict = "not computable without a tumour" if x is None else \
                 f"{x:.3g} ({'favours' if x > 1 else 'does not favour'} the nanoformulation)"
-            lines.append(f"Risk: {k} {v:.3g}x conventional; therapeutic index {verdict}.")
+            check = ti.get("direction_checks", {}).get(k)
+            lines.append(f"Risk: {k} {v:.3g}x conventional; therapeutic index {verdict}"
+                         + (f" [{check}]." if check else "."))
     flags = [f for f in doc.get("nanotox", {}).get("flags", []) if f["flagged"]]
     if flags:
         lines.append("Nanotoxicology flags: " + ", ".join(f["hazard"] for f in flags) + ".")

@@ -144,5 +144,7 @@ def print_pd(doc: dict) -> None:
     ti = pd["therapeutic_index"]
     table.add_section()
     for k, v in ti["ti"].items():
-        table.add_row(escape(f"therapeutic index vs {k}"), _fmt(v, ".3g"), "", "-", "> 1 favours nano")
+        check = ti.get("direction_checks", {}).get(k, "")
+        note = "> 1 favours nano" + ("; clinical direction MISSED, do not rely on it" if "MISSED" in check else "")
+        table.add_row(escape(f"therapeutic index vs {k}"), _fmt(v, ".3g"), "", "-", escape(note))
     _print_table(table)

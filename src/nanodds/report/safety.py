@@ -91,8 +91,10 @@ def render_markdown(doc: dict[str, Any], plots: list[str]) -> str:
                   f"Efficacy ratio (tumour unbound drug AUC, nano / conventional): "
                   f"{_f(ti['efficacy_ratio_tumour_unbound_auc'])}. TI = efficacy ratio / toxicity ratio; > 1 favours "
                   "the nanoformulation.", ""]
-        lines += _table(["toxicity", "toxicity ratio", "TI"],
-                        [[k, _f(v), _f(ti["ti"][k])] for k, v in ti["toxicity_ratios"].items()])
+        checks = ti.get("direction_checks", {})
+        lines += _table(["toxicity", "toxicity ratio", "TI", "clinical direction (O'Brien 2004)"],
+                        [[k, _f(v), _f(ti["ti"][k]), checks.get(k, "not checked")]
+                         for k, v in ti["toxicity_ratios"].items()])
         if "cardiotoxicity_note" in pd:
             lines += ["", f"Cardiotoxicity: {pd['cardiotoxicity_note']}."]
         lines += ["", "## Assumptions", "",
