@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate calibrate train bench lint clean venv
+.PHONY: demo test validate calibrate train bench bench-pop lint clean venv
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_release_fit.py
 	@if [ -f benchmarks/bench_population.py ]; then $(BIN)/python benchmarks/bench_population.py; fi
+
+bench-pop: $(STAMP)
+	$(BIN)/python benchmarks/bench_population_rr.py 2>/dev/null
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation

@@ -15,7 +15,8 @@ The exported document reproduces ``dy/dt = K y + u(t)`` with the saturable terms
   withdrawn saturated part ``ksat * min(1, pc/cap) * src``;
 * doses: boluses at t = 0 are initial amounts, later boluses are events adding ``amount * dose_vector``,
   infusions are a parameter ``infusion_rate`` (mg/h) given by an assignment rule
-  ``piecewise(R, start <= time && time < end, 0) + ...`` and one zero-order dosing reaction per dosed state
+  ``piecewise(infusion_rate_k, start <= time && time < end, 0) + ...`` (one constant
+  parameter ``infusion_rate_k`` in mg/h per infusion) and one zero-order dosing reaction per dosed state
   (law ``fraction * infusion_rate``);
 * rate-matrix changes in time (``Model.k_schedule``, e.g. hyperthermia) are events re-assigning the
   affected rate parameters;
@@ -255,9 +256,13 @@ def to_sbml(model: Model, events: Sequence[DoseEvent] = (), *, name: str = "nano
         _event(m, f"ev_bolus_{k}", t, [(ids[i], f"{ids[i]} + {_num(amt * dv[i], 'mg')}") for i in dosed])
     infusions = [e for e in events if e.duration_h > 0]
     if infusions:
-        pieces = [f"piecewise({_num(e.rate_mg_per_h, 'mg_per_hour')}, (time >= {_num(e.start_h, 'hour')}) && "
+        # each infusion's rate is a parameter, so a loaded model is re-dosed without recompiling
+        for k, e in enumerate(infusions):
+            taken.add(f"infusion_rate_{k}")
+            _param(m, f"infusion_rate_{k}", e.rate_mg_per_h, "mg_per_hour", True, f"rate of infusion {k}")
+        pieces = [f"piecewise(infusion_rate_{k}, (time >= {_num(e.start_h, 'hour')}) && "
                   f"(time < {_num(e.start_h + e.duration_h, 'hour')}), {_num(0.0, 'mg_per_hour')})"
-                  for e in infusions]
+                  for k, e in enumerate(infusions)]
         _param(m, "infusion_rate", 0.0, "mg_per_hour", False, "total IV infusion rate of drug")
         rule = m.createAssignmentRule()
         rule.setVariable("infusion_rate")
