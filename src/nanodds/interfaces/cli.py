@@ -49,6 +49,19 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_safety",
 )
 
+COMMANDS: dict[str, str] = {
+    "simulate": "nanodds.interfaces.cli_engine", "compare": "nanodds.interfaces.cli_engine",
+    "release": "nanodds.interfaces.cli_release", "release-sweep": "nanodds.interfaces.cli_design",
+    "design": "nanodds.interfaces.cli_design_opt", "export-sbml": "nanodds.interfaces.cli_export",
+    "sensitivity": "nanodds.interfaces.cli_analysis", "fit": "nanodds.interfaces.cli_analysis",
+    "catalog": "nanodds.interfaces.cli_catalog", "population": "nanodds.interfaces.cli_population",
+    "oral": "nanodds.interfaces.cli_oral", "combination": "nanodds.interfaces.cli_combination",
+    "imaging": "nanodds.interfaces.cli_imaging", "predict-delivery": "nanodds.interfaces.cli_predict",
+    "safety": "nanodds.interfaces.cli_safety", "trial-size": "nanodds.interfaces.cli_safety",
+}
+"""Which module registers each command: a run imports only its own command's module (importing all of them
+pulls scipy.stats, xarray and more, ~2 s of a ~3 s ``simulate``); tests check this map against the modules."""
+
 EXIT_INPUT = 2
 """Bad input (argparse's own convention)."""
 EXIT_ENVIRONMENT = 1
@@ -67,13 +80,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_INPUT, f"nanodds: error: {one_line(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser with every registered command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: every registered command, or only the module of ``command`` when it is known.
+
+    ``nanodds --help``, no command or an unknown one get the full parser (its usage lists every command).
+    """
     parser = _Parser(prog="nanodds", description="Nanomedicine drug delivery simulator.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    modules = (COMMANDS[command],) if command in COMMANDS else COMMAND_MODULES
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
+
+
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The command word of a command line (its first argument), if any."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    return args[0] if args else None
 
 
 def _say(line: str) -> None:
@@ -118,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nanodds`` console script; returns the exit code (see the module docstring)."""
     try:
         with _one_line_warnings():
-            parser = build_parser()
+            parser = build_parser(_command(argv))
             args = parser.parse_args(argv)
             code = args.func(args)
             sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit

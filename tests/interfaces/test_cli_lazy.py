@@ -1,0 +1,39 @@
+"""A command line imports only its own command's module; the command map matches what the modules register."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from nanodds.interfaces.cli import COMMAND_MODULES, COMMANDS, _Parser, build_parser
+
+
+def _registered(module: str) -> set[str]:
+    parser = _Parser(prog="nanodds")
+    sub = parser.add_subparsers(dest="command")
+    importlib.import_module(module).register(sub)
+    return set(sub.choices)
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_command_map_matches_registration(module: str) -> None:
+    assert _registered(module) == {c for c, m in COMMANDS.items() if m == module}
+
+
+def test_full_parser_lists_every_command() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(sub.choices) == set(COMMANDS)
+    assert set(COMMANDS.values()) == set(COMMAND_MODULES)
+
+
+def test_simulate_parser_does_not_import_other_commands() -> None:
+    code = ("import sys; from nanodds.interfaces.cli import build_parser; build_parser('simulate'); "
+            "print(sorted(m for m in ('nanodds.interfaces.cli_release', 'nanodds.release.fit_stats', "
+            "'nanodds.interfaces.cli_population', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
