@@ -27,7 +27,7 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -262,3 +262,34 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     k, cap = pm.saturation(patients)
     return solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
                                  pm.events, am, grid, W, chunk=chunk or SATURABLE_CHUNK)
+
+
+STREAM_CHUNK = 512
+"""Patients per streamed block of :func:`iter_population` (~512 x n^2 x 8 bytes of rate matrices at a time)."""
+
+
+def iter_population(pm: PopulationModel, patients: pd.DataFrame, observe: Sequence[str],
+                    t_grid: np.ndarray | None = None, amounts_mg: np.ndarray | None = None,
+                    saturable: bool | None = None, block: int = STREAM_CHUNK) -> Iterator[tuple[slice, BatchResult]]:
+    """Solve a population block by block, yielding ``(rows, result)`` per block of ``block`` patients.
+
+    Same results as :func:`simulate_population` on all patients (the blocks are independent), but the rate
+    matrices and observables of only one block are alive at a time: memory is flat in the number of patients
+    when the caller keeps only what it needs of each block (e.g. the AUCs).
+
+    Parameters
+    ----------
+    patients : DataFrame
+        Covariates, one row per patient (``body_weight_kg`` and factors).
+    amounts_mg : ndarray (P, E), optional
+        Doses per patient and event (mg); default :meth:`PopulationModel.amounts` of each block.
+    block : int
+        Patients per block (>= 1).
+    """
+    if block < 1:
+        raise InputError("block", block, "an integer >= 1")
+    for c0 in range(0, len(patients), block):
+        rows = slice(c0, min(c0 + block, len(patients)))
+        am = None if amounts_mg is None else np.asarray(amounts_mg, dtype=float)[rows]
+        yield rows, simulate_population(pm, patients.iloc[rows], observe, t_grid=t_grid, amounts_mg=am,
+                                        saturable=saturable)
