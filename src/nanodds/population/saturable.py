@@ -52,7 +52,7 @@ def _steps(events: Sequence[DoseEvent], t_grid: np.ndarray) -> np.ndarray:
 def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
                           terms: tuple[np.ndarray, np.ndarray, np.ndarray], k: np.ndarray, cap: np.ndarray,
                           events: Sequence[DoseEvent], amounts_mg: np.ndarray, t_grid: np.ndarray,
-                          observe: Mapping[str, np.ndarray], chunk: int = 256, substeps: int = 1,
+                          observe: Mapping[str, np.ndarray], chunk: int = 256, substeps: int | Sequence[int] = 1,
                           workers: int | None = None) -> BatchResult:
     """Saturable population solve (ETD2 over stacked patients).
 
@@ -74,8 +74,10 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     observe : mapping name -> weights (P, n) or (n,)
     chunk : int
         Patients per batch.
-    substeps : int
-        Integration steps per interval between output/dose times (accuracy ~ 1/substeps^2).
+    substeps : int or sequence of int
+        Integration steps per interval between output/dose times (accuracy ~ 1/substeps^2); a sequence gives
+        one count per interval of the merged output/dose time points (e.g. finer steps where saturation
+        changes fast, see :func:`graded_substeps`).
     workers : int, optional
         Threads over chunks (default: the CPU count; numpy's BLAS/LAPACK calls release the GIL).
     """
@@ -102,6 +104,9 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     dn = np.asarray(dose_vector, dtype=float)[ns]
     am = np.asarray(amounts_mg, dtype=float).reshape(P, len(events))
     pts = _steps(events, t_grid)
+    nsub = np.broadcast_to(np.asarray(substeps, dtype=int), (len(pts) - 1,))
+    if np.any(nsub < 1):
+        raise ValueError("substeps must be >= 1 per interval")
     is_out = np.isin(np.round(pts, 12), np.round(t_grid, 12))
     T, nobs = len(t_grid), len(names)
     obs = np.empty((nobs, P, T))
@@ -110,7 +115,7 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     def work(c0: int) -> None:
         sl = slice(c0, min(c0 + chunk, P))
         o, a, ai = _chunk(K[sl][:, ns][:, :, ns], dn, U, src, pc, k[sl], cap[sl], events, am[sl], pts, is_out,
-                          W[sl], substeps, bounds)
+                          W[sl], nsub, bounds)
         obs[:, sl], auc_t[:, sl], auc_inf[:, sl] = o, a, ai
 
     starts = range(0, P, chunk)
@@ -131,14 +136,15 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
 
 def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: np.ndarray, k: np.ndarray,
            cap: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray, pts: np.ndarray, is_out: np.ndarray,
-           W: np.ndarray, substeps: int, bounds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           W: np.ndarray, nsub: np.ndarray, bounds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p, m, _ = Kn.shape
     Kinv = inverse(Kn, bounds)
     KiU = Kinv @ U
     rows = np.unique(np.concatenate([src, pc]))
     src_r, pc_r = np.searchsorted(rows, src), np.searchsorted(rows, pc)
     cache: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    hs = {round(float(b - a) / substeps, 12): float(b - a) / substeps for a, b in itertools.pairwise(pts)}
+    hs = {round(float(b - a) / ns, 12): float(b - a) / ns for (a, b), ns in zip(itertools.pairwise(pts), nsub,
+                                                                                  strict=True)}
     for key, pw in zip(hs, expm_steps(Kn, bounds, list(hs.values())), strict=True):  # shared K^2, K^4, K^6
         E, h = pw[0], hs[key]
         P1 = Kinv @ (E @ U) - KiU  # K^{-1} (E - I) U
@@ -195,9 +201,9 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
             yp = -_mv(Kinv, rate[:, None] * dn) if active else np.zeros((p, m))
             r_vec = rate[:, None] * dn
             rate_key = active
-        h = (b - t) / substeps
+        h = (b - t) / nsub[j]
         EP1, P2, P2r = props(h)
-        for _ in range(substeps):
+        for _ in range(nsub[j]):
             c0 = sat(x)
             base = yp + _mv(EP1, np.concatenate([x - yp, c0], axis=1))
             c1 = sat(base)
@@ -216,3 +222,26 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
         Kf[:, :, src[j]] += occ[:, j, None] * U[None, :, j]
     tail = -np.einsum("pom,pm->op", W, np.linalg.solve(Kf, x[..., None])[..., 0])
     return out, auc, auc + tail
+
+
+def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, decay_h: float) -> np.ndarray:
+    """Substeps per interval: ``fine`` right after each dose, falling as ``exp(-dt / decay_h)`` to 1.
+
+    The saturable uptake changes fastest just after a dose (the capacity fills within hours) and the ETD2
+    error made there carries over to later times; later intervals need one step each.
+
+    Parameters
+    ----------
+    fine : int
+        Substeps of an interval that starts at a dose (>= 1).
+    decay_h : float
+        Time scale (h) over which the count falls back to 1.
+    """
+    pts = _steps(events, t_grid)
+    starts = np.array([e.start_h for e in events])
+    out = np.ones(len(pts) - 1, dtype=int)
+    for j, a in enumerate(pts[:-1]):
+        since = a - starts[starts <= a + _TOL]
+        if since.size:
+            out[j] = max(1, int(np.ceil(fine * np.exp(-float(since.min()) / decay_h))))
+    return out
