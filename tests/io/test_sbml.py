@@ -122,3 +122,21 @@ def test_cli_export_sbml(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert _errors(text) == [] and "s_encapsulated" not in text
     assert main(["export-sbml", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
+
+
+def test_loaded_model_is_redosed_through_the_infusion_rate_parameter() -> None:
+    """Each infusion's rate is a constant parameter: a model loaded once is re-dosed by setting it (no
+    recompiling), and with linear kinetics doubling it doubles every amount."""
+    scn = _doxil()
+    model = engine.build(scn).linear()
+    event = scn.regimen.events[0]
+    m = libsbml.readSBMLFromString(to_sbml(model, scn.regimen.events)).getModel()
+    assert m.getParameter("infusion_rate_0").getValue() == pytest.approx(event.rate_mg_per_h, rel=1e-15)
+    assert m.getParameter("infusion_rate_0").getConstant()
+    rr = roadrunner.RoadRunner(to_sbml(model, scn.regimen.events))
+    grid = np.linspace(0.0, 48.0, 49)
+    base = np.asarray(rr.simulate(times=grid, selections=["obs_plasma_total"]))[:, 0]
+    rr.reset()
+    rr["infusion_rate_0"] = 2.0 * event.rate_mg_per_h
+    double = np.asarray(rr.simulate(times=grid, selections=["obs_plasma_total"]))[:, 0]
+    np.testing.assert_allclose(double, 2.0 * base, rtol=1e-5, atol=1e-9 * base.max())
