@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_combination",
     "nanodds.interfaces.cli_imaging",
     "nanodds.interfaces.cli_predict",
+    "nanodds.interfaces.cli_serve",
 )
 
 
