@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
@@ -128,7 +128,7 @@ def list_scenarios(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/scenarios/{scenario_id}", tags=["scenarios"])
-def get_scenario(scenario_id: int, request: Request) -> dict[str, Any]:
+def get_scenario(scenario_id: Annotated[int, Path(ge=1, le=S.MAX_ID)], request: Request) -> dict[str, Any]:
     """One saved scenario with its YAML."""
     with _session(request) as s:
         r = s.get(SavedScenario, scenario_id)
@@ -287,9 +287,8 @@ def run_predict(body: S.PredictIn, request: Request) -> dict[str, Any]:
 
 
 @router.get("/runs", tags=["runs"])
-def list_runs(request: Request, limit: int = 50) -> list[dict[str, Any]]:
+def list_runs(request: Request, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     """Recent runs without their results (newest first)."""
-    limit = check_count("limit", limit, 1, 500)
     with _session(request) as s:
         rows = s.scalars(select(Job).order_by(Job.id.desc()).limit(limit))
         return [r.to_dict(with_result=False) for r in rows]
@@ -304,13 +303,13 @@ def _job(request: Request, run_id: int) -> Job:
 
 
 @router.get("/runs/{run_id}", tags=["runs"])
-def get_run(run_id: int, request: Request) -> dict[str, Any]:
+def get_run(run_id: Annotated[int, Path(ge=1, le=S.MAX_ID)], request: Request) -> dict[str, Any]:
     """A run: status, progress, inputs and (when done) its result."""
     return _job(request, run_id).to_dict()
 
 
 @router.post("/runs/{run_id}/cancel", tags=["runs"])
-def cancel_run(run_id: int, request: Request) -> dict[str, Any]:
+def cancel_run(run_id: Annotated[int, Path(ge=1, le=S.MAX_ID)], request: Request) -> dict[str, Any]:
     """Cancel a queued or running run."""
     status = request.app.state.runner.cancel(run_id)
     if status is None:
@@ -319,7 +318,7 @@ def cancel_run(run_id: int, request: Request) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}/figures", tags=["runs"])
-def run_figures(run_id: int, request: Request) -> dict[str, Any]:
+def run_figures(run_id: Annotated[int, Path(ge=1, le=S.MAX_ID)], request: Request) -> dict[str, Any]:
     """Plotly figures (data + layout) and a metrics table of a finished run, for the run page."""
     from nanodds.analysis.compare import get_path
     from nanodds.web.report import REPORT_ROWS, arm_metrics, figures
@@ -333,7 +332,7 @@ def run_figures(run_id: int, request: Request) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}/report.html", tags=["runs"], response_class=HTMLResponse)
-def run_report(run_id: int, request: Request) -> HTMLResponse:
+def run_report(run_id: Annotated[int, Path(ge=1, le=S.MAX_ID)], request: Request) -> HTMLResponse:
     """A self-contained HTML report of a finished run (inputs, metrics, interactive plots)."""
     from nanodds.web.report import report_html
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ArmIn", "CompareIn", "DesignIn", "PopulationIn", "PredictIn", "ReleaseCompareIn", "ReleaseFitIn",
            "ScenarioIn", "SensitivityIn", "SimulateIn"]
 
+#: Database ids are positive 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT range).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 YAML = Field(..., max_length=65536, description="scenario YAML text (data only; never executed)")
 
 
@@ -47,7 +50,7 @@ class CompareIn(_In):
 class ReleaseFitIn(_In):
     """``release fit`` on an uploaded release data set."""
 
-    dataset_id: int
+    dataset_id: Id
     models: str = Field("all", max_length=2000)
     weight: Literal["none", "1/y", "1/y2"] = "none"
     rank_by: Literal["AIC", "BIC", "MSC", "R2adj"] = "AIC"
@@ -59,7 +62,7 @@ class ReleaseFitIn(_In):
 class ReleaseCompareIn(_In):
     """``release compare``: f1/f2 of a test vs a reference profile of an uploaded data set."""
 
-    dataset_id: int
+    dataset_id: Id
     reference: str = Field(..., max_length=200)
     test: str = Field(..., max_length=200)
     rule: Literal["all", "ema", "fda"] = "ema"
@@ -97,4 +100,4 @@ class DesignIn(_In):
 class PredictIn(_In):
     """``predict-delivery`` on an uploaded Nano-Tumor DB style CSV."""
 
-    dataset_id: int
+    dataset_id: Id
