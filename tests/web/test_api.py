@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from tests.web.conftest import FREE, MOUSE, make_app
 
 from nanodds.errors import InputError
 from nanodds.interfaces.cli import main
 from nanodds.specs.scenario import parse_scenario
 from nanodds.web.settings import Limits
-from tests.web.conftest import FREE, MOUSE, make_app
 
 RELEASE_CSV = b"time_h,percent\n0,0\n1,22\n2,39\n4,63\n8,86\n12,95\n"
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 from fastapi.testclient import TestClient
+from tests.web.conftest import FREE, MOUSE, make_app, wait
 
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.engine import simulate
 from nanodds.specs.scenario import parse_scenario
 from nanodds.web.db import Job
 from nanodds.web.jobs import CRASH_MESSAGE
-from tests.web.conftest import FREE, MOUSE, make_app, wait
 
 POP = """name: Doxil, human
 species: human

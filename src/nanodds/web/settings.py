@@ -31,7 +31,6 @@ class Limits:
     max_points: int
     max_population: int
     max_sobol_n: int
-    max_design_evaluations: int
     max_bootstrap: int
     max_upload_bytes: int
     max_scenario_chars: int
@@ -43,7 +42,6 @@ class Limits:
         d = load_yaml("web/limits.yaml")
         return cls(max_horizon_h=d["max_horizon"].to("h"), max_points=int(d["max_points"].value),
                    max_population=int(d["max_population"].value), max_sobol_n=int(d["max_sobol_n"].value),
-                   max_design_evaluations=int(d["max_design_evaluations"].value),
                    max_bootstrap=int(d["max_bootstrap"].value), max_upload_bytes=int(d["max_upload"].value),
                    max_scenario_chars=int(d["max_scenario_text"].value), max_arms=int(d["max_arms"].value))
 
