@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["ArmIn", "CompareIn", "DesignIn", "PopulationIn", "PredictIn", "ReleaseCompareIn", "ReleaseFitIn",
            "ScenarioIn", "SensitivityIn", "SimulateIn"]
 
-#: Database ids are positive 64-bit integers (SQLite INTEGER, PostgreSQL BIGINT range).
-MAX_ID = 2**63 - 1
+#: Database ids are positive 32-bit integers (PostgreSQL INTEGER; SQLite allows more, both refuse beyond).
+MAX_ID = 2**31 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 YAML = Field(..., max_length=65536, description="scenario YAML text (data only; never executed)")
 
