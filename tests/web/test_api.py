@@ -116,6 +116,20 @@ def test_uploads(idle: TestClient) -> None:
     assert idle.post("/api/runs/release-fit", json={"dataset_id": ds}).status_code == 202
 
 
+def test_request_body_cap(idle: TestClient) -> None:
+    lim = Limits.from_data()
+    cap = lim.max_upload_bytes + (lim.max_arms + 1) * lim.max_scenario_chars
+    r = idle.post("/api/runs/simulate", content=b"{" + b" " * cap + b"}", headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["detail"].startswith("request body: got more than")
+
+    def chunks():  # no Content-Length: refused while streaming
+        for _ in range(cap // 65536 + 2):
+            yield b" " * 65536
+
+    r = idle.post("/api/runs/simulate", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
 def test_token(tmp_path: Path) -> None:
     with TestClient(make_app(tmp_path, token="s3cret", start_runner=False)) as c:
         assert c.get("/api/drugs").status_code == 401

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from nanodds.errors import InputError
+from nanodds.web.bodycap import BodyCap
 from nanodds.web.db import make_engine, migrate, session_factory
 from nanodds.web.inputs import BinaryUpload
 from nanodds.web.jobs import JobRunner
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None, *, start_runner: bool = True) -
                   description="Nanomedicine drug delivery simulator: the library calls of the `nanodds` CLI over "
                               "HTTP. Long computations are background runs with progress and cancellation.")
     app.state.settings, app.state.sessions, app.state.runner = settings, sessions, runner
+    lim = settings.limits  # largest legitimate body: an upload, or the arms of a comparison, plus framing
+    app.add_middleware(BodyCap, cap=lim.max_upload_bytes + (lim.max_arms + 1) * lim.max_scenario_chars)
 
     @app.exception_handler(InputError)
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:
