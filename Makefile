@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate calibrate bench lint clean venv
+.PHONY: demo test validate calibrate bench lint clean venv design-eval
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_release_fit.py
 	@if [ -f benchmarks/bench_population.py ]; then $(BIN)/python benchmarks/bench_population.py; fi
+
+design-eval: $(STAMP)
+	$(BIN)/python -m validation.nano_tumor_eval --json out/nano_tumor_eval.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation
