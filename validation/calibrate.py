@@ -13,9 +13,9 @@ Which data calibrate what (and are therefore NOT used as validation):
   (Woodle et al. 1992, mice and rats, dose-independent) -- validation/data/mouse_doxil_plasma_calibration.csv;
   fitted in the linear (non-saturable) regime after the rat step, before the tumour step.
 - mouse ``tumour_extravasation_coefficient`` and ``tumour_macrophage_uptake_rate``: median DE24 and DE168 of
-  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part (validation/data/nano_tumor_db); written to
-  mouse and carried over to rat and human (``TUMOUR_CARRY_OVER``, an assumption: no human tumour-delivery data
-  independent of the imaging validation rows were found, see docs/imaging.md).
+  the even-ID organic 60-150 nm data sets of the Nano-Tumor Database training part
+  (validation/data/nano_tumor_db), with the species' carrier exit (``tumour_reflux_fraction``); written to mouse only
+  (``TUMOUR_CARRY_OVER`` is empty: rat and human keep their earlier values without exit).
 - human tumour ``flow_per_volume`` (physiology/human.yaml): not fitted; the geometric mean of solid-carcinoma
   blood flows measured in patients -- validation/data/human_tumour_blood_flow_calibration.csv
   (``human_tumour_flow_per_volume``; checked against the data file by tests/model/test_tumour_calibration.py).
@@ -227,8 +227,11 @@ def nano_tumor_targets() -> dict[str, float]:
             "diameter_nm": float(sel["HD"].median())}
 
 
-TUMOUR_CARRY_OVER = ("rat", "human")
+TUMOUR_CARRY_OVER: tuple[str, ...] = ()
 """Species that receive the mouse tumour EPR/TAM calibration unchanged (assumption, stated in their carrier files).
+
+Empty: the tumour model now has a carrier-exit parameter (``tumour_reflux_fraction``, carriers/<species>.yaml) that
+is set per species; rat and human keep the values calibrated without exit until they get their own tumour data.
 
 Human tumour-delivery data that could calibrate the human values without touching the imaging validation rows
 were searched for (Northfelt 1996 Kaposi lesion biopsies, Lee 2017 64Cu-MM-302 PET, Arrieta 2012 99mTc-liposomal

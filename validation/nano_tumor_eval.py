@@ -76,7 +76,11 @@ def study_folds(d: pd.DataFrame, n_folds: int = N_FOLDS) -> np.ndarray:
     return d["study"].map(fold_of).to_numpy()
 
 
-def scenario_raw(row: pd.Series, extended: bool = True) -> dict[str, Any]:
+MPS_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+"""Factors on a set's MPS multiplier tried when the material's MPS uptake is calibrated within folds."""
+
+
+def scenario_raw(row: pd.Series, extended: bool = True, mps_factor: float | None = None) -> dict[str, Any]:
     """Scenario mapping of one data set (mouse IV bolus of the set's carrier, dose, body weight, tumour)."""
     ctype, material = MATERIAL_CARRIER[row["MAT"]]
     carrier: dict[str, Any] = {"type": ctype}
@@ -96,6 +100,11 @@ def scenario_raw(row: pd.Series, extended: bool = True) -> dict[str, Any]:
         if row["TM"] in TM_MODEL:
             tumour["model"] = TM_MODEL[row["TM"]]
         tumour["cancer_type"] = row["CT"] if isinstance(row["CT"], str) else "other"
+        if mps_factor is not None:
+            from nanodds.model.tumour_delivery import charge_mps_factor, material_mps_multiplier
+
+            zeta = float(carrier["zeta"].split()[0]) if "zeta" in carrier else None
+            carrier["mps_multiplier"] = material_mps_multiplier(material) * charge_mps_factor(zeta) * mps_factor
     raw: dict[str, Any] = {
         "name": f"Nano-Tumor DB set {row['ID']}", "species": "mouse", "drug": "doxorubicin",
         "subject": {"body_weight": f"{row['BW']} g"}, "carrier": carrier, "tumour": tumour,
@@ -120,9 +129,9 @@ def simulate_set(args: tuple[dict[str, Any], dict[str, float] | None]) -> tuple[
 
 
 def predict(d: pd.DataFrame, overrides: dict[str, float] | None = None, procs: int = 1,
-            extended: bool = True) -> pd.DataFrame:
+            extended: bool = True, mps_factor: float | None = None) -> pd.DataFrame:
     """Predicted carrier DE24/DE168/Demax per set."""
-    jobs = [(scenario_raw(r, extended), overrides) for _, r in d.iterrows()]
+    jobs = [(scenario_raw(r, extended, mps_factor), overrides) for _, r in d.iterrows()]
     if procs > 1:
         with Pool(procs) as pool:
             out = pool.map(simulate_set, jobs, chunksize=8)
@@ -156,6 +165,42 @@ def baseline(d: pd.DataFrame, col: str, folds: np.ndarray, by: str | None) -> np
             med = tr.groupby(by)[col].median()
             pred[te] = d.loc[te, by].map(med).fillna(glob).to_numpy()
     return pred
+
+
+def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
+    """Out-of-fold predictions with two things fitted on the training folds only.
+
+    1. A tumour-delivery scale ``s`` (one number): the median log ratio observed/predicted DE24 of the training
+       liposome sets at the reference MPS (liposomes are the reference carrier of the MPS calibration).
+    2. Each other material's MPS factor: the grid value (:data:`MPS_GRID`) minimising the summed absolute log
+       error of ``s * DE24`` over that material's training sets.
+    DE168 and Demax take the same ``s`` and factors.
+    """
+    folds = study_folds(d)
+    out = pd.DataFrame(index=d.index, columns=["pred_DE24", "pred_DE168", "pred_Demax"], dtype=float)
+    fitted = []
+    ref = grid_preds[1.0]
+    for f in np.unique(folds):
+        tr = folds != f
+        lip = tr & (d["MAT"] == "Liposomes").to_numpy()
+        s = float(np.exp(np.median(np.log(d.loc[lip, "DE24"] / ref.loc[lip, "pred_DE24"]))))
+        fac: dict[str, float] = {"Liposomes": 1.0}
+        for mat in d["MAT"].unique():
+            if mat == "Liposomes":
+                continue
+            m = tr & (d["MAT"] == mat).to_numpy()
+            if not m.any():
+                fac[mat] = 1.0
+                continue
+            err = {g: float(np.sum(np.abs(np.log(d.loc[m, "DE24"] / (s * p.loc[m, "pred_DE24"])))))
+                   for g, p in grid_preds.items()}
+            fac[mat] = min(err, key=err.__getitem__)
+        te = ~tr
+        for mat, g in fac.items():
+            sel = te & (d["MAT"] == mat).to_numpy()
+            out.loc[sel] = s * grid_preds[g].loc[sel].to_numpy()
+        fitted.append({"fold": int(f), "scale": s, "mps_factor": fac})
+    return out, fitted
 
 
 def evaluate(d: pd.DataFrame, pred: pd.DataFrame) -> dict[str, Any]:
@@ -198,14 +243,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--json", type=Path, help="write scores and per-set predictions here")
     ap.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--legacy", action="store_true", help="scenarios without the design keys (old physics)")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="fit the tumour scale and material MPS factors within study-grouped folds (out-of-fold)")
     args = ap.parse_args(argv)
     d = mappable(load_sets())
-    pred = predict(d, procs=args.procs, extended=not args.legacy)
+    fitted: list[dict] = []
+    if args.calibrate:
+        grid = {g: predict(d, procs=args.procs, mps_factor=g) for g in MPS_GRID}
+        pred, fitted = calibrated_oof(d, grid)
+        for fi in fitted:
+            print("fold", fi["fold"], f"scale {fi['scale']:.3g}", fi["mps_factor"])
+    else:
+        pred = predict(d, procs=args.procs, extended=not args.legacy)
     res = evaluate(d, pred)
     brk = breakdown(d, pred)
     report(res, brk)
     if args.json:
-        out = {"scores": res, "breakdown": brk,
+        out = {"scores": res, "breakdown": brk, "fitted_per_fold": fitted,
                "sets": pd.concat([d[["ID", "study", "MAT", "HD", "TS", "DE24", "DE168", "Demax"]], pred],
                                  axis=1).to_dict(orient="records")}
         tmp = args.json.with_suffix(".tmp")
