@@ -117,7 +117,7 @@ def scenario_raw(row: pd.Series, extended: bool = True, mps_factor: float | None
 
 
 def simulate_set(args: tuple[dict[str, Any], dict[str, float] | None]) -> tuple[float, float, float]:
-    """Carrier DE24, DE168 and Demax (% of injected carrier) of one scenario mapping."""
+    """Carrier-label DE24, DE168 and Demax (% of injected carrier) of one scenario mapping."""
     from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
     from nanodds.specs.scenario import parse_scenario
@@ -125,7 +125,9 @@ def simulate_set(args: tuple[dict[str, Any], dict[str, float] | None]) -> tuple[
     raw, overrides = args
     scn = parse_scenario(raw)
     m = compute_metrics(simulate(scn, carrier_overrides=overrides), scn.regimen, scn.bsa_m2)["tumour"]
-    return m["carrier_de24_percent"], m["carrier_de168_percent"], m["carrier_demax_percent"]
+    # the database's DE is a labelled-carrier measurement: intact carrier plus the label of carrier digested in
+    # tumour cells
+    return m["carrier_label_de24_percent"], m["carrier_label_de168_percent"], m["carrier_label_demax_percent"]
 
 
 def predict(d: pd.DataFrame, overrides: dict[str, float] | None = None, procs: int = 1,
@@ -245,16 +247,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--legacy", action="store_true", help="scenarios without the design keys (old physics)")
     ap.add_argument("--calibrate", action="store_true",
                     help="fit the tumour scale and material MPS factors within study-grouped folds (out-of-fold)")
+    ap.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
+                    help="replace a top-level value of carriers/mouse.yaml (experiments; file units)")
     args = ap.parse_args(argv)
+    ov = {k: float(v) for k, v in (o.split("=", 1) for o in args.override)} or None
     d = mappable(load_sets())
     fitted: list[dict] = []
     if args.calibrate:
-        grid = {g: predict(d, procs=args.procs, mps_factor=g) for g in MPS_GRID}
+        grid = {g: predict(d, ov, procs=args.procs, mps_factor=g) for g in MPS_GRID}
         pred, fitted = calibrated_oof(d, grid)
         for fi in fitted:
             print("fold", fi["fold"], f"scale {fi['scale']:.3g}", fi["mps_factor"])
     else:
-        pred = predict(d, procs=args.procs, extended=not args.legacy)
+        pred = predict(d, ov, procs=args.procs, extended=not args.legacy)
     res = evaluate(d, pred)
     brk = breakdown(d, pred)
     report(res, brk)

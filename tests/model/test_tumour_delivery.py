@@ -124,3 +124,12 @@ def test_bad_design_input_names_the_field(carrier: dict, tumour: dict, top: dict
 def test_learned_delivery_is_a_clear_hook() -> None:
     with pytest.raises(InputError, match="learned tumour delivery not available"):
         _scn(tumour_delivery="learned")
+
+
+def test_digested_carrier_label_stays_in_the_tumour() -> None:
+    """Carrier digested in tumour cells leaves the intact-carrier DE but stays in the labelled-carrier DE."""
+    scn = _scn({"ligand": "antibody"})
+    sol = simulate(scn)
+    assert max(sol.mass_balance_rel_error().values()) < 1e-9
+    m = compute_metrics(sol, scn.regimen, scn.bsa_m2)["tumour"]
+    assert m["carrier_label_de24_percent"] > m["carrier_de24_percent"]

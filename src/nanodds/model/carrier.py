@@ -27,6 +27,8 @@ from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
 
 SPECIES = ("carrier", "encapsulated")
 MPS_ORGANS = ("liver", "spleen", "marrow", "lung", "kidney")
+TUMOUR_DIGESTED = "carrier:sink.tumour_digested"
+"""Carrier digested inside tumour cells (mg): no longer a carrier, but its label is still in the tumour."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,12 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
             has_pc = o in MPS_ORGANS or o == "tumour"
             # carrier loss and drug release
             if sp == "carrier":
-                if has_pc:
+                if o == "tumour":
+                    # digested in tumour cells: the carrier's label stays in the tumour (radiolabel, gold), which is
+                    # what tumour %ID measurements count (Nano-Tumor DB); kept apart from intact carrier
+                    rb.state(TUMOUR_DIGESTED)
+                    rb.flow(s("tumour.phagocyte"), TUMOUR_DIGESTED, ck.pc_degradation_per_h, "pc_degradation")
+                elif has_pc:
                     rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h, "pc_degradation")
             else:
                 if o == "tumour":
