@@ -34,7 +34,7 @@ bench: $(STAMP)
 	@if [ -f benchmarks/bench_population.py ]; then $(BIN)/python benchmarks/bench_population.py; fi
 
 design-eval: $(STAMP)
-	$(BIN)/python -m validation.nano_tumor_eval --json out/nano_tumor_eval.json
+	mkdir -p out && $(BIN)/python -m validation.nano_tumor_eval --calibrate --json out/nano_tumor_eval.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation
