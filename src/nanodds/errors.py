@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+VALUE_MAX_CHARS_FALLBACK = 120
+"""Used only if the limits file cannot be read while an error is being formatted (it is packaged data)."""
+
 
 class InputError(ValueError):
     """Bad user input.
+
+    The message is one line, ``field: got VALUE; allowed: ALLOWED``. ``VALUE`` is shown as the user wrote it
+    (numpy scalars and arrays as plain numbers and lists, YAML ``null`` as ``nothing``, booleans as
+    ``true``/``false``) and cut to the bound ``error_value_max_chars`` of ``data/limits/input_limits.yaml``.
 
     Parameters
     ----------
@@ -20,7 +30,87 @@ class InputError(ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{field}: got {value!r}; allowed: {allowed}")
+        super().__init__(field, value, allowed)
+
+    def __str__(self) -> str:
+        return one_line(f"{self.field}: got {show_value(self.value)}; allowed: {self.allowed}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace that contains a line break replaced by one space."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(text)).strip()
+
+
+def _max_chars() -> int:
+    try:
+        from nanodds.limits import limit
+
+        return limit("error_value_max_chars")
+    except Exception:  # formatting an error must never raise another one
+        return VALUE_MAX_CHARS_FALLBACK
+
+
+def show_value(value: Any, max_chars: int | None = None) -> str:
+    """``value`` as the user wrote it, on one line, cut to ``max_chars`` characters (with the full length)."""
+    limit = _max_chars() if max_chars is None else max_chars
+    parts: list[str] = []
+    size = [0]
+
+    def emit(s: str) -> bool:
+        parts.append(s)
+        size[0] += len(s)
+        return size[0] <= limit
+
+    _render(value, emit, set())
+    text = one_line("".join(parts))
+    if size[0] > limit or len(text) > limit:
+        text = text[:limit].rstrip() + "..."
+    return text
+
+
+def show_text(text: str) -> str:
+    """Free ``text`` (not a value) on one line, cut like a value (:func:`show_value`) but without quotes."""
+    limit = _max_chars()
+    text = one_line(text)
+    return text if len(text) <= limit else text[:limit].rstrip() + "..."
+
+
+def _render(v: Any, emit: Any, seen: set[int]) -> bool:
+    """Write ``v`` piece by piece through ``emit``; stop (return False) once ``emit`` says the budget is spent."""
+    if v is None:
+        return emit("nothing")
+    if isinstance(v, bool):
+        return emit("true" if v else "false")
+    item = getattr(v, "item", None)
+    if callable(item) and getattr(v, "ndim", None) == 0:  # numpy scalar or 0-d array
+        v = item()
+    elif hasattr(v, "tolist") and getattr(v, "ndim", 0) > 0:  # numpy array
+        v = v.tolist()
+    if isinstance(v, bool) or v is None:
+        return _render(v, emit, seen)
+    if isinstance(v, str):
+        return emit(repr(v))
+    if isinstance(v, int | float):
+        return emit(repr(v))
+    if isinstance(v, list | tuple | set | frozenset | dict):
+        if id(v) in seen:
+            return emit("...")
+        seen.add(id(v))
+        is_map = isinstance(v, dict)
+        if not emit("{" if is_map else "["):
+            return False
+        items = v.items() if is_map else v
+        for i, x in enumerate(items):
+            if i and not emit(", "):
+                return False
+            if is_map:
+                k, x = x
+                if not (_render(k, emit, seen) and emit(": ")):
+                    return False
+            if not _render(x, emit, seen):
+                return False
+        return emit("}" if is_map else "]")
+    return emit(str(v))
 
 
 def reject_unknown_keys(raw: dict, allowed: set[str] | frozenset[str], where: str = "") -> None:
@@ -30,7 +120,7 @@ def reject_unknown_keys(raw: dict, allowed: set[str] | frozenset[str], where: st
     """
     unknown = set(raw) - set(allowed)
     if unknown:
-        k = sorted(unknown)[0]
+        k = sorted(unknown, key=str)[0]
         prefix = f"{where}." if where else ""
         raise InputError(f"{prefix}{k}", raw[k], f"known keys: {', '.join(sorted(allowed))}")
 

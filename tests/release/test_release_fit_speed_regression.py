@@ -1,18 +1,24 @@
-"""Speed-up regression: the fast fitting path finds the same optimum as the exhaustive multi-start.
+"""The fast fitting path finds the optimum of an exhaustive multi-start computed in the same test run.
 
-``fit_all`` calls scipy's trust-region-reflective routine directly with a vectorised forward-difference
-Jacobian (identical step rule to ``least_squares(jac="2-point")``). This test checks that the best SSR of
-every catalogue model, unweighted, on the benchmark profile (``benchmarks/bench_release_fit.py``) and on
-the Shah 1998 batch means (``validation/data/dissolution/shah1998_table4.csv``) equals, to 1e-8
-relative, the SSR of an exhaustive multi-start: every heuristic start plus 20 random restarts with the
-early stop disabled (``fitting._AGREE_RTOL = -1``, ``n_starts=21``), tabulated below.
+``fit_all`` (default: data-driven starts plus 3 seeded random restarts, stopping early when a restart agrees
+with the best optimum) is compared with an exhaustive multi-start run here and now: the same starts plus 17
+more random restarts, with the early stop disabled (``fitting._AGREE_RTOL = -1``, ``n_starts=21``). No SSR is
+pinned to a number, so a SciPy or BLAS update that moves optima in the last digits changes both sides alike.
 
-Known pre-existing miss (already so before the speed-up, commit 2969836): with the default 4 starts
-Peppas-Sahlin 1 on the benchmark profile stops in a local optimum (SSR 133.93 instead of 106.22) because
-the heuristic start and the first random restart agree on it. The fast path must reproduce that
-pre-change value, not silently change it.
+Properties, per model and profile:
 
-Regenerate the table with the exhaustive setting if the catalogue or the start heuristics change.
+- the exhaustive search is never worse than the fast path (its starts include the fast path's);
+- the fast path is no worse than the exhaustive search within ``REL_TOL`` relative (``ABS_TOL`` %² for exact
+  interpolations, SSR ~ 1e-27), a tolerance stated here before the result: least_squares stops at
+  ``ftol = 1e-8`` relative change of the cost, so optima reached from different starts agree to about that.
+
+Known miss (documented since commit 2969836, before the speed-up): on the benchmark profile Peppas-Sahlin 1
+with the default 4 starts stops in a local optimum (SSR about 134 instead of about 106 %²) because the
+heuristic start and the first random restart agree on it. It is marked ``xfail(strict=True)``: the test
+fails if the fast path starts finding the global optimum, so the note cannot outlive the behaviour.
+
+A small subset of models (those with lag times, fractional exponents or several shape parameters, where
+multi-start matters) on the benchmark profile and two Shah 1998 batch means keeps the test fast.
 """
 
 from __future__ import annotations
@@ -28,98 +34,11 @@ from nanodds.release import fitting
 from nanodds.release.models import MODELS
 
 SHAH = Path(__file__).resolve().parents[2] / "validation" / "data" / "dissolution" / "shah1998_table4.csv"
-RTOL, ATOL = 1e-8, 1e-12  # ATOL (%²) only matters for exact interpolations (SSR ~ 1e-27)
-
-#: exhaustive-multi-start SSR (%²), unweighted, in ``MODELS`` order
-EXHAUSTIVE_SSR: dict[str, tuple[float, ...]] = {
-    "bench": (
-        1346.2735256172207, 1346.273525617221, 1084.2937437952155, 264.6036442519758,
-        14.484069523792314, 215.27471406663392, 3.1649285918454524, 1138.1050142262757,
-        104.04197265906866, 572.9239304286818, 550.3746203293325, 80.23164499407773,
-        457.76055412847995, 195.5891655475348, 124.83922493214851, 191.29257676718214,
-        17.59982400748632, 1815.5680757728492, 68.0772736462162, 78.02375079512016,
-        3.597558100403301, 106.21798886268985, 5.511770314434831, 670.7836397048833,
-        61.23316780578117, 161.8314148902524, 106.52991292084407, 1.294588187296703,
-        54.924092431111255, 1.0940925640537178, 23.034705143327606, 23.033416311419845,
-        52.04127347666527, 1.7097181198314955, 9.892582389463426, 9.856095105818552,
-        23.033416311416303, 0.48456223372050944,
-    ),
-    "b0": (
-        1566.5897916666663, 1566.5897916666663, 891.2409853249474, 23.297294461756632,
-        7.860372948555939, 17.56404602918386, 7.844769549557654, 135.4461678634054,
-        131.70819745307216, 135.4294957501114, 133.6753785946244, 29.877646717014592,
-        132.8378135782747, 18.390824883510575, 18.390824883522647, 11.311673194752556,
-        7.422713995583354, 213.42901375610302, 16.85194573893328, 2.6004106005662035,
-        2.600410600566169, 0.9244632529658161, 0.9244632529658149, 127.52093951776149,
-        17.228277188375976, 2.1367143228606094, 6.571143029861691, 6.571143029859359,
-        5.210425152784981, 5.210425152784866, 25.020029523613232, 10.143112206317852,
-        53.267115829443455, 14.472434912495125, 17.15555004361793, 10.8708686952496,
-        10.143112206315397, 10.143112206314916,
-    ),
-    "b1": (
-        2366.5185284861095, 2366.51852848611, 1327.3318724777243, 37.000447087154306,
-        11.956178543981252, 28.19850634433257, 11.728695930282537, 254.691683824061,
-        254.69168382406076, 246.0487908062226, 200.2727439003761, 44.03154283549619,
-        199.5202632705761, 8.164291713826259, 7.786112356221228, 6.747640985342622,
-        6.747640985343271, 201.55829881625453, 19.420230935902385, 2.6018559346203993,
-        2.601855934620388, 0.592985874142945, 0.5929858741429282, 166.487157315828,
-        19.174428239965156, 6.3062045544616465, 8.11411212320266, 8.114112123202672,
-        7.684472944186288, 7.684472944185895, 29.50803847471018, 16.116942261652866,
-        49.64878310012539, 21.450721925006963, 20.155627949217322, 15.709149692265207,
-        16.116942261665663, 16.116942261652827,
-    ),
-    "b2": (
-        2446.9279166666665, 2446.9279166666665, 1243.5033411949685, 75.54722892472134,
-        75.5472289247205, 50.83840782516632, 50.8384078251641, 152.63901618848016,
-        152.63901618848018, 132.11110870910812, 65.0678198159508, 46.278261939398,
-        64.97807894825017, 85.85457839497796, 85.85457839497435, 69.16111863418459,
-        69.16111862785539, 107.77640004984436, 53.70757897660904, 29.62283187583848,
-        29.622831875839488, 28.653210583929386, 28.65321058391526, 49.81857481196685,
-        37.32029842756875, 136.10656516749162, 75.48380646663573, 75.48380645610581,
-        33.32870115172371, 33.32870115172283, 147.39414745583372, 36.10809830471425,
-        179.7456770457128, 38.718724740215634, 120.87302184120912, 37.15622775208709,
-        36.10809830472006, 36.108098304677384,
-    ),
-    "b3": (
-        787.3985611111106, 787.3985611111106, 475.73351939203314, 18.685662235237,
-        1.8588338581891097, 15.390295894445437, 0.01628825842597968, 125.77340203506317,
-        46.32991115724316, 110.50280827553705, 90.09433364340184, 5.8392915438431405,
-        88.88559901968026, 31.22417102007736, 31.224171020081133, 12.957672776655906,
-        2.5126737789562243, 274.94582962033763, 3.607523168219648, 0.8272842862571819,
-        4.165185579566942e-28, 2.122452517541251, 0.0, 101.35262225505156,
-        3.0260973104779985, 3.3593680510723627, 6.767715947741104, 0.21405876441317712,
-        0.3044044590365615, 5.048709793414476e-29, 4.483521595293792, 0.024968757238026787,
-        29.589068885860446, 0.7180534668780386, 2.175278478172939, 0.16276882893282169,
-        0.024968757238026874, 0.024968757238026894,
-    ),
-    "b4": (
-        1330.3747916666662, 1330.3747916666664, 1085.9194968553456, 441.98650906169615,
-        7.594541577776464, 373.58929745591405, 0.11976035049241171, 728.2143832545921,
-        330.51927240661377, 668.1939159106428, 618.2533862518122, 26.38270319944824,
-        607.7781018338243, 326.7897164447248, 38.01317444335409, 189.1084691529527,
-        9.012872382644014, 1005.4149769355417, 14.252981755378697, 55.68454588751085,
-        2.3034738432453545e-28, 95.45530627316988, 5.36425415550288e-29, 661.3877113235867,
-        6.723753377866225, 283.51204787138647, 68.67793654830479, 1.2781682695060592,
-        33.3565980338715, 7.888609052210118e-29, 10.290103056600087, 4.560597025035383,
-        1.7619351109159636, 0.051508958400474016, 16.00662137514413, 4.3313286185330035,
-        4.560597025034901, 2.0194839173657902e-28,
-    ),
-    "b5": (
-        3090.5733, 3090.5732999999996, 1699.058867924528, 46.3083819628676,
-        15.400298850059476, 43.47621637363115, 12.883410405606167, 411.874417948496,
-        411.8744179484958, 377.21879458571743, 243.22684211639114, 0.008314000937994455,
-        242.6730393265844, 37.13876220169491, 37.09046324469414, 33.35664475893692,
-        16.384567361068292, 182.65340170609852, 19.784748740390874, 36.10435838210124,
-        0.0, 45.345656378224014, 5.048709793414476e-29, 179.59994757386622,
-        11.952468229328849, 89.73923256939945, 22.78839531241658, 5.217978699091107,
-        19.25764042735472, 0.00824368788791883, 8.656431959896201, 8.042990537589048,
-        8.859400623566597, 5.217017538697936, 9.841257412698283, 9.757410814207976,
-        8.042990537590608, 0.05596382167450116,
-    ),
-}
-
-#: (profile, model) -> SSR of the default fit before the speed-up, where it is worse than exhaustive
-KNOWN_MISSES: dict[tuple[str, str], float] = {("bench", "peppas_sahlin_1"): 133.9257156576671}
+REL_TOL, ABS_TOL = 1e-6, 1e-9  # relative, and %² for exact interpolations
+SUBSET = ("first_order_tlag_fmax", "korsmeyer_peppas_tlag", "hopfenberg_tlag", "makoid_banakar",
+          "peppas_sahlin_1", "weibull_tlag", "gompertz", "hill_tlag")
+PROFILES = ("bench", "b1", "b4")
+KNOWN_MISSES = {("bench", "peppas_sahlin_1"): "local optimum with the default 4 starts (SSR ~134 vs ~106)"}
 
 
 def _profiles() -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -136,32 +55,54 @@ def _profiles() -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def _ssr(t: np.ndarray, y: np.ndarray, **kw) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {f.model: f.stats["SSR"] for f in fitting.fit_all(t, y, **kw)}
+        return {f.model: f.stats["SSR"] for f in fitting.fit_all(t, y, models=list(SUBSET), **kw)}
 
 
 @pytest.fixture(scope="module")
-def fast_ssr() -> dict[str, dict[str, float]]:
-    return {name: _ssr(t, y) for name, (t, y) in _profiles().items()}
+def ssr_pairs() -> dict[str, tuple[dict[str, float], dict[str, float]]]:
+    """(fast, exhaustive) SSR per model, per profile, computed in this run."""
+    profiles = _profiles()
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name in PROFILES:
+            t, y = profiles[name]
+            fast = _ssr(t, y)
+            mp.setattr(fitting, "_AGREE_RTOL", -1.0)
+            exhaustive = _ssr(t, y, n_starts=21)
+            mp.undo()
+            out[name] = (fast, exhaustive)
+    return out
 
 
-def test_table_covers_catalogue():
-    assert all(len(v) == len(MODELS) for v in EXHAUSTIVE_SSR.values())
+def test_subset_in_catalogue():
+    assert set(SUBSET) <= set(MODELS)
 
 
-@pytest.mark.parametrize("profile", list(EXHAUSTIVE_SSR))
-def test_best_ssr_matches_exhaustive_multistart(fast_ssr, profile):
-    got = fast_ssr[profile]
-    assert all(v is not None for v in got.values())
-    for name, ref in zip(MODELS, EXHAUSTIVE_SSR[profile], strict=True):
-        expected = KNOWN_MISSES.get((profile, name), ref)
-        assert got[name] == pytest.approx(expected, rel=RTOL, abs=ATOL), (profile, name)
-        assert got[name] >= ref * (1 - RTOL) - ATOL, (profile, name)  # never beats the exhaustive search
+def _cases():
+    for profile in PROFILES:
+        for model in SUBSET:
+            marks = ()
+            if (profile, model) in KNOWN_MISSES:
+                marks = pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(profile, model)])
+            yield pytest.param(profile, model, marks=marks, id=f"{profile}-{model}")
 
 
-def test_exhaustive_setting_reproduces_table(monkeypatch):
-    """The tabulated reference is what the exhaustive setting gives (Shah reference batch, fast to rerun)."""
-    monkeypatch.setattr(fitting, "_AGREE_RTOL", -1.0)
-    t, y = _profiles()["b0"]
-    got = _ssr(t, y, n_starts=21)
-    for name, ref in zip(MODELS, EXHAUSTIVE_SSR["b0"], strict=True):
-        assert got[name] == pytest.approx(ref, rel=RTOL, abs=ATOL), name
+@pytest.mark.parametrize(("profile", "model"), list(_cases()))
+def test_fast_path_reaches_exhaustive_optimum(ssr_pairs, profile, model):
+    fast, exhaustive = ssr_pairs[profile]
+    assert fast[model] is not None and exhaustive[model] is not None
+    assert fast[model] <= exhaustive[model] * (1 + REL_TOL) + ABS_TOL, (fast[model], exhaustive[model])
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_exhaustive_never_worse_than_fast(ssr_pairs, profile):
+    fast, exhaustive = ssr_pairs[profile]
+    for model in SUBSET:
+        assert exhaustive[model] <= fast[model] * (1 + REL_TOL) + ABS_TOL, model
+
+
+def test_known_miss_is_a_real_local_optimum(ssr_pairs):
+    """The documented miss is what it says: the exhaustive search finds a clearly lower SSR (> 10 %)."""
+    for profile, model in KNOWN_MISSES:
+        fast, exhaustive = ssr_pairs[profile]
+        assert fast[model] > 1.1 * exhaustive[model], (profile, model)

@@ -49,11 +49,33 @@ def test_shah1998_f2_f1_reproduced(shah, batch):
     assert res["f1"] == pytest.approx(f1_pub, abs=0.005)
 
 
+@pytest.mark.parametrize("batch", sorted(PUBLISHED))
+@pytest.mark.parametrize("rule", ["all", "fda"])
+def test_time_zero_never_counts(shah, batch, rule):
+    """Shah 1998 Table 4 has a 0 min column: every rule keeping 30-180 min gives the published values."""
+    tr, r_units = shah.unit_matrix("b0")
+    _, t_units = shah.unit_matrix(batch)
+    assert 0.0 in tr.tolist()
+    res = compare_profiles(tr, r_units, t_units, rule=rule)
+    assert res["time_points"] == [30.0, 60.0, 90.0, 180.0]
+    f2_pub, f1_pub = PUBLISHED[batch]
+    assert res["f2"] == pytest.approx(f2_pub, abs=0.005)
+    assert res["f1"] == pytest.approx(f1_pub, abs=0.005)
+
+
+def test_time_zero_excluded_under_every_rule(shah):
+    tr, r_units = shah.unit_matrix("b0")
+    _, t_units = shah.unit_matrix("b1")
+    for rule in ("all", "ema", "fda"):
+        res = compare_profiles(tr, r_units, t_units, rule=rule)
+        assert 0.0 not in res["time_points"], rule
+
+
 def test_point_rules():
     t = np.array([0.0, 15, 30, 45, 60])
     ref = np.array([0.0, 50, 80, 90, 95])
     test = np.array([0.0, 60, 86, 88, 96])
-    assert select_points(t, ref, test, "all").tolist() == [True] * 5
+    assert select_points(t, ref, test, "all").tolist() == [False] + [True] * 4  # zero never counts
     # EMA: stop at the first point where either mean is > 85 %
     assert select_points(t, ref, test, "ema").tolist() == [False, True, True, False, False]
     # FDA: stop at the first point where both means are >= 85 %

@@ -23,7 +23,8 @@ from nanodds.specs.scenario import parse_scenario, read_yaml
 from nanodds.units import to_canonical
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+# every shipped scenario (design space files, `nanodds design --space`, are not scenarios: they hold objectives)
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if "objectives" not in read_yaml(p))
 
 
 def _mouse(**changes: Any) -> dict[str, Any]:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nanodds.analysis.acting import acting_metrics, headline_keys
 from nanodds.errors import InputError
 from nanodds.specs.scenario import Scenario
 
-__all__ = ["RATIO_KEYS", "compare", "compare_arms", "compare_metrics", "ratio", "ratios", "require_carrier",
-           "run_comparison"]
+__all__ = ["RATIO_KEYS", "compare", "compare_arms", "compare_metrics", "headline", "ratio", "ratios",
+           "require_carrier", "run_comparison"]
 
 #: Dotted metric paths compared as nano / conventional (tissue AUCs and tumour keys are added per model).
 RATIO_KEYS: tuple[str, ...] = (
@@ -66,14 +67,41 @@ def ratios(nano: dict[str, Any], conventional: dict[str, Any]) -> dict[str, floa
              for m in ("auc_mg_h_per_L", "released_auc_mg_h_per_L", "released_cmax_mg_per_L")]
     if "tumour" in nano or "tumour" in conventional:
         keys += list(TUMOUR_RATIO_KEYS)
+    if "acting" in nano and "acting" in conventional:
+        keys += [k for k in headline_keys(nano["acting"]) if k not in keys]
     return {k: ratio(get_path(nano, k), get_path(conventional, k)) for k in keys}
+
+
+def headline(nano: dict[str, Any], conventional: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comparison's headline: unbound, released and total drug AUC at the tumour and each toxicity site.
+
+    One row per (site, measure) with both values and the nano / conventional ratio; ``acts`` is True for the
+    unbound and released measures (the drug that acts) and False for total drug (encapsulated + released).
+    Empty when the metrics lack ``acting`` (see :func:`nanodds.analysis.acting.acting_metrics`).
+    """
+    if "acting" not in nano or "acting" not in conventional:
+        return []
+    rows = []
+    for key in headline_keys(nano["acting"]):
+        parts = key.split(".")  # acting.<site>.<measure>_auc_mg_h_per_L or acting.targeting_index_<measure>
+        if len(parts) == 2:
+            site, measure = "tumour/heart", parts[1].removeprefix("targeting_index_")
+            unit, quantity = "-", "targeting index (AUC ratio)"
+        else:
+            site, measure = parts[1], parts[2].split("_")[0]
+            unit, quantity = "mg h/L", "AUC"
+        a, b = get_path(nano, key), get_path(conventional, key)
+        rows.append({"site": site, "role": get_path(nano, f"acting.{site}.role") or "",
+                     "measure": measure, "acts": measure != "total", "quantity": quantity,
+                     "nano": a, "conventional": b, "ratio": ratio(a, b), "unit": unit, "key": key})
+    return rows
 
 
 def compare_metrics(nano: dict[str, Any], conventional: dict[str, Any],
                     name: str = "scenario") -> dict[str, Any]:
-    """The comparison document: both metrics mappings and their ratios (pure; no simulation)."""
-    return {"scenario": name, "nano": nano, "conventional": conventional,
-            "ratios": ratios(nano, conventional)}
+    """The comparison document: both metrics mappings, their ratios and the what-acts headline (pure)."""
+    return {"scenario": name, "headline": headline(nano, conventional), "nano": nano,
+            "conventional": conventional, "ratios": ratios(nano, conventional)}
 
 
 def require_carrier(scn: Scenario) -> None:
@@ -83,8 +111,11 @@ def require_carrier(scn: Scenario) -> None:
                          "a nanoformulation (carrier) to compare against the conventional drug")
 
 
-def run_comparison(scn: Scenario):
+def run_comparison(scn: Scenario, abc_factor: float | None = None):
     """Simulate the nanoformulation and its conventional counterpart.
+
+    ``abc_factor``: accelerated blood clearance of repeat PEGylated doses (see :mod:`nanodds.analysis.abc`);
+    the conventional arm is unaffected.
 
     Returns
     -------
@@ -96,10 +127,22 @@ def run_comparison(scn: Scenario):
 
     require_carrier(scn)
     conv = scn.conventional()
-    sol_nano = simulate(scn)
+    if abc_factor is None:
+        sol_nano = simulate(scn)
+    else:
+        from nanodds.analysis.abc import abc_start_h, with_abc
+        from nanodds.engine import build, output_grid
+        from nanodds.solve.api import solve
+
+        start = abc_start_h(scn)
+        if start is None:
+            raise InputError("--abc-factor", abc_factor, "a PEGylated carrier given in two or more doses")
+        model = with_abc(build(scn), start, abc_factor)
+        sol_nano = solve(model, scn.regimen.events, output_grid(scn), backend=scn.solver)
     sol_conv = simulate(conv)
-    doc = compare_metrics(compute_metrics(sol_nano, scn.regimen, scn.bsa_m2),
-                          compute_metrics(sol_conv, conv.regimen, conv.bsa_m2), scn.name)
+    m_nano = {**compute_metrics(sol_nano, scn.regimen, scn.bsa_m2), "acting": acting_metrics(sol_nano)}
+    m_conv = {**compute_metrics(sol_conv, conv.regimen, conv.bsa_m2), "acting": acting_metrics(sol_conv)}
+    doc = compare_metrics(m_nano, m_conv, scn.name)
     doc["conventional_definition"] = scn.conventional_definition()
     doc["dose_mg"] = {"nano": scn.regimen.total_mg, "conventional": conv.regimen.total_mg}
     return doc, sol_nano, sol_conv
@@ -124,7 +167,8 @@ def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None):
     -------
     (dict, list of Solution)
         ``{"reference", "arms": {label: metrics}, "dose_mg": {label: mg}, "ratios": {label: {path: ratio}}}``
-        (ratios of every arm but the reference, as in :func:`ratios`) and the solutions in arm order.
+        (metrics with ``acting`` as in :func:`run_comparison`; ratios of every arm but the reference, as in
+        :func:`ratios`) and the solutions in arm order.
     """
     from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
@@ -135,7 +179,8 @@ def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None):
     if len(names) != len(scenarios) or len(set(names)) != len(names):
         raise InputError("arms", names, "one distinct label per arm")
     sols = [simulate(s) for s in scenarios]
-    metrics = {n: compute_metrics(sol, s.regimen, s.bsa_m2) for n, s, sol in zip(names, scenarios, sols, strict=True)}
+    metrics = {n: {**compute_metrics(sol, s.regimen, s.bsa_m2), "acting": acting_metrics(sol)}
+               for n, s, sol in zip(names, scenarios, sols, strict=True)}
     ref = names[0]
     doc = {"reference": ref, "arms": metrics,
            "dose_mg": {n: s.regimen.total_mg for n, s in zip(names, scenarios, strict=True)},

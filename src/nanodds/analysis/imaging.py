@@ -93,12 +93,11 @@ def decay_factor(t_h: np.ndarray | float, half_life_h: float) -> np.ndarray:
 
 def _injection(sol: Solution) -> tuple[float, float]:
     """(start h, drug mg) of the single labelled injection."""
-    events = tuple(sol.model.meta.get("dose_events", ()))
+    events = sol.dose_events
     if len(events) != 1:
         raise InputError("regimen", f"{len(events)} dose events",
                          "a single labelled injection (imaging follows one tracer dose)")
-    start, amount, _ = events[0]  # type: ignore[misc]
-    return float(start), float(amount)
+    return float(events[0].start_h), float(events[0].amount_mg)
 
 
 def blood_volume_L(sol: Solution) -> float:

@@ -6,7 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.analysis.nca import cmax_tmax, fluctuation_percent, terminal_half_life_h, value_at
+from nanodds.analysis.nca import (
+    cmax_tmax,
+    fluctuation_percent,
+    last_dosing_interval,
+    terminal_half_life_h,
+    value_at,
+)
 from nanodds.solve.solution import Solution
 from nanodds.specs.regimen import Regimen
 
@@ -77,17 +83,32 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
     if "tumour" in m.volumes_L:
         res["tumour"] = tumour_metrics(sol, regimen, tissues)
     if len(regimen.events) > 1:
-        starts = sorted({e.start_h for e in regimen.events})
-        tau = starts[-1] - starts[-2]
-        # the last full dosing interval: after the last dose if simulated long enough, else before it
-        t0, t1 = (starts[-1], starts[-1] + tau) if starts[-1] + tau <= t[-1] else (starts[-2], starts[-1])
-        w = m.observables["plasma_total"].weights
-        res["plasma_total"]["fluctuation"] = fluctuation_percent(t, sol.observe("plasma_total"),
-                                                                 sol.cum_int @ w, t0, t1)
+        res["plasma_total"]["fluctuation"] = plasma_fluctuation(sol, regimen)
     mb = sol.mass_balance_rel_error()
     res["mass_balance"] = mb
     res["mass_balance_rel_error"] = max(mb.values())
     return res
+
+
+def plasma_fluctuation(sol: Solution, regimen: Regimen) -> dict[str, Any]:
+    """Peak-trough fluctuation of total plasma drug over the last complete dosing interval in the window.
+
+    A regimen running past the simulated window is judged on its last interval that ends inside it; with
+    none, every value is null and ``reason`` says why. The trough at the interval's end is the value just
+    before a bolus given then (exact: the bolus's contribution to the read-out is removed).
+    """
+    t = sol.times_h
+    found = last_dosing_interval([e.start_h for e in regimen.events], float(t[-1]))
+    if isinstance(found, str):
+        return {"interval_h": None, "cmax_mg_per_L": None, "cmin_mg_per_L": None, "cavg_mg_per_L": None,
+                "ptf_percent": None, "reason": found}
+    t0, t1 = found
+    w = sol.model.observables["plasma_total"].weights
+    c = sol.observe("plasma_total")
+    at_t1 = sum(e.amount_mg for e in sol.dose_events
+                if e.duration_h == 0 and abs(e.start_h - t1) <= 1e-12 * max(1.0, t1))
+    c_end = float(np.interp(t1, t, c)) - at_t1 * float(sol.model.dose_vector @ w)
+    return fluctuation_percent(t, c, sol.cum_int @ w, t0, t1, c_end=c_end)
 
 
 def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +130,12 @@ def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> 
             if th <= t[-1]:
                 out[f"carrier_de{int(th)}_percent"] = value_at(t, cde, th)
         out["carrier_demax_percent"] = float(cde.max())
+        if "carrier_label_amount_tumour" in sol.model.observables:  # labelled-carrier measurement (intact + digested)
+            lde = 100.0 * sol.observe("carrier_label_amount_tumour") / carrier_dose
+            for th in DE_TIMES_H:
+                if th <= t[-1]:
+                    out[f"carrier_label_de{int(th)}_percent"] = value_at(t, lde, th)
+            out["carrier_label_demax_percent"] = float(lde.max())
     heart = tissues["heart"]["auc_mg_h_per_L"]
     out["auc_mg_h_per_L"] = tissues["tumour"]["auc_mg_h_per_L"]
     out["cmax_mg_per_L"] = tissues["tumour"]["cmax_mg_per_L"]

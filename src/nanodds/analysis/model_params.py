@@ -178,6 +178,13 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
     return replace(scn, carrier=carrier, physiology=phys), overrides
 
 
+def _scaled(part: np.ndarray, multiplier: float) -> np.ndarray:
+    """``multiplier * part`` as a new read-only array (frozen in place: the model keeps it without a copy)."""
+    out = multiplier * part
+    out.flags.writeable = False
+    return out
+
+
 def scale_clearance(model: Model, multiplier: float) -> Model:
     """A new model whose hepatic and renal drug clearance transfers are multiplied by ``multiplier``."""
     if multiplier == 1.0:
@@ -186,7 +193,10 @@ def scale_clearance(model: Model, multiplier: float) -> Model:
     dK = sum((parts[t] for t in _CLEARANCE_TAGS if t in parts), np.zeros_like(model.K))  # type: ignore
     delta = (multiplier - 1.0) * dK
     sched = tuple((t0, Kt + delta) for t0, Kt in model.k_schedule)
-    return replace(model, K=model.K + delta, k_schedule=sched, meta=dict(model.meta))
+    meta = dict(model.meta)
+    if parts:  # the per-process split keeps adding up to the new K (only the scaled parts are new arrays)
+        meta["K_parts"] = {t: _scaled(p, multiplier) if t in _CLEARANCE_TAGS else p for t, p in parts.items()}
+    return replace(model, K=model.K + delta, k_schedule=sched, meta=meta)
 
 
 class ScenarioModel:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 import numpy as np
 
 TERMINAL_WINDOW_STARTS = (0.25, 0.5, 0.75)
@@ -51,13 +54,45 @@ def value_at(t: np.ndarray, c: np.ndarray, t_query: float) -> float:
     return float(np.interp(t_query, t, c))
 
 
-def fluctuation_percent(t: np.ndarray, c: np.ndarray, cum_auc: np.ndarray, t0: float, t1: float) -> dict:
+def last_dosing_interval(starts_h: Sequence[float], t_end_h: float) -> tuple[float, float] | str:
+    """The last complete dosing interval [t0, t1] (h) inside the simulated window [0, ``t_end_h``].
+
+    Candidates are the intervals between consecutive dose starts and, when the regimen's last dose is in the
+    window, the interval of the same length after it; the latest one lying wholly inside the window is
+    taken. Doses after the window (a regimen longer than the simulation) only shorten the choice.
+
+    Returns
+    -------
+    tuple of float or str
+        ``(t0, t1)``, or the reason why no interval qualifies.
+    """
+    s = sorted(set(float(x) for x in starts_h))
+    if len(s) < 2:
+        return "a single dose time: no dosing interval"
+    if s[-1] + (s[-1] - s[-2]) <= t_end_h:
+        return s[-1], s[-1] + (s[-1] - s[-2])
+    inside = [(a, b) for a, b in pairwise(s) if b <= t_end_h]
+    if inside:
+        return inside[-1]
+    return (f"no complete dosing interval inside the simulated window [0, {t_end_h:g}] h "
+            f"(doses at {', '.join(f'{x:g}' for x in s[:4])}{', ...' if len(s) > 4 else ''} h)")
+
+
+def fluctuation_percent(t: np.ndarray, c: np.ndarray, cum_auc: np.ndarray, t0: float, t1: float,
+                        c_end: float | None = None) -> dict:
     """Peak-trough fluctuation over the dosing interval [t0, t1]: (Cmax - Cmin) / Cavg * 100.
 
-    ``Cavg = AUC_tau / tau`` with the exact cumulative AUC at the interval's ends.
+    ``Cavg = AUC_tau / tau`` with the exact cumulative AUC at the interval's ends. Cmax and Cmin are taken over
+    the output times in [t0, t1) and the value at the end of the interval, ``c_end`` (the value just before
+    a dose given at t1; default: the output at t1). The interval must lie inside the output times.
     """
-    sel = (t >= t0) & (t <= t1)
-    cmax, cmin = float(c[sel].max()), float(c[sel].min())
+    if not (t[0] <= t0 < t1 <= t[-1]):
+        raise ValueError(f"dosing interval [{t0:g}, {t1:g}] h is not inside the output times "
+                         f"[{t[0]:g}, {t[-1]:g}] h")
+    sel = (t >= t0) & (t < t1)
+    end = float(np.interp(t1, t, c)) if c_end is None else float(c_end)
+    vals = np.concatenate([c[sel], [float(np.interp(t0, t, c)), end]])
+    cmax, cmin = float(vals.max()), float(vals.min())
     auc_tau = float(np.interp(t1, t, cum_auc) - np.interp(t0, t, cum_auc))
     cavg = auc_tau / (t1 - t0)
     return {"interval_h": [t0, t1], "cmax_mg_per_L": cmax, "cmin_mg_per_L": cmin,

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
-from nanodds.specs.params import load_yaml
+from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.specs.params import Param, load_yaml
 
 __all__ = ["SynergyParams", "bliss", "combination_effect", "emax", "interaction_index", "load_synergy",
            "pd_time_courses"]
@@ -40,9 +40,39 @@ class SynergyParams:
     ratio_width: float
 
 
+SYNERGY_UNITS: dict[str, str] = {"ec50_reference": "umol/L", "hill_reference": "1", "ec50_partner": "umol/L",
+                                 "hill_partner": "1", "optimal_ratio": "1", "ci_optimum": "1", "ci_far": "1",
+                                 "ratio_width": "1"}
+"""Every number a synergy file must give (``{value, unit, source}``) and its canonical unit."""
+
+
 def load_synergy(relpath: str = "pd/vyxeos_synergy.yaml") -> SynergyParams:
     """Load a sourced interaction file from ``nanodds/data``."""
-    d = load_yaml(relpath)
+    return synergy_from_mapping(load_yaml(relpath))
+
+
+def synergy_from_mapping(d: Any, field: str = "synergy") -> SynergyParams:
+    """Build :class:`SynergyParams` from a checked synergy mapping (leaves already :class:`Param`).
+
+    Raises
+    ------
+    InputError
+        A missing or unknown key, a name that is not text, a number without unit or of the wrong dimension.
+    """
+    if not isinstance(d, dict):
+        raise InputError(field, d, "a mapping with reference, partner and " + ", ".join(SYNERGY_UNITS))
+    reject_unknown_keys(d, {"reference", "partner", *SYNERGY_UNITS}, field)
+    for k in ("reference", "partner"):
+        if not isinstance(d.get(k), str) or not d[k].strip():
+            raise InputError(f"{field}.{k}", d.get(k), "a drug name, e.g. daunorubicin")
+    for k, unit in SYNERGY_UNITS.items():
+        p = d.get(k)
+        if not isinstance(p, Param):
+            raise InputError(f"{field}.{k}", p, f"{{value, unit: {unit}, source}}")
+        try:
+            p.to(unit)
+        except Exception:  # pint: DimensionalityError or an undefined unit
+            raise InputError(f"{field}.{k}.unit", p.unit, f"a unit convertible to {unit}") from None
     return SynergyParams(
         reference=str(d["reference"]), partner=str(d["partner"]),
         ec50_ref_uM=d["ec50_reference"].to("umol/L"), hill_ref=d["hill_reference"].to("1"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, one_line
 from nanodds.specs.params import DATA_ROOT, DataFileError, Param, load_yaml
 
 CATALOG_FILE = "catalog/products.yaml"
@@ -40,6 +40,9 @@ class NotSimulableError(InputError):
         super().__init__("product", brand, "a simulable product")
         self.reason = reason
         self.args = (f"product {brand} cannot be simulated yet: {reason}",)
+
+    def __str__(self) -> str:
+        return one_line(self.args[0])
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,37 @@
 """``nanodds`` command line: a thin shell over the library.
 
 Each command group lives in its own module exposing ``register(subparsers)``; the module sets
-``func`` on its parser. Bad input (:class:`nanodds.errors.InputError`) prints one line and exits 2.
+``func`` on its parser.
+
+Whatever happens, the command line never shows a traceback; it prints one line on stderr and exits with:
+
+* 0 on success;
+* 2 for bad input: :class:`nanodds.errors.InputError`, argparse errors, a missing, unreadable, non-UTF-8 or
+  malformed input file, an impossible output path (``nanodds: error: FIELD: got VALUE; allowed: ...``);
+* 1 when the environment fails (disk full, read-only file system, quota, I/O error, out of memory);
+* 130 on Ctrl-C (``nanodds: interrupted``), the shell's 128 + SIGINT;
+* 141 (128 + SIGPIPE, what a shell reports for ``cmd | head``) when the reader of stdout goes away: nothing
+  is printed, as for any Unix filter;
+* 1 for an unexpected internal exception: ``nanodds: internal error: TYPE: MESSAGE (please report)``.
+  With ``NANODDS_DEBUG=1`` in the environment the exception propagates with its traceback instead.
+
+Python warnings are shown as one line each, ``nanodds: warning: MESSAGE``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import os
+import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from nanodds.errors import InputError, RangeWarning
+from nanodds.errors import InputError, RangeWarning, one_line, show_text
 
 COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_engine",
@@ -28,13 +46,26 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_combination",
     "nanodds.interfaces.cli_imaging",
     "nanodds.interfaces.cli_predict",
+    "nanodds.interfaces.cli_safety",
     "nanodds.interfaces.cli_serve",
 )
+
+EXIT_INPUT = 2
+"""Bad input (argparse's own convention)."""
+EXIT_ENVIRONMENT = 1
+"""The machine failed us: disk full, read-only, out of memory; also an internal error."""
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+DEBUG_ENV = "NANODDS_DEBUG"
+
+INPUT_ERRNOS = frozenset({errno.ENOENT, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR,
+                          errno.ENAMETOOLONG, errno.EEXIST, errno.ELOOP, errno.EINVAL, errno.ENOTEMPTY})
+"""OS errors that a different path would fix (exit 2); every other OS error is the environment's (exit 1)."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse's own convention)
-        self.exit(2, f"nanodds: error: {message}\n")
+        self.exit(EXIT_INPUT, f"nanodds: error: {one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,40 +77,84 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _print_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-    """Range warnings as one line ``nanodds: warning: ...`` on stderr (no source line)."""
-    print(f"nanodds: warning: {message}", file=sys.stderr)
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # stderr itself may be gone
+        print(one_line(line), file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """Every warning as one line ``nanodds: warning: ...`` (no source line); range warnings always, and each
+    distinct message once (the same input parsed twice, e.g. by ``compare``, warns once)."""
+    printed: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+        if str(message) not in printed:
+            printed.add(str(message))
+            _say(f"nanodds: warning: {message}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", RangeWarning)
+        warnings.showwarning = show
+        yield
+
+
+def _os_error(exc: OSError) -> tuple[str, int]:
+    """One line and exit code for an OS error nobody turned into an InputError."""
+    what = exc.strerror or type(exc).__name__
+    where = f"{exc.filename}: " if exc.filename else ""
+    code = EXIT_INPUT if exc.errno in INPUT_ERRNOS else EXIT_ENVIRONMENT
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return f"nanodds: error: {where}{what}" + (f" [{name}]" if name else ""), code
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``nanodds`` console script; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    with warnings.catch_warnings():
-        warnings.simplefilter("always", RangeWarning)
-        shown, printed = warnings.showwarning, set()
-
-        def show(message: Warning | str, category: type[Warning], *a: Any, **k: Any) -> None:
-            if not issubclass(category, RangeWarning):
-                shown(message, category, *a, **k)
-            elif str(message) not in printed:  # the same input parsed twice (e.g. compare) warns once
-                printed.add(str(message))
-                _print_warning(message, category)
-
-        warnings.showwarning = show
-        return _run(args)
-
-
-def _run(args: argparse.Namespace) -> int:
+    """Entry point of the ``nanodds`` console script; returns the exit code (see the module docstring)."""
     try:
-        code = args.func(args)
+        with _one_line_warnings():
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            code = args.func(args)
+            sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return int(code or 0)
     except InputError as exc:
-        print(f"nanodds: error: {exc}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as exc:
-        print(f"nanodds: error: file not found: {exc.filename}", file=sys.stderr)
-        return 2
-    return int(code or 0)
+        _say(f"nanodds: error: {exc}")
+        return EXIT_INPUT
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        _say("nanodds: interrupted")
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        _say("nanodds: error: out of memory (a smaller input, --n or simulation.points would fit)")
+        return EXIT_ENVIRONMENT
+    except UnicodeDecodeError as exc:
+        _say(f"nanodds: error: an input file is not UTF-8 text ({exc.reason} at byte {exc.start}); "
+             "re-save it as UTF-8")
+        return EXIT_INPUT
+    except OSError as exc:
+        line, code = _os_error(exc)
+        _say(line)
+        return code
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        import yaml
+
+        if isinstance(exc, yaml.YAMLError):
+            _say(f"nanodds: error: not valid YAML ({exc})")
+            return EXIT_INPUT
+        _say(f"nanodds: internal error: {type(exc).__name__}: {show_text(str(exc))}; {DEBUG_ENV}=1 shows the "
+             "traceback (please report)")
+        return EXIT_ENVIRONMENT
 
 
 if __name__ == "__main__":  # pragma: no cover

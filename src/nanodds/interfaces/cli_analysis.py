@@ -10,13 +10,10 @@ errors, 95% CIs, correlation), ``fit_predictions.csv`` and ``fit.png`` (goodness
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-import yaml
-
-from nanodds.errors import InputError
 from nanodds.interfaces.common import output_dir
 from nanodds.io.runfolder import run_folder
+from nanodds.io.yaml_safe import read_yaml_file
 
 __all__ = ["cmd_fit", "cmd_sensitivity", "register"]
 
@@ -58,16 +55,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from nanodds.analysis.sensitivity import plot_sobol, scenario_sensitivity
     from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
+    from nanodds.limits import check_int
     from nanodds.specs.scenario import load_scenario
 
+    check_int(args.n, "n", 1, "sensitivity_max_n")
+    check_int(args.seed, "seed", 0, "seed_max")
     scn = load_scenario(args.scenario)
-    ppath = Path(args.params)
-    if not ppath.is_file():
-        raise InputError("params", args.params, "an existing YAML file")
-    try:
-        raw = yaml.safe_load(ppath.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        raise InputError("params", args.params, "valid YAML") from None
+    raw = read_yaml_file(args.params, "params", prefix="params")
     specs = parse_param_specs(scn, raw)
     out = output_dir(args.out, create=False)
     res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,

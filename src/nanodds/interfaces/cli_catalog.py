@@ -146,10 +146,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     with _status(f"simulating {p.brand} and {scn.conventional_definition()['name']}..."):
         doc, sol_nano, sol_conv = run_comparison(scn)
+        from nanodds.analysis.pd.summary import pd_section
+
+        doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv)
     doc = {**doc, "product": {"key": p.key, "brand": p.brand,
                               "scenario_source": str(p.raw["scenario"]["source"])}}
     write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
     print_comparison(doc, f"{p.brand} ({scn.name})")
+    from nanodds.interfaces.cli_safety import print_pd
+
+    print_pd(doc)
     print(f"wrote {out / 'comparison.json'}, nano/, conventional/" + ("" if args.no_plots else " and comparison.png"))
     return 0
 

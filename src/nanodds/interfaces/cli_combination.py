@@ -208,9 +208,17 @@ def synergy_params(path: str | None, field: str) -> Any:
     """The synergy parameters of ``--synergy`` (None when not given); a missing file is a one-line input error."""
     if path is None:
         return None
-    from nanodds.analysis.synergy import load_synergy
+    from nanodds.analysis.synergy import synergy_from_mapping
+    from nanodds.io.yaml_safe import read_yaml_file
+    from nanodds.specs.params import DATA_ROOT, DataFileError, _check
 
+    p = DATA_ROOT / path  # a path relative to nanodds/data, or an absolute path
+    if not p.is_file():
+        raise InputError(field, path, "a YAML file under nanodds/data (e.g. pd/vyxeos_synergy.yaml) or an "
+                                      "absolute path to one")
+    raw = read_yaml_file(p, field, prefix=field)
     try:
-        return load_synergy(path)
-    except (FileNotFoundError, OSError):
-        raise InputError(field, path, "a YAML file under nanodds/data, e.g. pd/vyxeos_synergy.yaml") from None
+        checked = _check(raw, field)
+    except DataFileError as exc:
+        raise InputError(field, path, f"every number as {{value, unit, source}} ({exc})") from None
+    return synergy_from_mapping(checked, field)

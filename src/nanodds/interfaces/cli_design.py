@@ -53,6 +53,11 @@ def parse_rates(text: str | None) -> list[float]:
         rates.append(r)
     if not rates:
         raise InputError("rates", text, "at least one release rate")
+    from nanodds.limits import limit, limit_ref
+
+    if len(rates) > limit("release_sweep_max_rates"):
+        raise InputError("rates", text, f"at most {limit('release_sweep_max_rates')} rates "
+                                        f"({limit_ref('release_sweep_max_rates')})")
     return rates
 
 

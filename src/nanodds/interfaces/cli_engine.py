@@ -95,6 +95,20 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: Summary rows that the what-acts headline already shows (total drug AUC at tumour and heart, targeting index).
+HEADLINE_DUPLICATES: frozenset[str] = frozenset({"tissues.heart.auc_mg_h_per_L", "tumour.auc_mg_h_per_L",
+                                                 "tumour.targeting_index_tumour_vs_heart",
+                                                 "tissues.heart.released_auc_mg_h_per_L"})
+
+def _headline_label(row: dict[str, Any]) -> str:
+    """``AUC tumour: unbound (efficacy)``-style row label of a headline row (rich markup escaped)."""
+    from rich.markup import escape
+
+    role = f" ({row['role']})" if row.get("role") else ""
+    what = "TI" if row["unit"] == "-" else row["quantity"]
+    return escape(f"{what} {row['site']}: {row['measure']}{role}")
+
+
 def _print_table(table: Any) -> None:
     from rich.console import Console
 
@@ -114,7 +128,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with _status(f"simulating {scn.name}..."):
         sol = simulate(scn)
         metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2)
-    metrics = {"scenario": scn.name, **metrics}
+    from nanodds.analysis.acting import acting_metrics
+
+    metrics = {"scenario": scn.name, **metrics, "acting": acting_metrics(sol)}
     with _status("writing outputs..."):
         _write_run(sol, metrics, out, netcdf=True)
         if not args.no_plots:
@@ -149,8 +165,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     with _status(f"simulating nano and conventional ({scn.conventional_definition()['name']})..."):
         doc, sol_nano, sol_conv = run_comparison(scn)
+        from nanodds.analysis.pd.summary import pd_section
+
+        doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv)
     write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
     print_comparison(doc, scn.name)
+    from nanodds.interfaces.cli_safety import print_pd
+
+    print_pd(doc)
     print(f"wrote {out / 'comparison.json'}, nano/, conventional/"
           + ("" if args.no_plots else " and comparison.png"))
     return 0
@@ -182,7 +204,25 @@ def print_comparison(doc: dict[str, Any], title: str) -> None:
     if "dose_mg" in doc:
         table.add_row("dose (total)", _fmt(doc["dose_mg"]["nano"]), _fmt(doc["dose_mg"]["conventional"]),
                       _fmt(ratio(doc["dose_mg"]["nano"], doc["dose_mg"]["conventional"]), ".3g"), "mg")
+    if doc.get("headline"):
+        table.add_section()
+        table.add_row("[bold]WHAT ACTS[/bold]: unbound = free in tissue water; released = unbound + bound in "
+                      "cells (not in carriers)", "", "", "", "")
+        for row in doc["headline"]:
+            if row["acts"]:
+                table.add_row(_headline_label(row), _fmt(row["nano"]), _fmt(row["conventional"]),
+                              _fmt(row["ratio"], ".3g"), row["unit"])
+        table.add_section()
+        table.add_row("[bold]TOTAL drug[/bold]: encapsulated + released (what a tissue assay reports)",
+                      "", "", "", "")
+        for row in doc["headline"]:
+            if not row["acts"]:
+                table.add_row(_headline_label(row), _fmt(row["nano"]), _fmt(row["conventional"]),
+                              _fmt(row["ratio"], ".3g"), row["unit"])
+        table.add_section()
     for label, key, unit in SUMMARY_ROWS:
+        if doc.get("headline") and key in HEADLINE_DUPLICATES:
+            continue
         if key.startswith("tumour.") and "tumour" not in m_nano:
             continue
         table.add_row(label, _fmt(get_path(m_nano, key)), _fmt(get_path(m_conv, key)),

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from nanodds.errors import InputError
+from nanodds.io.paths import check_writable_path
 
 __all__ = ["cmd_export_sbml", "register"]
 
@@ -40,6 +41,7 @@ def cmd_export_sbml(args: argparse.Namespace) -> int:
     elif scn.carrier is None:
         raise InputError("formulation", "nano", "conventional (the scenario has no carrier)")
     out = Path(args.out)
+    check_writable_path(out, "out", "a file path")
     if out.is_dir():
         raise InputError("out", args.out, "a file path (not a directory)")
     model = build(scn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from nanodds.errors import InputError
 from nanodds.population.run import MAX_N
 
 __all__ = ["cmd_population", "register"]
@@ -33,14 +34,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_population)
 
 
+def check_scheduler(sched: str | None) -> None:
+    """``inline``, ``local`` or ``tcp://HOST:PORT`` (``tls://`` needs TLS certificates nanodds does not take)."""
+    allowed = "inline, local or a Dask scheduler address tcp://HOST:PORT"
+    if sched is None or sched in ("inline", "local"):
+        return
+    if sched.startswith("tls://"):
+        raise InputError("--scheduler", sched, f"{allowed} (tls:// needs a TLS configuration nanodds does not take)")
+    host, _, port = sched.removeprefix("tcp://").rpartition(":")
+    if not sched.startswith("tcp://") or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InputError("--scheduler", sched, allowed)
+
+
 def cmd_population(args: argparse.Namespace) -> int:
     """Run the population command; print a one-line result."""
+    from nanodds.interfaces.common import output_dir
+    from nanodds.limits import check_int
     from nanodds.population.run import run_population
 
+    check_int(args.seed, "--seed", 0, "seed_max")
+    check_scheduler(args.scheduler)
+    output_dir(args.out, create=False, field="--out")
     s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
                        scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
                        covariates=args.covariates)
     auc = s["metrics"].get("plasma_total_auc_inf", {})
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "
           f"AUC0-inf median {auc.get('median')} mg h/L; wrote {args.out}/population.parquet, summary.json")
+    med = {k: v.get("median") for k, v in s["metrics"].items()}
+    for site in ("tumour", "heart", "marrow", "skin"):  # what acts (released, unbound) beside total drug
+        keys = (f"tissue_unbound_{site}_auc_inf", f"tissue_released_{site}_auc_inf", f"tissue_{site}_auc_inf")
+        if all(k in med for k in keys):
+            print(f"  {site} AUC0-inf median (mg h/L): unbound {med[keys[0]]:.4g}, released {med[keys[1]]:.4g}, "
+                  f"total (encapsulated + released) {med[keys[2]]:.4g}")
     return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -74,6 +75,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _read(args: argparse.Namespace) -> ReleaseData:
+    from nanodds.limits import check_int
+
+    p = Path(args.data)
+    if p.is_dir():
+        raise InputError("data", args.data, "a CSV file, not a directory")
+    if not p.is_file():
+        raise InputError("data", args.data, "an existing CSV file")
+    check_int(args.seed, "seed", 0, "seed_max")
+    if args.release_command == "fit":
+        check_int(args.starts, "starts", 1, "release_fit_max_starts")
+        check_int(args.top, "top", 0, hi=None)
+    else:
+        if args.bootstrap != 0:
+            check_int(args.bootstrap, "bootstrap", 10, "bootstrap_max")
+        if not 0 < args.confidence < 1:  # also refuses NaN
+            raise InputError("confidence", args.confidence, "a confidence level between 0 and 1, e.g. 0.90")
     return read_release_csv(args.data, time_unit=args.time_unit, time_col=args.time_col,
                             percent_col=args.percent_col, profile_col=args.profile_col,
                             replicate_col=args.replicate_col)
@@ -91,6 +108,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     data = _read(args)
     weight = normalise_weight(args.weight)
     models = parse_model_list(args.models)
+    if args.profile is not None and args.profile not in data.profiles:
+        raise InputError("profile", args.profile, f"a profile of the data: {', '.join(data.profiles)}")
     names = [args.profile] if args.profile else data.profiles
     out = output_dir(args.out)
     result: dict[str, Any] = {"data": str(args.data), "time_unit": data.time_unit, "weight": weight,

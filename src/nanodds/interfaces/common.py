@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from nanodds.errors import InputError
+from nanodds.io.paths import check_writable_path
 
 
-def output_dir(path: str, *, create: bool = True) -> Path:
-    """The ``--out`` directory: refuse an existing file; create it (and parents) unless ``create`` is False.
+def output_dir(path: str, *, create: bool = True, field: str = "out") -> Path:
+    """The ``--out`` directory: refuse an impossible path; create it (and parents) unless ``create`` is False.
 
-    Commands check it before simulating (``create=False``) so that bad input leaves nothing behind.
+    Commands check it before simulating (``create=False``) so that bad input leaves nothing behind: an
+    existing file, a parent that is a file, a name longer than the file system allows or a directory that
+    cannot be written are one-line :class:`InputError` s naming ``field`` before any work is done.
     """
     out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise InputError("out", path, "a directory path (not an existing file)")
+    check_writable_path(out, field, "a directory path")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise InputError(field, path, "a directory path (not an existing file)")
     if create:
-        out.mkdir(parents=True, exist_ok=True)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(field, path, f"a directory that can be created ({exc.strerror or exc})") from None
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def to_xarray(sol: Solution):
 
 def to_jsonable(obj: Any) -> Any:
     """Recursively convert numpy types, tuples and paths to JSON types; NaN and +-inf become None."""
-    if isinstance(obj, dict):
+    if isinstance(obj, Mapping):  # dicts and read-only mappings (a model's FrozenMap)
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set):
         return [to_jsonable(v) for v in obj]

@@ -36,6 +36,7 @@ from typing import Any
 
 from nanodds.errors import InputError
 from nanodds.io.atomic import ACTIVE, TMP_MARK, file_sha256, write_json
+from nanodds.io.paths import check_writable_path
 
 __all__ = ["LOCK_NAME", "MANIFEST_NAME", "RunFolder", "run_folder"]
 
@@ -101,6 +102,7 @@ class RunFolder:
 
     # -- context manager -----------------------------------------------------------------------------------
     def __enter__(self) -> RunFolder:
+        check_writable_path(self.path, self.field, "a directory path")  # too-long name, file as parent, ...
         if self.path.exists() and not self.path.is_dir():
             raise InputError(self.field, str(self.path), "a directory path (not an existing file)")
         missing = []

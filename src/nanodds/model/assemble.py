@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nanodds.model.carrier import add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
@@ -140,6 +140,10 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
         comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}
         obs[f"tissue_released_{o}"] = Observable(w(comps), "mg/L",
                                                  f"{o} released (non-encapsulated) drug [mg/L]")
+        # unbound drug in tissue water: the exchangeable state at equilibrium with plasma holds Kp * Cp, so
+        # Cu = fu * Cp = fu / Kp * A / V (the same assumption as nanodds.model.tissue_binding; bound drug excluded)
+        obs[f"tissue_unbound_{o}"] = Observable(w({free(o): drug.fraction_unbound / (drug.kp[o] * v)}), "mg/L",
+                                                f"{o} unbound released drug in tissue water [mg/L]")
         if carrier is not None:
             for part in ("vascular", "interstitial", "phagocyte"):
                 if f"encapsulated:{o}.{part}" in idx:
@@ -150,4 +154,7 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
             cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
+            if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier
+                obs["carrier_label_amount_tumour"] = Observable(w({**cw, TUMOUR_DIGESTED: 1.0}), "mg",
+                                                                "tumour carrier label (intact + digested) [mg]")
     return obs

@@ -1,10 +1,64 @@
-"""The assembled model: named states, a linear rate matrix and a short list of saturable terms."""
+"""The assembled model: named states, a linear rate matrix and a short list of saturable terms.
+
+A :class:`Model` is a value: its arrays are read-only and its mappings cannot be changed, so a model can be
+shared by solvers, threads and derived models without one changing what another sees. Solvers keep their
+caches themselves (keyed by content) and a :class:`~nanodds.solve.solution.Solution` carries the doses that
+produced it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+
+class FrozenMap(Mapping[str, Any]):
+    """Read-only mapping (picklable, unlike :class:`types.MappingProxyType`) holding frozen values."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, items: Mapping[str, Any] | None = None) -> None:
+        self._d = {k: freeze(v) for k, v in (items or {}).items()}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._d,))
+
+
+def readonly(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only array; copied unless it already is a read-only array owning its data."""
+    a = np.asarray(a)
+    if a.flags.writeable or a.base is not None:
+        a = a.copy()
+        a.flags.writeable = False
+    return a
+
+
+def freeze(value: Any) -> Any:
+    """Immutable form of a model attribute: arrays read-only, mappings :class:`FrozenMap`, lists tuples."""
+    if isinstance(value, np.ndarray):
+        return readonly(value)
+    if isinstance(value, FrozenMap):
+        return value
+    if isinstance(value, Mapping):
+        return FrozenMap(value)
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -29,6 +83,9 @@ class Observable:
     weights: np.ndarray
     unit: str
     label: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weights", readonly(self.weights))
 
 
 @dataclass(frozen=True)
@@ -57,6 +114,12 @@ class Model:
     k_schedule : tuple of (float, ndarray)
         Piecewise-constant changes of K from time t (h) on (stimuli, e.g. hyperthermia); empty when K is
         constant.
+    meta : mapping
+        Descriptive, read-only facts about the model (``species``, ``drug``, ``K_parts``, ...); never a
+        cache nor a channel between a solver and its output (frozen on construction).
+
+    All arrays are made read-only and all mappings :class:`FrozenMap` on construction (``dataclasses.replace``
+    included), so the model cannot change after it was built.
     """
 
     names: tuple[str, ...]
@@ -64,12 +127,21 @@ class Model:
     saturable: tuple[SaturableTerm, ...]
     dose_vector: np.ndarray
     sinks: np.ndarray
-    groups: dict[str, np.ndarray]
-    per_mg_group: dict[str, float]
-    observables: dict[str, Observable]
-    volumes_L: dict[str, float]
+    groups: Mapping[str, np.ndarray]
+    per_mg_group: Mapping[str, float]
+    observables: Mapping[str, Observable]
+    volumes_L: Mapping[str, float]
     k_schedule: tuple[tuple[float, np.ndarray], ...] = ()
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: Mapping[str, Any] = field(default_factory=FrozenMap)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", tuple(self.names))
+        object.__setattr__(self, "saturable", tuple(self.saturable))
+        for name in ("K", "dose_vector", "sinks"):
+            object.__setattr__(self, name, readonly(getattr(self, name)))
+        for name in ("groups", "per_mg_group", "observables", "volumes_L", "meta"):
+            object.__setattr__(self, name, freeze(getattr(self, name)))
+        object.__setattr__(self, "k_schedule", tuple((float(t0), readonly(Kt)) for t0, Kt in self.k_schedule))
 
     @property
     def n(self) -> int:

@@ -32,11 +32,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from nanodds.analysis.acting import ACTING_SITES
 from nanodds.errors import InputError
 from nanodds.io.atomic import file_sha256, save_figure, write_json, write_parquet
 from nanodds.io.runfolder import RunFolder
+from nanodds.io.yaml_safe import parse_yaml, read_text_file
+from nanodds.limits import limit, limit_ref
 from nanodds.population.dosing import compare_strategies, personalised_doses
 from nanodds.population.fast import PopulationModel, simulate_population
 from nanodds.population.virtual import load_covariates, sample_patients
@@ -52,7 +54,7 @@ _MODELS: dict[str, PopulationModel] = {}
 def _model(text: str) -> PopulationModel:
     key = hashlib.sha256(text.encode()).hexdigest()
     if key not in _MODELS:
-        raw = yaml.safe_load(text)
+        raw = parse_yaml(text, "scenario")
         _MODELS[key] = PopulationModel(parse_scenario(raw), raw.get("regimen"))
     return _MODELS[key]
 
@@ -61,6 +63,8 @@ def observed(pm: PopulationModel) -> list[str]:
     """Observables summarised per patient: plasma (and an active metabolite's), every tissue, tumour amount (DE)."""
     names = ["plasma_total", "plasma_unbound", "plasma_encapsulated", "plasma_metabolite"]
     names += [f"tissue_{o}" for o in pm.model.volumes_L]
+    # what acts: released and unbound drug at the tumour and the toxicity sites, beside total drug
+    names += [f"tissue_{m}_{o}" for o, _ in ACTING_SITES for m in ("released", "unbound")]
     if "amount_tumour" in pm.obs_names:
         names.append("amount_tumour")
     return [k for k in names if k in pm.obs_names]
@@ -154,19 +158,15 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         raise InputError("--n", n, "an integer >= 1")
     if n > MAX_N and not force:
         raise InputError("--n", n, f"at most {MAX_N} patients (pass --force to run more)")
+    if n > limit("population_max_n_forced"):
+        raise InputError("--n", n, f"at most {limit('population_max_n_forced')} patients even with --force "
+                                   f"({limit_ref('population_max_n_forced')})")
     if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 1:
         raise InputError("--chunk", chunk, "an integer >= 1")
     if target_auc is not None and not (np.isfinite(target_auc) and target_auc > 0):
         raise InputError("--target-auc", target_auc, "a value > 0 (mg h/L)")
-    path = Path(scenario)
-    if not path.is_file():
-        raise InputError("scenario", str(scenario), "an existing YAML file")
-    text = path.read_text(encoding="utf-8")
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError("scenario", str(scenario), "valid YAML") from exc
-    scn = parse_scenario(raw)
+    text = read_text_file(scenario, "scenario")
+    scn = parse_scenario(parse_yaml(text, "scenario", source=str(scenario)))
     spec = load_covariates(covariates)
     sched = scheduler or ("inline" if n <= INLINE_MAX_N else "local")
     if sched not in ("inline", "local") and not sched.startswith(("tcp://", "tls://", "inproc://")):
@@ -183,7 +183,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
                 "covariates_sha256": hashlib.sha256(
                     (Path(covariates).read_text(encoding="utf-8") if covariates else "packaged").encode()).hexdigest(),
                 "n": n, "seed": seed, "chunk": chunk, "target_auc": target_auc}
-    with RunFolder(outdir, "population", args, {"scenario": path, "covariates": covariates}) as folder:
+    with RunFolder(outdir, "population", args, {"scenario": Path(scenario), "covariates": covariates}) as folder:
         files, todo, inputs_sha = _plan(folder, outdir, settings, patients, force)
         starts = list(range(0, n, chunk))
         t0 = time.perf_counter()
@@ -277,15 +277,17 @@ def summarise(pop: pd.DataFrame, pm: PopulationModel, name: str, scheduler: str,
 
 
 def plot(pop: pd.DataFrame, path: Path) -> None:
-    """Histograms of plasma, liver, heart and tumour AUC (log scale)."""
+    """Histograms (log scale) of plasma total and unbound AUC and of tumour and heart AUC, released drug (what
+    acts) beside total drug."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    cols = [c for c in ("plasma_total_auc_inf", "tissue_heart_auc_inf", "tissue_liver_auc_inf",
-                        "tissue_tumour_auc_inf") if c in pop]
-    fig, axes = plt.subplots(1, len(cols), figsize=(4 * len(cols), 3.2))
+    cols = [c for c in ("plasma_total_auc_inf", "plasma_unbound_auc_inf", "tissue_tumour_auc_inf",
+                        "tissue_released_tumour_auc_inf", "tissue_heart_auc_inf", "tissue_released_heart_auc_inf")
+            if c in pop]
+    fig, axes = plt.subplots(1, len(cols), figsize=(3.6 * len(cols), 3.2))
     for ax, c in zip(np.atleast_1d(axes), cols, strict=True):
         v = pop[c].to_numpy(dtype=float)
         v = v[np.isfinite(v) & (v > 0)]

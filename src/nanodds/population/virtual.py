@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.params import DataFileError, Param, _check, load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2
 from nanodds.specs.validity import check_finite
@@ -195,14 +195,9 @@ def load_covariates(path: str | Path | None = None) -> CovariateSpec:
     """
     if path is None:
         return parse_covariates(load_yaml(PACKAGED))
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("covariates", str(path), "an existing YAML file")
+    raw = read_yaml_file(path, "covariates", prefix="covariates")
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
         d = _check(raw, "covariates")
-    except yaml.YAMLError as exc:
-        raise InputError("covariates", str(path), "valid YAML") from exc
     except DataFileError as exc:
         raise InputError("covariates", str(exc), "every leaf {value, unit, source}") from exc
     if not isinstance(d, dict):

@@ -12,7 +12,10 @@ Formulas (``R_t``, ``T_t`` mean percent released of reference and test at the ``
 
 Time-point selection rules for f1/f2 (``rule``):
 
-- ``"all"``: every common time point, as given (time zero included when present).
+Time zero is never a point of f1/f2, whatever the rule: both profiles are 0 % there by definition, so the
+point carries no information and only inflates n (EMA 2010, Appendix I: "zero excluded"; FDA 1997 likewise).
+
+- ``"all"``: every common time point after time zero.
 - ``"ema"``: EMA Guideline on the investigation of bioequivalence (CPMP/EWP/QWP/1401/98 Rev. 1, 2010),
   Appendix I: time zero excluded; "not more than one mean value of > 85 % dissolved for any of the
   formulations" -> points up to and including the first time at which *either* mean exceeds 85 %.
@@ -114,10 +117,9 @@ def select_points(times: np.ndarray, ref_mean: np.ndarray, test_mean: np.ndarray
     if rule not in RULES:
         raise InputError("rule", rule, "one of " + ", ".join(RULES))
     times = np.asarray(times, float)
-    mask = np.ones(times.size, bool)
+    mask = times > 0  # time zero excluded under every rule
     if rule == "all":
         return mask
-    mask &= times > 0
     reached = (ref_mean > 85.0) | (test_mean > 85.0) if rule == "ema" else (
         (ref_mean >= 85.0) & (test_mean >= 85.0))
     hits = np.nonzero(reached & mask)[0]

@@ -11,7 +11,7 @@ from nanodds.solve.solution import Solution
 
 __all__ = ["MAIN_ORGANS", "plot_comparison", "plot_simulation"]
 
-MAIN_ORGANS: tuple[str, ...] = ("heart", "liver", "spleen", "kidney", "lung", "marrow", "muscle", "tumour")
+MAIN_ORGANS: tuple[str, ...] = ("heart", "liver", "spleen", "kidney", "lung", "marrow", "skin", "muscle", "tumour")
 
 
 def _plt():
@@ -102,43 +102,53 @@ def plot_simulation(sol: Solution, metrics: dict[str, Any] | None, out_dir: str 
     return written
 
 
-def _tissue_auc(sol: Solution, organ: str) -> float:
-    auc_t, auc_inf = sol.observe_auc(f"tissue_{organ}")
+def _auc(sol: Solution, name: str) -> float:
+    auc_t, auc_inf = sol.observe_auc(name)
     return auc_inf if np.isfinite(auc_inf) else auc_t
 
 
 def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path,
                     filename: str = "comparison.png") -> Path:
-    """Write ``filename`` (default ``comparison.png``): plasma total of both formulations and tissue AUC bars
-    (log scales)."""
+    """Write ``filename`` (default ``comparison.png``): plasma total and unbound drug of both formulations, and
+    tissue AUC bars of the drug that acts (released, and unbound in tissue water) beside total drug (log scales).
+
+    The bars are labelled with the nano / conventional ratio of released drug: the number that says whether the
+    carrier brought more active drug to the tumour and less to the heart, marrow and skin.
+    """
     plt = _plt()
     out = Path(out_dir)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
-    for sol, label in ((sol_nano, "nanoformulation"), (sol_conv, "conventional")):
-        c = sol.observe("plasma_total")
-        if _has_positive(c):
-            ax1.plot(sol.times_h, _positive(c), label=label)
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(18, 5.0))
+    for sol, label, colour in ((sol_nano, "nanoformulation", "C0"), (sol_conv, "conventional", "C1")):
+        for name, style, what in (("plasma_total", "-", "total"), ("plasma_unbound", ":", "unbound")):
+            c = sol.observe(name)
+            if _has_positive(c):
+                ax1.plot(sol.times_h, _positive(c), style, color=colour, label=f"{label}, {what}")
     ax1.set_yscale("log")
     _clip_log(ax1)
     ax1.set_xlabel("time (h)")
-    ax1.set_ylabel("plasma total drug (mg/L)")
-    ax1.set_title("Plasma")
-    ax1.legend()
+    ax1.set_ylabel("plasma drug (mg/L)")
+    ax1.set_title("Plasma: total vs unbound drug")
+    ax1.legend(fontsize=8)
     ax1.grid(True, which="both", alpha=0.3)
 
     organs = [o for o in _organs(sol_nano) if o in sol_conv.model.volumes_L]
     x = np.arange(len(organs))
-    a_nano = np.array([_tissue_auc(sol_nano, o) for o in organs])
-    a_conv = np.array([_tissue_auc(sol_conv, o) for o in organs])
-    ax2.bar(x - 0.2, _positive(a_nano), 0.4, label="nanoformulation")
-    ax2.bar(x + 0.2, _positive(a_conv), 0.4, label="conventional")
-    if _has_positive(np.concatenate([a_nano, a_conv])):
-        ax2.set_yscale("log")
-    ax2.set_xticks(x, organs, rotation=30)
-    ax2.set_ylabel("tissue AUC (mg h/L)")
-    ax2.set_title("Tissue exposure")
-    ax2.legend()
-    ax2.grid(True, axis="y", which="both", alpha=0.3)
+    for ax, prefix, title in ((ax2, "tissue_released_", "What acts: released drug AUC (unbound + cell-bound)"),
+                              (ax3, "tissue_", "Total drug AUC (encapsulated + released)")):
+        a_nano = np.array([_auc(sol_nano, f"{prefix}{o}") for o in organs])
+        a_conv = np.array([_auc(sol_conv, f"{prefix}{o}") for o in organs])
+        ax.bar(x - 0.2, _positive(a_nano), 0.4, label="nanoformulation", color="C0")
+        ax.bar(x + 0.2, _positive(a_conv), 0.4, label="conventional", color="C1")
+        if _has_positive(np.concatenate([a_nano, a_conv])):
+            ax.set_yscale("log")
+        for xi, a, b in zip(x, a_nano, a_conv, strict=True):
+            if a > 0 and b > 0:
+                ax.annotate(f"{a / b:.2g}x", (xi, max(a, b)), ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(x, organs, rotation=30)
+        ax.set_ylabel("tissue AUC (mg h/L)")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8)
+        ax.grid(True, axis="y", which="both", alpha=0.3)
     return _save(fig, out / filename, plt)
 
 

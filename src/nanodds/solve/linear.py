@@ -9,7 +9,10 @@ tails to infinity are ``-K^{-1} y_T`` and ``-K^{-1} (T y_T + S_tail)``.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +24,11 @@ from nanodds.specs.regimen import DoseEvent
 
 COND_LIMIT = 1e13
 """Above this condition number the non-sink rate matrix is treated as singular (a non-eliminated state)."""
+MAX_CACHE_BYTES = 64 * 2**20
+"""Memory the default :class:`PropagatorCache` may hold (64 MiB: about 40 rate matrices of 100 states with
+their factors and 16 propagators each); least recently used matrices are dropped beyond it."""
+MAX_STEPS_PER_BLOCK = 64
+"""Step lengths whose propagator ``expm(K h)`` one block keeps (oldest dropped)."""
 
 
 def breakpoints(events: Sequence[DoseEvent], model: Model, t_end: float) -> np.ndarray:
@@ -58,7 +66,17 @@ class _Block:
         self.regular = self.lu is not None
         # sinks' inflow per unit integral of the non-sink states, through K^-1: G = Ks K^-1
         self.G = sla.lu_solve(self.lu, self.Ks.T, trans=1).T if self.lu is not None else None
-        self._expm: dict[float, np.ndarray] = {}
+        self._expm: OrderedDict[float, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held (bytes): the blocks, their factors and the cached propagators."""
+        fixed = self.K.nbytes + self.Ks.nbytes
+        if self.lu is not None:
+            fixed += self.lu[0].nbytes + self.G.nbytes
+        with self._lock:
+            return fixed + sum(E.nbytes for E in self._expm.values())
 
     def solve(self, rhs: np.ndarray) -> np.ndarray:
         assert self.lu is not None
@@ -66,9 +84,16 @@ class _Block:
 
     def expm(self, h: float) -> np.ndarray:
         key = round(h, 12)
-        if key not in self._expm:
-            self._expm[key] = sla.expm(self.K * h)
-        return self._expm[key]
+        with self._lock:
+            E = self._expm.get(key)
+        if E is None:
+            E = sla.expm(self.K * h)
+            E.flags.writeable = False
+            with self._lock:
+                self._expm[key] = E
+                while len(self._expm) > MAX_STEPS_PER_BLOCK:
+                    self._expm.popitem(last=False)
+        return E
 
     def step_integrals(self, y0: np.ndarray, r: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray,
                                                                                  np.ndarray]:
@@ -84,7 +109,81 @@ class _Block:
         return z[:n], z[n + 1:2 * n + 1], z[2 * n + 1:]
 
 
-def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray) -> Solution:
+class PropagatorCache:
+    """LU factors and propagators of rate matrices, keyed by the matrix's content (thread-safe, bounded).
+
+    The key is a BLAKE2 digest of the bytes of K and of the sink indices, so two models with equal numbers
+    share an entry and a model never receives another's factors (an ``id()`` can be reused once an array is
+    freed; content cannot collide short of a hash collision). Least recently used matrices are dropped
+    when more than ``max_blocks`` are held or they hold more than ``max_bytes``; the block in use is kept.
+    """
+
+    def __init__(self, max_blocks: int | None = None, max_bytes: int = MAX_CACHE_BYTES) -> None:
+        if max_blocks is not None and max_blocks < 1:
+            raise ValueError(f"max_blocks must be >= 1, got {max_blocks}")
+        self.max_blocks = max_blocks
+        self.max_bytes = int(max_bytes)
+        self._blocks: OrderedDict[bytes, _Block] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._blocks)
+
+    @property
+    def nbytes(self) -> int:
+        with self._lock:
+            blocks = list(self._blocks.values())
+        return sum(b.nbytes for b in blocks)
+
+    @staticmethod
+    def key(K: np.ndarray, sinks: np.ndarray) -> bytes:
+        h = hashlib.blake2b(digest_size=20)
+        Kc = np.ascontiguousarray(K, dtype=float)
+        s = np.ascontiguousarray(sinks, dtype=np.int64)
+        h.update(np.array(Kc.shape, dtype=np.int64).tobytes())
+        h.update(Kc.tobytes())
+        h.update(s.tobytes())
+        return h.digest()
+
+    def block(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray) -> _Block:
+        """The factored non-sink block of ``K``, built on first use."""
+        key = self.key(K, sinks)
+        with self._lock:
+            blk = self._blocks.get(key)
+            if blk is not None:
+                self._blocks.move_to_end(key)
+                self.hits += 1
+        if blk is None:
+            blk = _Block(K, ns, sinks)
+            with self._lock:
+                self.misses += 1
+                self._blocks[key] = blk
+                self._blocks.move_to_end(key)
+        self._evict()
+        return blk
+
+    def _evict(self) -> None:
+        with self._lock:
+            sizes = {k: b.nbytes for k, b in self._blocks.items()}
+            total = sum(sizes.values())
+            while len(self._blocks) > 1 and (total > self.max_bytes or (
+                    self.max_blocks is not None and len(self._blocks) > self.max_blocks)):
+                k, _ = self._blocks.popitem(last=False)
+                total -= sizes[k]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._blocks.clear()
+
+
+DEFAULT_CACHE = PropagatorCache()
+"""The cache :func:`solve_linear` uses unless given one: repeated solves (fits, sweeps) reuse factors."""
+
+
+def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
+                 cache: PropagatorCache | None = None) -> Solution:
     """Solve a model with its saturable terms ignored, exactly.
 
     Parameters
@@ -94,20 +193,20 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray) 
         Administrations (mg of drug; distributed by ``model.dose_vector``).
     t_grid : ndarray
         Output times (h), increasing, starting at 0.
+    cache : PropagatorCache, optional
+        Where LU factors and propagators are kept (default :data:`DEFAULT_CACHE`); the model is not
+        touched.
     """
     t_grid = np.asarray(t_grid, dtype=float)
+    events = tuple(events)
     n = model.n
     sinks = model.sinks
     ns = np.setdiff1d(np.arange(n), sinks)
     dv = model.dose_vector
-    # LU factors and propagators are kept with the model: repeated solves (fits, sweeps) reuse them
-    blocks: dict[int, _Block] = model.meta.setdefault("_linear_blocks", {})  # type: ignore[assignment]
+    store = DEFAULT_CACHE if cache is None else cache
 
     def block_at(t: float) -> _Block:
-        K = model.k_at(t)
-        if id(K) not in blocks:
-            blocks[id(K)] = _Block(K, ns, sinks)
-        return blocks[id(K)]
+        return store.block(model.k_at(t), ns, sinks)
 
     t_end = float(t_grid[-1])
     bps = breakpoints(events, model, t_end)
@@ -159,9 +258,8 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray) 
         st = -blk.solve(yT)
         tail[ns] = st
         tail_u[ns] = -blk.solve(t_end * yT + st)
-    model.meta["dose_events"] = tuple((e.start_h, e.amount_mg, e.duration_h) for e in events)
     dosed = {g: sum(e.amount_mg for e in events) * model.per_mg_group[g] for g in model.groups}
-    return Solution(model, t_grid, out_y, out_S, U, tail, tail_u, dosed, "linear-expm")
+    return Solution(model, t_grid, out_y, out_S, U, tail, tail_u, dosed, "linear-expm", events)
 
 
 def _propagate(blk: _Block, dev: np.ndarray, hs: np.ndarray) -> np.ndarray:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.model.structure import Model
+from nanodds.model.structure import Model, freeze, readonly
+from nanodds.specs.regimen import DoseEvent
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Solution:
         Administered amount of each mass group (mg).
     method : str
         ``"linear-expm"`` or ``"stiff-bdf"``.
+    dose_events : tuple of DoseEvent
+        The administrations this solution was computed for (its dosing and mass balance read them).
+
+    A solution owns what produced it: the model (immutable), a read-only copy of the output grid, its
+    read-only trajectories and its dose events; nothing solved later can change it.
     """
 
     model: Model
@@ -39,8 +46,15 @@ class Solution:
     aumc: np.ndarray
     tail_int: np.ndarray
     tail_aumc: np.ndarray
-    dosed: dict[str, float]
+    dosed: Mapping[str, float]
     method: str
+    dose_events: tuple[DoseEvent, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("times_h", "y", "cum_int", "aumc", "tail_int", "tail_aumc"):
+            object.__setattr__(self, name, readonly(np.asarray(getattr(self, name), dtype=float)))
+        object.__setattr__(self, "dosed", freeze(self.dosed))
+        object.__setattr__(self, "dose_events", tuple(self.dose_events))
 
     def observe(self, name: str) -> np.ndarray:
         """Trajectory of an observable (its unit is ``model.observables[name].unit``)."""
@@ -76,11 +90,11 @@ class Solution:
 
     def dosed_until(self, group: str) -> np.ndarray:
         """Cumulative administered amount of a group at each output time (mg)."""
-        events = self.model.meta.get("dose_events", ())
         per_mg = self.model.per_mg_group[group]
         t = self.times_h
         given = np.zeros_like(t)
-        for start, amount, dur in events:  # type: ignore[misc]
+        for e in self.dose_events:
+            start, amount, dur = e.start_h, e.amount_mg, e.duration_h
             if dur > 0:
                 given += amount * per_mg * np.clip((t - start) / dur, 0.0, 1.0)
             else:

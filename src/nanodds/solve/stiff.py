@@ -21,6 +21,8 @@ from nanodds.solve.linear import _Block, breakpoints, input_rate
 from nanodds.solve.solution import Solution
 from nanodds.specs.regimen import DoseEvent
 
+FALLBACK_METHOD = "Radau"
+"""Method a segment is retried with when the requested one fails (the solution's ``method`` then names both)."""
 RTOL = 1e-10
 ATOL_REL = 1e-14  # absolute tolerance per mg dosed
 
@@ -84,8 +86,12 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         with the sparse Jacobian was the fastest on the Doxil model here.
     rtol : float
         Relative tolerance (the mass balance holds to rounding whatever its value).
+
+    A segment on which ``method`` fails is retried with :data:`FALLBACK_METHOD`; ``Solution.method`` is
+    then e.g. ``"stiff-bdf+radau"``.
     """
     t_grid = np.asarray(t_grid, dtype=float)
+    events = tuple(events)
     n = model.n
     sat = _Saturation(model)
     dv = model.dose_vector
@@ -94,6 +100,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
     z = np.zeros(3 * n)
     t_end = float(t_grid[-1])
     bps = breakpoints(events, model, t_end)
+    used = {method.lower()}
     out = np.empty((len(t_grid), 3 * n))
     boluses = sorted((e.start_h, e.amount_mg) for e in events if e.duration_h == 0)
     bi = 0
@@ -128,8 +135,18 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
             j += 1
         t_eval = np.concatenate([t_grid[gi:j], [b]])
-        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval,
-                        rtol=RTOL if rtol is None else rtol, atol=atol)
+        tol = RTOL if rtol is None else rtol
+        sol = solve_ivp(rhs, (a, b), z, method=method, jac=jac, t_eval=t_eval, rtol=tol, atol=atol)
+        if not sol.success and method != FALLBACK_METHOD:
+            # BDF's step-size control can stall at the kink of min(1, occupancy) right after a bolus
+            # (e.g. free doxorubicin, 2 mg/kg at 0 and 31 h in a mouse); the implicit Runge-Kutta method
+            # steps over it at the same tolerance
+            first = sol.message
+            sol = solve_ivp(rhs, (a, b), z, method=FALLBACK_METHOD, jac=jac, t_eval=t_eval, rtol=tol, atol=atol)
+            if sol.success:
+                used.add(FALLBACK_METHOD.lower())
+            else:
+                sol.message = f"{method}: {first}; {FALLBACK_METHOD}: {sol.message}"
         if not sol.success:
             raise RuntimeError(f"stiff solver failed on [{a}, {b}] h: {sol.message}")
         out[gi:j] = sol.y[:, :-1].T
@@ -150,6 +167,5 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         st = -blk.solve(y[-1, ns])
         tail[ns] = st
         tail_u[ns] = -blk.solve(t_end * y[-1, ns] + st)
-    model.meta["dose_events"] = tuple((e.start_h, e.amount_mg, e.duration_h) for e in events)
     dosed = {g: sum(e.amount_mg for e in events) * model.per_mg_group[g] for g in model.groups}
-    return Solution(model, t_grid, y, S, aumc, tail, tail_u, dosed, f"stiff-{method.lower()}")
+    return Solution(model, t_grid, y, S, aumc, tail, tail_u, dosed, "stiff-" + "+".join(sorted(used)), events)

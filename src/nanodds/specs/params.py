@@ -12,8 +12,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nanodds.errors import InputError
 from nanodds.units import ureg
 
@@ -79,9 +77,14 @@ def load_yaml(relpath: str) -> dict[str, Any]:
     DataFileError
         If a leaf is missing its unit or source.
     """
-    path = DATA_ROOT / relpath
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    from nanodds.io.yaml_safe import read_yaml_file
+
+    if not (DATA_ROOT / relpath).is_file():
+        raise FileNotFoundError(2, "No such file", str(DATA_ROOT / relpath))
+    try:
+        raw = read_yaml_file(DATA_ROOT / relpath, relpath, prefix=relpath, mapping=False, bounded=False)
+    except InputError as exc:  # a packaged file: its defect is ours, not the user's
+        raise DataFileError(str(exc)) from None
     return _check(raw, relpath)
 
 

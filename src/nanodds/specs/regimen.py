@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.limits import check_int, limit, limit_ref
 from nanodds.units import is_bare, parse_quantity, to_canonical
 
 ROUTES = ("iv_bolus", "iv_infusion")
@@ -97,14 +98,15 @@ def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None, field
         elif "duration" in item:
             raise InputError(f"{f}.duration", item["duration"], "no duration for an iv_bolus")
         start = to_canonical(item.get("start", "0 h"), "h", f"{f}.start", nonnegative=True)
-        count = item.get("count", 1)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise InputError(f"{f}.count", count, "an integer >= 1")
+        count = check_int(item.get("count", 1), f"{f}.count", 1, "max_dose_events")
         every = to_canonical(item["every"], "h", f"{f}.every", positive=True) if "every" in item else 0.0
         if count > 1 and every <= 0:
             raise InputError(f"{f}.every", item.get("every"), "a cycle length > 0 when count > 1")
         if count > 1 and dur > every:
             raise InputError(f"{f}.duration", item["duration"], f"at most the cycle length {every:g} h")
+        if len(events) + count > limit("max_dose_events"):
+            raise InputError(f"{f}.count", count, f"at most {limit('max_dose_events')} dose events in all "
+                                                  f"({limit_ref('max_dose_events')})")
         events.extend(DoseEvent(start + k * every, mg, dur) for k in range(count))
     events.sort(key=lambda e: e.start_h)
     return Regimen(tuple(events))

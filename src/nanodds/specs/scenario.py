@@ -6,22 +6,24 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.io.yaml_safe import read_yaml_file
+from nanodds.model.tumour_delivery import check_delivery_mode
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.specs.tumour_design import tumour_design
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional"}
+            "environment", "simulation", "vehicle", "conventional", "tumour_delivery"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
-TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
+TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff", "model",
+               "cancer_type"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
 ENV_KEYS = {"tumour_ph", "hyperthermia"}
 HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
@@ -149,6 +151,11 @@ def parse_scenario(raw: Any) -> Scenario:
                 tumour[k] = v
         if "pore_cutoff" in t:
             tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
+        tumour.update(tumour_design(t, species))
+    if "tumour_delivery" in raw:
+        if tumour is None:
+            raise InputError("tumour_delivery", raw["tumour_delivery"], "only with a tumour: block")
+        check_delivery_mode(raw["tumour_delivery"])
     outside: list[str] = []
 
     def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
@@ -223,7 +230,10 @@ def parse_scenario(raw: Any) -> Scenario:
             vehicle=_vehicle(c.get("vehicle"), "conventional.vehicle", hyper is not None),
             source=str(c.get("source", "")))
     flow_scale = (phys.body_weight_kg / ref["body_weight"].to("kg")) ** ref["allometric_exponent_flow"].to("1")
-    return Scenario(name=str(raw.get("name", "scenario")), species=species, physiology=phys, bsa_m2=bsa,
+    name = raw.get("name", "scenario")
+    if not isinstance(name, str | int | float) or isinstance(name, bool):
+        raise InputError("name", name, "a text, e.g. 'Doxil vs doxorubicin'")
+    return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                     flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside))
@@ -267,16 +277,8 @@ def vehicle_names() -> list[str]:
 
 
 def read_yaml(path: str | Path, field: str = "scenario") -> Any:
-    """Read a YAML file as data (``yaml.safe_load``: no code), with one-line errors."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(field, str(path), "an existing YAML file")
-    try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f" (line {line + 1})" if line is not None else ""
-        raise InputError(field, str(path), f"valid YAML{where}") from exc
+    """Read a scenario YAML file as data with one-line errors (:func:`nanodds.io.yaml_safe.read_yaml_file`)."""
+    return read_yaml_file(path, field)
 
 
 def load_scenario(path: str | Path) -> Scenario:
