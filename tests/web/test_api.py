@@ -58,6 +58,8 @@ def test_yaml_is_data_and_one_line(idle: TestClient) -> None:
     assert r.status_code == 422 and "\n" not in r.json()["detail"] and "valid YAML" in r.json()["detail"]
     r = idle.post("/api/scenarios/validate", json={"yaml": "!!python/object/apply:os.system ['echo hi']"})
     assert r.status_code == 422
+    r = idle.post("/api/scenarios/validate", json={"yaml": MOUSE + "drug: cytarabine\n"})
+    assert r.status_code == 422 and r.json()["detail"].startswith("drug: got 'cytarabine'; allowed: each key once")
 
 
 def test_compare_needs_a_carrier_and_one_source(idle: TestClient) -> None:

@@ -12,8 +12,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nanodds.errors import InputError, RangeWarning
 from nanodds.specs.scenario import Scenario, parse_scenario
 from nanodds.web.settings import Limits
@@ -31,16 +29,8 @@ def parse_yaml_text(text: str, field: str, limits: Limits) -> Any:
         raise InputError(field, text, "YAML text")
     if len(text) > limits.max_scenario_chars:
         raise InputError(field, f"{len(text)} characters", f"at most {limits.max_scenario_chars} characters")
-    try:  # the project's one safe loader (duplicate keys, alias/size/depth bounds) where it exists
-        from nanodds.io.yaml_safe import parse_yaml  # type: ignore[import-not-found]
-    except ImportError:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            line = getattr(getattr(exc, "problem_mark", None), "line", None)
-            where = f" (line {line + 1})" if line is not None else ""
-            raise InputError(field, text.strip().splitlines()[0][:60] if text.strip() else text,
-                             f"valid YAML{where}") from None
+    from nanodds.io.yaml_safe import parse_yaml  # the project's one safe loader (duplicate keys, bounds)
+
     return parse_yaml(text, field, mapping=False)
 
 
