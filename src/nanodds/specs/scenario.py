@@ -10,6 +10,7 @@ from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
+from nanodds.specs.drug_inline import build_inline_drug, is_inline
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
@@ -164,9 +165,13 @@ def parse_scenario(raw: Any) -> Scenario:
         _check_tumour_size(phys, t.get("volume"), flag)
     bsa = bsa_mosteller_m2(phys.height_cm, phys.body_weight_kg) if phys.height_cm else None
     drug_name = raw.get("drug")
-    if not isinstance(drug_name, str):
-        raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin")
-    drug = load_drug(drug_name, species)
+    if is_inline(drug_name):
+        drug = build_inline_drug(drug_name)
+    elif not isinstance(drug_name, str):
+        raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin, or a mapping of its properties "
+                         "(name, molecular_weight, log_p, fraction_unbound, blood_plasma_ratio, clearance)")
+    else:
+        drug = load_drug(drug_name, species)
     carrier = build_carrier(raw["carrier"]) if raw.get("carrier") is not None else None
     if carrier is not None:
         flag("carrier.diameter", carrier.diameter_nm, _written(raw["carrier"], "diameter", carrier.diameter_nm, "nm"),
