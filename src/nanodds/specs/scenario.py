@@ -8,6 +8,7 @@ from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
+from nanodds.specs.bbb import BBBOpening, parse_bbb
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.drug_inline import build_inline_drug, is_inline
@@ -18,7 +19,7 @@ from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional"}
+            "environment", "simulation", "vehicle", "conventional", "bbb"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
@@ -78,6 +79,8 @@ class Scenario:
     outside_range: tuple[str, ...] = ()
     """Inputs outside their validated range (``field='value as written'``), warned at parsing; named again by
     :class:`~nanodds.errors.ResultError` if the result turns out impossible."""
+    bbb_opening: BBBOpening | None = None
+    """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
 
     def describe_inputs(self) -> str:
         """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
@@ -214,6 +217,10 @@ def parse_scenario(raw: Any) -> Scenario:
         flag("environment.hyperthermia.temperature", hyper.temperature_c, h.get("temperature"), "temperature",
              "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
+    bbb_opening = parse_bbb(raw.get("bbb"), carrier is not None)
+    if bbb_opening is not None and hyper is not None:
+        raise InputError("bbb.opening", raw["bbb"]["opening"], "no opening together with "
+                         "environment.hyperthermia (overlapping time windows are not modelled)")
     comparator = None
     if raw.get("conventional") is not None:
         c = _mapping(raw["conventional"], "conventional")
@@ -233,7 +240,8 @@ def parse_scenario(raw: Any) -> Scenario:
     return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside))
+                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
+                    bbb_opening=bbb_opening)
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
