@@ -27,6 +27,14 @@ Spec formats (quantities are strings with units; bare numbers only for dimension
     {"model": "sphere_diffusion", "radius": "50 nm", "diffusivity": "1e-19 m^2/s"}
     {"model": "biphasic", "burst_fraction": 0.2, "burst_rate": "2 1/h", "sustained_rate": "0.01 1/h"}
     {"model": "remote_loaded_liposome", "membrane_rate": "0.2 1/h", "precipitated_fraction": 0.95}
+    {"model": "reservoir", "core_radius": "40 nm", "shell_thickness": "10 nm",   # membrane-controlled
+     "membrane_diffusivity": "1e-21 m^2/s", "partition_coefficient": 1, "loading": "50 g/L",
+     "solubility": "5 g/L"}
+    {"model": "swelling_nanogel", "core_radius": "40 nm", "shell_thickness": "10 nm",
+     "membrane_diffusivity": "1e-21 m^2/s", "partition_coefficient": 1, "equilibrium_swelling_ratio": 8,
+     "swelling_rate": "0.5 1/h"}
+    {"model": "erosion", "erosion_rate": "1e-3 mg/m^2/h", "loading": "100 g/L", "radius": "50 nm",
+     "shape": "sphere"}                                       # Hopfenberg surface erosion; cylinder, slab
     {"model": "fitted", "profile_model": "weibull", "params": {"alpha": 5.0, "beta": 0.8},
      "time_unit": "h", "ivivc": {"time_scale": 2.0}}
 
@@ -205,6 +213,48 @@ def _remote_loaded(spec: dict[str, Any], env: Environment, where: str) -> float:
     return mech.equivalent_first_order_rate(model)
 
 
+def _reservoir(spec: dict[str, Any], env: Environment, where: str) -> float:
+    keys = {"core_radius", "shell_thickness", "membrane_diffusivity", "partition_coefficient", "loading",
+            "solubility"}
+    _check_keys(spec, keys, where)
+    model = mech.ReservoirSphere(
+        _q(spec, "core_radius", "nm", where, positive=True), _q(spec, "shell_thickness", "nm", where, positive=True),
+        _q(spec, "membrane_diffusivity", "m**2/s", where, positive=True),
+        _q(spec, "partition_coefficient", "", where, positive=True),
+        _q(spec, "loading", "mg/L", where, positive=True), _q(spec, "solubility", "mg/L", where, positive=True))
+    return mech.equivalent_first_order_rate(model)
+
+
+def _swelling_nanogel(spec: dict[str, Any], env: Environment, where: str) -> float:
+    keys = {"core_radius", "shell_thickness", "membrane_diffusivity", "partition_coefficient",
+            "equilibrium_swelling_ratio", "swelling_rate"}
+    _check_keys(spec, keys, where)
+    q_eq = _q(spec, "equilibrium_swelling_ratio", "", where, positive=True)
+    if q_eq < 1.0:
+        raise InputError(f"{where}.equilibrium_swelling_ratio", spec["equilibrium_swelling_ratio"],
+                         "a swollen/dry core volume ratio >= 1")
+    model = mech.SwellingCoatedNanogel(
+        _q(spec, "core_radius", "nm", where, positive=True), _q(spec, "shell_thickness", "nm", where, positive=True),
+        _q(spec, "membrane_diffusivity", "m**2/s", where, positive=True),
+        _q(spec, "partition_coefficient", "", where, positive=True), q_eq,
+        _q(spec, "swelling_rate", "1/h", where, positive=True))
+    return mech.equivalent_first_order_rate(model)
+
+
+_SHAPES = {"sphere": 3, "cylinder": 2, "slab": 1}
+
+
+def _erosion(spec: dict[str, Any], env: Environment, where: str) -> float:
+    _check_keys(spec, {"erosion_rate", "loading", "radius", "shape"}, where)
+    shape = spec.get("shape", "sphere")
+    if shape not in _SHAPES:
+        raise InputError(f"{where}.shape", shape, "one of " + ", ".join(_SHAPES))
+    model = mech.HopfenbergErosion(_q(spec, "erosion_rate", "mg/m**2/h", where, positive=True),
+                                   _q(spec, "loading", "mg/L", where, positive=True),
+                                   _q(spec, "radius", "nm", where, positive=True), _SHAPES[shape])
+    return mech.equivalent_first_order_rate(model)
+
+
 def _fitted(spec: dict[str, Any], env: Environment, where: str) -> float:
     from nanodds.release.models import get_model  # owned by the empirical-models module
 
@@ -240,7 +290,8 @@ def _fitted(spec: dict[str, Any], env: Environment, where: str) -> float:
 _HANDLERS: dict[str, Callable[[dict[str, Any], Environment, str], float]] = {
     "first_order": _first_order, "thermosensitive": _thermosensitive, "ph_labile": _ph_labile,
     "expansile": _expansile, "sphere_diffusion": _sphere, "biphasic": _biphasic,
-    "remote_loaded_liposome": _remote_loaded, "fitted": _fitted,
+    "remote_loaded_liposome": _remote_loaded, "fitted": _fitted, "reservoir": _reservoir,
+    "swelling_nanogel": _swelling_nanogel, "erosion": _erosion,
 }
 
 
