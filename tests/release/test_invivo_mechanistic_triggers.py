@@ -78,3 +78,33 @@ def test_bad_mechanistic_release_spec_names_the_field(spec: dict, field: str) ->
     with pytest.raises(InputError) as err:
         first_order_rate_per_h(spec, BLOOD)
     assert err.value.field == field
+
+
+def test_redox_release_follows_the_compartment_glutathione() -> None:
+    """k = k_ref (GSH/GSH_ref)^n + k0: the default environments give 5 uM outside cells, 5 mM inside."""
+    from nanodds.model.assemble import default_environments
+
+    envs = default_environments()
+    spec = {"model": "redox", "rate_at_reference": "0.5 1/h", "reference_glutathione": "10 mM"}
+    assert first_order_rate_per_h(spec, envs["phagocyte"]) == pytest.approx(0.5 * 5.0 / 10.0, rel=1e-12)
+    assert first_order_rate_per_h(spec, envs["blood"]) == pytest.approx(0.5 * 0.005 / 10.0, rel=1e-12)
+    sq = {**spec, "order": 2, "glutathione_independent_rate": "0.001 1/h"}
+    assert first_order_rate_per_h(sq, envs["tissue"]) == pytest.approx(0.5 * (0.005 / 10) ** 2 + 0.001, rel=1e-12)
+    with pytest.raises(InputError) as err:
+        first_order_rate_per_h(spec, BLOOD)  # an environment without a glutathione level
+    assert err.value.field == "release.model"
+
+
+def test_redox_carrier_releases_inside_cells_not_in_blood_and_conserves_mass() -> None:
+    raw = {"species": "mouse", "drug": "doxorubicin",
+           "carrier": {"type": "pegylated_liposome", "diameter": "100 nm",
+                       "release": {"model": "redox", "rate_at_reference": "0.5 1/h", "reference_glutathione": "10 mM"}},
+           "regimen": [{"route": "iv_bolus", "dose": "5 mg/kg"}], "simulation": {"duration": "24 h", "points": 25}}
+    sol = simulate(parse_scenario(raw))
+    assert max(sol.mass_balance_rel_error().values()) < 1e-9
+    k = sol.model.K
+    names = sol.model.names
+    blood = k[names.index("free:venous_blood"), names.index("encapsulated:venous_plasma")]
+    cell = k[names.index("free:liver"), names.index("encapsulated:liver.phagocyte")]
+    assert blood == pytest.approx(0.5 * 0.005 / 10.0, rel=1e-12)
+    assert cell > 1000 * blood * 0.99  # intracellular release (plus digestion) dwarfs release in blood

@@ -35,6 +35,8 @@ Spec formats (quantities are strings with units; bare numbers only for dimension
      "swelling_rate": "0.5 1/h"}
     {"model": "erosion", "erosion_rate": "1e-3 mg/m^2/h", "loading": "100 g/L", "radius": "50 nm",
      "shape": "sphere"}                                       # Hopfenberg surface erosion; cylinder, slab
+    {"model": "redox", "rate_at_reference": "0.5 1/h", "reference_glutathione": "10 mM",   # disulfide
+     "order": 1, "glutathione_independent_rate": "0 1/h"}    # k = k_ref (GSH/GSH_ref)^n + k0, local GSH
     {"model": "fitted", "profile_model": "weibull", "params": {"alpha": 5.0, "beta": 0.8},
      "time_unit": "h", "ivivc": {"time_scale": 2.0}}
 
@@ -241,6 +243,20 @@ def _swelling_nanogel(spec: dict[str, Any], env: Environment, where: str) -> flo
     return mech.equivalent_first_order_rate(model)
 
 
+def _redox(spec: dict[str, Any], env: Environment, where: str) -> float:
+    """Thiol-disulfide exchange: k = k_ref (GSH / GSH_ref)^n + k0 at the compartment's glutathione."""
+    _check_keys(spec, {"rate_at_reference", "reference_glutathione", "order", "glutathione_independent_rate"},
+                where)
+    k_ref = _q(spec, "rate_at_reference", "1/h", where, positive=True)
+    gsh_ref = _q(spec, "reference_glutathione", "mmol/L", where, positive=True)
+    order = _q(spec, "order", "", where, 1.0, positive=True)
+    k0 = _q(spec, "glutathione_independent_rate", "1/h", where, 0.0, nonnegative=True)
+    if env.glutathione_mM is None:
+        raise InputError(f"{where}.model", "redox", "a compartment environment with a glutathione level "
+                         "(data/release/environments.yaml)")
+    return k_ref * (env.glutathione_mM / gsh_ref) ** order + k0
+
+
 _SHAPES = {"sphere": 3, "cylinder": 2, "slab": 1}
 
 
@@ -291,7 +307,7 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Environment, str], float]] = {
     "first_order": _first_order, "thermosensitive": _thermosensitive, "ph_labile": _ph_labile,
     "expansile": _expansile, "sphere_diffusion": _sphere, "biphasic": _biphasic,
     "remote_loaded_liposome": _remote_loaded, "fitted": _fitted, "reservoir": _reservoir,
-    "swelling_nanogel": _swelling_nanogel, "erosion": _erosion,
+    "swelling_nanogel": _swelling_nanogel, "erosion": _erosion, "redox": _redox,
 }
 
 
