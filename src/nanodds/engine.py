@@ -35,6 +35,11 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
             hot[kind] = replace(envs[kind], temperature_c=scn.hyperthermia.temperature_c)
         h = scn.hyperthermia
         windows = ((h.start_h, h.start_h + h.duration_h, hot),)
+    for w in scn.triggers:  # light / ultrasound on the tumour (windows do not overlap: checked at parsing)
+        lit = dict(envs)
+        for kind in ("tumour", "tumour_vascular"):
+            lit[kind] = replace(envs[kind], **{f"{w.kind}_on": True})
+        windows = (*windows, (w.start_h, w.end_h, lit))
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),

@@ -102,8 +102,8 @@ def test_brain_delivery_rises_with_the_opened_fraction_and_falls_with_size() -> 
     (_raw(opening={**FUS, "pressure": "0.5 MPa"}), "bbb.opening.pressure"),
     ({**_raw(), "carrier": None}, "bbb.opening"),
     ({**_raw(), "bbb": {"ligand": "transferrin"}}, "bbb.ligand"),
-    (_raw(environment={"hyperthermia": {"duration": "1 h", "temperature": "42 degC"}},
-          tumour={"volume": "0.1 mL"}), "bbb.opening"),
+    (_raw(environment={"hyperthermia": {"start": "3 h", "duration": "1 h", "temperature": "42 degC"}},
+          tumour={"volume": "0.1 mL"}), "environment.hyperthermia"),  # overlaps the 2-6 h opening
 ])
 def test_bad_bbb_block_is_one_line_naming_the_field(raw, field) -> None:
     with pytest.raises(InputError) as err:

@@ -87,10 +87,10 @@ def build_model(inp: ModelInputs) -> Model:
     schedule: list[tuple[float, np.ndarray]] = []
     windows = [(t0, t1, envs, False) for t0, t1, envs in inp.windows]
     if inp.bbb_opening is not None and carrier is not None:
-        if windows:
-            raise InputError("bbb.opening", inp.bbb_opening.method, "no opening together with "
-                             "environment.hyperthermia (overlapping time windows are not modelled)")
         o = inp.bbb_opening
+        if any(t0 < o.start_h + o.duration_h and o.start_h < t1 for t0, t1, _, _ in windows):
+            raise InputError("bbb.opening", o.method, "a window that does not overlap the environment windows "
+                             "(overlapping time windows are not modelled)")
         windows.append((o.start_h, o.start_h + o.duration_h, inp.environments, True))
     for t0, t1, envs, bbb_open in sorted(windows, key=lambda w: w[0]):
         rb_w, _, _ = _rates(inp, envs, bbb_open)

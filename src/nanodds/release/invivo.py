@@ -37,6 +37,8 @@ Spec formats (quantities are strings with units; bare numbers only for dimension
      "shape": "sphere"}                                       # Hopfenberg surface erosion; cylinder, slab
     {"model": "redox", "rate_at_reference": "0.5 1/h", "reference_glutathione": "10 mM",   # disulfide
      "order": 1, "glutathione_independent_rate": "0 1/h"}    # k = k_ref (GSH/GSH_ref)^n + k0, local GSH
+    {"model": "light_triggered", "rate_off": "0.001 1/h", "rate_on": "2 1/h"}   # needs environment.light;
+    {"model": "ultrasound_triggered", "rate_off": "0.001 1/h", "rate_on": "2 1/h"}   # environment.ultrasound
     {"model": "fitted", "profile_model": "weibull", "params": {"alpha": 5.0, "beta": 0.8},
      "time_unit": "h", "ivivc": {"time_scale": 2.0}}
 
@@ -257,6 +259,18 @@ def _redox(spec: dict[str, Any], env: Environment, where: str) -> float:
     return k_ref * (env.glutathione_mM / gsh_ref) ** order + k0
 
 
+def _switched(attr: str) -> Callable[[dict[str, Any], Environment, str], float]:
+    """A release switched by a time-and-place window: ``rate_on`` while ``env.<attr>``, else ``rate_off``."""
+
+    def rate(spec: dict[str, Any], env: Environment, where: str) -> float:
+        _check_keys(spec, {"rate_off", "rate_on"}, where)
+        off = _q(spec, "rate_off", "1/h", where, nonnegative=True)
+        on = _q(spec, "rate_on", "1/h", where, nonnegative=True)
+        return on if getattr(env, attr) else off
+
+    return rate
+
+
 _SHAPES = {"sphere": 3, "cylinder": 2, "slab": 1}
 
 
@@ -308,6 +322,7 @@ _HANDLERS: dict[str, Callable[[dict[str, Any], Environment, str], float]] = {
     "expansile": _expansile, "sphere_diffusion": _sphere, "biphasic": _biphasic,
     "remote_loaded_liposome": _remote_loaded, "fitted": _fitted, "reservoir": _reservoir,
     "swelling_nanogel": _swelling_nanogel, "erosion": _erosion, "redox": _redox,
+    "light_triggered": _switched("light_on"), "ultrasound_triggered": _switched("ultrasound_on"),
 }
 
 

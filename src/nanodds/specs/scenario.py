@@ -15,6 +15,7 @@ from nanodds.specs.drug_inline import build_inline_drug, is_inline
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.specs.triggers import TriggerWindow, check_no_overlap, parse_triggers
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
@@ -24,7 +25,7 @@ CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
-ENV_KEYS = {"tumour_ph", "hyperthermia"}
+ENV_KEYS = {"tumour_ph", "hyperthermia", "light", "ultrasound"}
 HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
 SOLVERS = ("auto", "linear", "stiff")
 
@@ -79,6 +80,8 @@ class Scenario:
     outside_range: tuple[str, ...] = ()
     """Inputs outside their validated range (``field='value as written'``), warned at parsing; named again by
     :class:`~nanodds.errors.ResultError` if the result turns out impossible."""
+    triggers: tuple[TriggerWindow, ...] = ()
+    """Light / ultrasound windows (``environment.light`` / ``environment.ultrasound``)."""
     bbb_opening: BBBOpening | None = None
     """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
 
@@ -218,9 +221,14 @@ def parse_scenario(raw: Any) -> Scenario:
              "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
     bbb_opening = parse_bbb(raw.get("bbb"), carrier is not None)
-    if bbb_opening is not None and hyper is not None:
-        raise InputError("bbb.opening", raw["bbb"]["opening"], "no opening together with "
-                         "environment.hyperthermia (overlapping time windows are not modelled)")
+    triggers = parse_triggers(env, carrier.release.get("model") if carrier is not None else None,
+                              tumour is not None)
+    spans = [(f"environment.{w.kind}", w.start_h, w.end_h) for w in triggers]
+    if hyper is not None:
+        spans.append(("environment.hyperthermia", hyper.start_h, hyper.start_h + hyper.duration_h))
+    if bbb_opening is not None:
+        spans.append(("bbb.opening", bbb_opening.start_h, bbb_opening.start_h + bbb_opening.duration_h))
+    check_no_overlap(spans)
     comparator = None
     if raw.get("conventional") is not None:
         c = _mapping(raw["conventional"], "conventional")
@@ -241,7 +249,7 @@ def parse_scenario(raw: Any) -> Scenario:
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                     flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
-                    bbb_opening=bbb_opening)
+                    bbb_opening=bbb_opening, triggers=triggers)
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
