@@ -25,7 +25,7 @@ CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
-ENV_KEYS = {"tumour_ph", "hyperthermia", "light", "ultrasound"}
+ENV_KEYS = {"tumour_ph", "hyperthermia", "light", "ultrasound", "amf"}
 HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
 SOLVERS = ("auto", "linear", "stiff")
 
@@ -221,8 +221,7 @@ def parse_scenario(raw: Any) -> Scenario:
              "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
     bbb_opening = parse_bbb(raw.get("bbb"), carrier is not None)
-    triggers = parse_triggers(env, carrier.release.get("model") if carrier is not None else None,
-                              tumour is not None)
+    triggers = parse_triggers(env, carrier.release if carrier is not None else None, tumour is not None)
     spans = [(f"environment.{w.kind}", w.start_h, w.end_h) for w in triggers]
     if hyper is not None:
         spans.append(("environment.hyperthermia", hyper.start_h, hyper.start_h + hyper.duration_h))
