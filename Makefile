@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate calibrate train bench lint clean venv
+.PHONY: demo test validate calibrate train bench lint clean venv design-eval
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 	$(BIN)/python benchmarks/bench_release_fit.py
 	@if [ -f benchmarks/bench_population.py ]; then $(BIN)/python benchmarks/bench_population.py; fi
+
+design-eval: $(STAMP)
+	mkdir -p out && $(BIN)/python -m validation.nano_tumor_eval --calibrate --json out/nano_tumor_eval.json
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation

@@ -8,7 +8,7 @@ import numpy as np
 
 from nanodds.errors import InputError
 from nanodds.model.bbb import add_bbb_opening
-from nanodds.model.carrier import add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
@@ -169,4 +169,7 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
             cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
+            if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier
+                obs["carrier_label_amount_tumour"] = Observable(w({**cw, TUMOUR_DIGESTED: 1.0}), "mg",
+                                                                "tumour carrier label (intact + digested) [mg]")
     return obs

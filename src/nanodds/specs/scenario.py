@@ -8,6 +8,7 @@ from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
+from nanodds.model.tumour_delivery import check_delivery_mode
 from nanodds.specs.bbb import BBBOpening, parse_bbb
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
@@ -16,14 +17,16 @@ from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
 from nanodds.specs.triggers import TriggerWindow, check_no_overlap, parse_triggers
+from nanodds.specs.tumour_design import tumour_design
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional", "bbb"}
+            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
-TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
+TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff", "model",
+               "cancer_type"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
 ENV_KEYS = {"tumour_ph", "hyperthermia", "light", "ultrasound", "amf"}
 HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
@@ -155,6 +158,11 @@ def parse_scenario(raw: Any) -> Scenario:
                 tumour[k] = v
         if "pore_cutoff" in t:
             tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
+        tumour.update(tumour_design(t, species))
+    if "tumour_delivery" in raw:
+        if tumour is None:
+            raise InputError("tumour_delivery", raw["tumour_delivery"], "only with a tumour: block")
+        check_delivery_mode(raw["tumour_delivery"])
     outside: list[str] = []
 
     def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
