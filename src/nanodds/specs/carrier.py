@@ -107,10 +107,8 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
     }
     if not isinstance(release, dict):
         raise InputError(f"{field_name}.release", release, "a mapping with 'model' and its parameters")
-    if "magnetic" in release:  # a scenario applies no alternating field: the block would change nothing
-        raise InputError(f"{field_name}.release.magnetic", release["magnetic"], "no 'magnetic' block in a "
-                         "scenario: magnetic heating and guidance are not modelled in whole-body scenarios yet "
-                         "(no applied field); nanodds.release.invivo models it for a given field")
+    # a 'magnetic' block acts only with an environment.amf window: checked with the scenario's environment
+    # (nanodds.specs.triggers.parse_triggers)
     if not peg and "mps_multiplier" not in raw and d["pegylated"]:
         # a PEGylated type declared without PEG: take the non-PEG liposome's relative uptake
         mps = types["conventional_liposome"]["mps_multiplier"].to("1")
