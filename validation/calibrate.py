@@ -240,8 +240,10 @@ def nano_tumor_targets() -> dict[str, float]:
             "diameter_nm": float(sel["HD"].median())}
 
 
-TUMOUR_CARRY_OVER = ("rat", "human")
-"""Species that receive the mouse tumour EPR/TAM calibration unchanged (assumption, stated in their carrier files).
+TUMOUR_CARRY_OVER: tuple[str, ...] = ("rat", "human")
+"""Species that take the mouse tumour step's values (an assumption: no rat or human tumour-delivery data independent
+of the validation rows). Valid while every species has the same carrier exit (``tumour_reflux_fraction`` 0 in
+carriers/<species>.yaml); a species given its own exit needs its own tumour data instead.
 
 Human tumour-delivery data that could calibrate the human values without touching the imaging validation rows
 were searched for (Northfelt 1996 Kaposi lesion biopsies, Lee 2017 64Cu-MM-302 PET, Arrieta 2012 99mTc-liposomal

@@ -54,24 +54,28 @@ KOUK99 = "imaging: human 99mTc Caelyx 20 mg/m2, Koukourakis 1999"
 # validation/data/human_tumour_blood_flow_calibration.csv).
 _EPR = ("tumour extravasation is the mouse Nano-Tumor DB value carried over to humans (an assumption, "
         "carriers/human.yaml; no independent human tumour-delivery number was found to calibrate it); with it the "
-        "tracer gives 8.84, 8.78, 8.70 %ID/kg at 72 h (36, 115, 235 mL), inside 2-fold only for the large breast (5.3) "
-        "and 2.1-3.7x below the lung (18.3) and head-and-neck (33) ones. Uptake is about proportional to the "
-        "coefficient (diagnostic runs at 2x and 4x before the study-split recalibration), so head-and-neck alone "
-        "would need ~3.7x and breast ~0.6x: no single coefficient fits the three tumour types")
+        "tracer gives 6.24, 6.21, 6.16 %ID/kg at 72 h (36, 115, 235 mL), inside 2-fold only for the large breast (5.3) "
+        "and 2.9-5.3x below the lung (18.3) and head-and-neck (33) ones (8.84, 8.78, 8.70 before the mouse tumour "
+        "step re-solved the coefficient 0.004154 -> 0.002873 after the pore-distribution physics of the design "
+        "issue). Uptake is about proportional to the coefficient (diagnostic runs at 2x and 4x before the "
+        "study-split recalibration), so head-and-neck alone would need ~5x and breast ~0.9x: no single coefficient "
+        "fits the three tumour types")
 _VOLUME = ("tumour flow and extravasation are per mL and size-independent (the human flow source, 133Xe in 97 nodules, "
-           "found no correlation of flow with size), so uptake per gram hardly changes with volume (8.84, 8.78, 8.70 "
+           "found no correlation of flow with size), so uptake per gram hardly changes with volume (6.24, 6.21, 6.16 "
            "%ID/kg for 36, 115, 235 mL); the study's 6.2x fall between head-and-neck and breast tumours needs a "
            "tumour-type or necrosis term for which no human source was found")
 _MUSCLE = ("muscle and skin have 5 nm pores in the model, so PEG liposomes never leave their capillaries there and "
            "the region holds only residual blood; excised muscle and skin hold extravasated and adherent liposomes: "
-           "predicted tumour/muscle 42.2 and tumour/skin 22.4 at 48 h vs 8.3 and 3.6")
+           "predicted tumour/muscle 30.0 and tumour/skin 16.0 at 48 h vs 8.3 and 3.6")
 _SCAN = ("the abstract gives no scan time; the row uses the 24 h fixed beforehand, and the ratio changes with time "
          "as the carrier clears from blood and accumulates in the tumour. ")
-_MARROW = (_SCAN + "Predicted tumour/marrow 1.79 at 24 h vs 0.4-0.6: the model's marrow is the whole-body marrow "
+_MARROW = (_SCAN + "Predicted tumour/marrow 1.31 at 24 h vs 0.4-0.6: the model's marrow is the whole-body marrow "
            "with an assumed 7 % share of MPS clearance (carriers/human.yaml), not the skull marrow ROI")
 _BRAIN_MARROW = (_SCAN + "Predicted normal brain/marrow is above 0.04 (1 - predicted/0.04 = -2.8): the model's marrow "
                  "takes up too little carrier per gram (assumed 7 % MPS share) relative to the brain's blood")
-_T_TO_BLOOD = (_SCAN + "Predicted tumour/blood 0.52 at 24 h vs 1.35 (head and neck; NSCLC 1.01 now passes at 0.52): "
+_T_TO_BLOOD = (_SCAN + "Predicted tumour/blood 0.38 at 24 h vs 1.35 (head and neck) and 1.01 (NSCLC; 0.52, a pass, "
+               "between the study-split recalibration and the tumour-physics recalibration, coefficient 0.004154 -> "
+               "0.002873): "
                "the ratio rises with the scan time (0.40, 0.80, 1.26 at 24, 48, 72 h before the study-split "
                "recalibration), so the observed value corresponds to a later scan under the model (mouse-derived "
                "tumour extravasation, carried over). A SPECT area-count ratio against a thoracic vessel ROI is also "
@@ -79,7 +83,7 @@ _T_TO_BLOOD = (_SCAN + "Predicted tumour/blood 0.52 at 24 h vs 1.35 (head and ne
 KNOWN_MISSES: dict[tuple[str, str], str] = {
     (f"{HARRINGTON}, head_and_neck 36.2 mL", "tumour %ID/kg at 72 h"): _EPR + "; " + _VOLUME,
     (f"{HARRINGTON}, lung 114.5 mL", "tumour %ID/kg at 72 h"): _EPR + "; " + _VOLUME,
-    (HARRINGTON, "tumour %ID at 72 h inside 0.5-3.5 (3 tumour types)"): "head-and-neck 0.32 %ID (36.2 mL x 8.84 "
+    (HARRINGTON, "tumour %ID at 72 h inside 0.5-3.5 (3 tumour types)"): "head-and-neck 0.23 %ID (36.2 mL x 6.24 "
     "%ID/kg) falls below 0.5: " + _EPR,
     (HARRINGTON, "tumour %ID/kg head-and-neck / breast at 72 h"): _VOLUME,
     (f"{HARRINGTON}, excised head-and-neck", "tumour/muscle %ID/g at 48 h"): _MUSCLE,
@@ -87,6 +91,14 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
     (KOUK00, "tumour/marrow %ID/g at 24 h"): _MARROW,
     (KOUK00, "normal brain/marrow %ID/g at 24 h: 1 - predicted/0.04"): _BRAIN_MARROW,
     (f"{KOUK99}, head-and-neck", "tumour/blood %ID/g at 24 h vs SPECT count ratio"): _T_TO_BLOOD,
+    (f"{KOUK99}, NSCLC", "tumour/blood %ID/g at 24 h vs SPECT count ratio"): _T_TO_BLOOD,
+    (f"{HARRINGTON}, excised head-and-neck", "tumour %ID/kg at 48 h (geometric mean of 2)"): (
+        "5.47 vs 11.8 %ID/kg (0.46x): within 2-fold (7.68, 0.65x) until the tumour-physics merge of the design issue; "
+        "its pore-size distribution (normalised to the single-pore value at 85 nm) gives the 110 nm Nano-Tumor DB "
+        "calibration sets more entry, so make calibrate re-solved the mouse tumour extravasation coefficient "
+        "0.004154 -> 0.002873, carried over to humans, and human 100 nm liposome uptake fell by the same 0.69x. "
+        "Not restored: the change was made for the Nano-Tumor DB, and re-tuning the carry-over on this row would "
+        "make it post hoc. " + _EPR),
 }
 
 
@@ -148,8 +160,9 @@ TUMOUR_CLASS: dict[str, tuple[RowClass, str]] = {
 
 
 K99_CLASS: dict[str, tuple[RowClass, str]] = {
-    "nsclc": (POST_HOC, "a known miss (0.40, 366ef86) that passes (0.52) only after the Nano-Tumor DB study-split "
-                        "recalibration (5dc8f24), a change made while it missed though not aimed at it"),
+    "nsclc": (POST_HOC, "a known miss (0.40, 366ef86) that passed (0.52) only after the Nano-Tumor DB study-split "
+                        "recalibration (5dc8f24), a change made while it missed though not aimed at it; misses again "
+                        "(0.38) after the tumour-physics recalibration"),
     "head_and_neck": (BLIND, _NOT_CALIBRATED),
 }
 
@@ -188,7 +201,7 @@ def _harrington() -> list[Row]:
     g48 = per_g(hn, 48.0)
     rows.append(Row(f"{HARRINGTON}, excised head-and-neck", "tumour %ID/kg at 48 h (geometric mean of 2)", "%ID/kg",
                     float(np.sqrt(exc[0] * exc[1])), g48["tumour"] * 1000.0, CRIT, H_SRC, BLIND,
-                    _NOT_CALIBRATED + "; within criterion since added (6d2614b)"))
+                    _NOT_CALIBRATED + "; within criterion from 6d2614b until the tumour-physics recalibration"))
     for region, quantity in (("muscle", "tumour_to_muscle_excised"), ("skin", "tumour_to_skin_excised")):
         rows.append(Row(f"{HARRINGTON}, excised head-and-neck", f"tumour/{region} %ID/g at 48 h", "-",
                         float(_obs("harrington2001", quantity).value), g48["tumour"] / g48[region], CRIT, H_SRC,

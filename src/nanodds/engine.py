@@ -35,9 +35,17 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
             hot[kind] = replace(envs[kind], temperature_c=scn.hyperthermia.temperature_c)
         h = scn.hyperthermia
         windows = ((h.start_h, h.start_h + h.duration_h, hot),)
+    for w in scn.triggers:  # light / ultrasound / AMF on the tumour (no overlaps: checked at parsing)
+        lit = dict(envs)
+        on = ({"amf_field_a_per_m": w.field_a_per_m, "amf_frequency_hz": w.frequency_hz} if w.kind == "amf"
+              else {f"{w.kind}_on": True})
+        for kind in ("tumour", "tumour_vascular"):
+            lit[kind] = replace(envs[kind], **on)
+        windows = (*windows, (w.start_h, w.end_h, lit))
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
-                      carrier_overrides=tuple(sorted((carrier_overrides or {}).items())))
+                      carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),
+                      bbb_opening=scn.bbb_opening)
     model = build_model(inp)
     if scn.vehicle is not None:
         from nanodds.model.vehicle import load_vehicle, with_vehicle

@@ -305,10 +305,12 @@ def test_scenario_magnetic_block_is_rejected_as_not_modelled() -> None:
         parse_scenario(_mouse(magnetic={"field": "10 kA/m"}))
 
 
-def test_magnetic_heating_of_a_scenario_carrier_is_rejected_as_not_modelled() -> None:
+def test_magnetic_heating_of_a_scenario_carrier_without_an_applied_field_is_rejected() -> None:
+    """Magnetic heating is modelled with an environment.amf window (tests/release/test_amf_window.py); without
+    one the block would change nothing."""
     rel = {"model": "thermosensitive", "magnetic": {"particle_concentration": "5 mg/mL", "core_diameter": "14 nm"}}
     raw = _mouse(carrier={"type": "pegylated_liposome", "release": rel})
-    with pytest.raises(InputError, match=r"carrier\.release\.magnetic: .*not modelled"):
+    with pytest.raises(InputError, match=r"carrier\.release\.magnetic: .*environment\.amf"):
         parse_scenario(raw)
 
 

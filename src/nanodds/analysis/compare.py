@@ -16,8 +16,8 @@ from nanodds.analysis.acting import acting_metrics, headline_keys
 from nanodds.errors import InputError
 from nanodds.specs.scenario import Scenario
 
-__all__ = ["RATIO_KEYS", "compare", "compare_metrics", "headline", "ratio", "ratios", "require_carrier",
-           "run_comparison"]
+__all__ = ["RATIO_KEYS", "compare", "compare_arms", "compare_metrics", "headline", "ratio", "ratios",
+           "require_carrier", "run_comparison"]
 
 #: Dotted metric paths compared as nano / conventional (tissue AUCs and tumour keys are added per model).
 RATIO_KEYS: tuple[str, ...] = (
@@ -151,3 +151,38 @@ def run_comparison(scn: Scenario, abc_factor: float | None = None):
 def compare(scn: Scenario) -> dict[str, Any]:
     """Run a scenario's nanoformulation and ``scn.conventional()``; return the comparison document."""
     return run_comparison(scn)[0]
+
+
+def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None):
+    """Simulate two or more arms (scenarios) and compare each with the first (the reference arm).
+
+    Parameters
+    ----------
+    scenarios : list of Scenario
+        At least two; the first is the reference of every ratio.
+    labels : list of str, optional
+        Arm names (default: the scenario names); must be distinct.
+
+    Returns
+    -------
+    (dict, list of Solution)
+        ``{"reference", "arms": {label: metrics}, "dose_mg": {label: mg}, "ratios": {label: {path: ratio}}}``
+        (metrics with ``acting`` as in :func:`run_comparison`; ratios of every arm but the reference, as in
+        :func:`ratios`) and the solutions in arm order.
+    """
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.engine import simulate
+
+    if len(scenarios) < 2:
+        raise InputError("arms", len(scenarios), "at least two scenarios to compare")
+    names = list(labels) if labels is not None else [s.name for s in scenarios]
+    if len(names) != len(scenarios) or len(set(names)) != len(names):
+        raise InputError("arms", names, "one distinct label per arm")
+    sols = [simulate(s) for s in scenarios]
+    metrics = {n: {**compute_metrics(sol, s.regimen, s.bsa_m2), "acting": acting_metrics(sol)}
+               for n, s, sol in zip(names, scenarios, sols, strict=True)}
+    ref = names[0]
+    doc = {"reference": ref, "arms": metrics,
+           "dose_mg": {n: s.regimen.total_mg for n, s in zip(names, scenarios, strict=True)},
+           "ratios": {n: ratios(metrics[n], metrics[ref]) for n in names[1:]}}
+    return doc, sols

@@ -130,6 +130,12 @@ def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> 
             if th <= t[-1]:
                 out[f"carrier_de{int(th)}_percent"] = value_at(t, cde, th)
         out["carrier_demax_percent"] = float(cde.max())
+        if "carrier_label_amount_tumour" in sol.model.observables:  # labelled-carrier measurement (intact + digested)
+            lde = 100.0 * sol.observe("carrier_label_amount_tumour") / carrier_dose
+            for th in DE_TIMES_H:
+                if th <= t[-1]:
+                    out[f"carrier_label_de{int(th)}_percent"] = value_at(t, lde, th)
+            out["carrier_label_demax_percent"] = float(lde.max())
     heart = tissues["heart"]["auc_mg_h_per_L"]
     out["auc_mg_h_per_L"] = tissues["tumour"]["auc_mg_h_per_L"]
     out["cmax_mg_per_L"] = tissues["tumour"]["cmax_mg_per_L"]

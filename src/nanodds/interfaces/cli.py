@@ -47,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "nanodds.interfaces.cli_imaging",
     "nanodds.interfaces.cli_predict",
     "nanodds.interfaces.cli_safety",
+    "nanodds.interfaces.cli_serve",
 )
 
 COMMANDS: dict[str, str] = {
@@ -58,6 +59,7 @@ COMMANDS: dict[str, str] = {
     "oral": "nanodds.interfaces.cli_oral", "combination": "nanodds.interfaces.cli_combination",
     "imaging": "nanodds.interfaces.cli_imaging", "predict-delivery": "nanodds.interfaces.cli_predict",
     "safety": "nanodds.interfaces.cli_safety", "trial-size": "nanodds.interfaces.cli_safety",
+    "serve": "nanodds.interfaces.cli_serve",
 }
 """Which module registers each command: a run imports only its own command's module (importing all of them
 pulls scipy.stats, xarray and more, ~2 s of a ~3 s ``simulate``); tests check this map against the modules."""

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nanodds.model.carrier import add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.errors import InputError
+from nanodds.model.bbb import add_bbb_opening
+from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
 from nanodds.release.stimuli import default_environment
+from nanodds.specs.bbb import BBBOpening
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.drug import Drug
 from nanodds.specs.environment import Environment
@@ -41,9 +44,12 @@ class ModelInputs:
     # replacement values (in each parameter's file unit) for top-level keys of carriers/<species>.yaml,
     # e.g. {"mps_capacity": 50.0}: used by calibration, sensitivity and populations without editing data
     carrier_overrides: tuple[tuple[str, float], ...] = ()
+    # a transient opening of the blood-brain barrier (carriers cross it during its window), or None
+    bbb_opening: BBBOpening | None = None
 
 
-def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder, list, dict]:
+def _rates(inp: ModelInputs, envs: dict[str, Environment],
+           bbb_open: bool = False) -> tuple[RateBuilder, list, dict]:
     phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
     rb = RateBuilder()
     sat: list = add_free_drug(rb, phys, drug, inp.flow_scale)
@@ -59,6 +65,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment]) -> tuple[RateBuilder,
         v_ven, v_art = blood_pools_L(phys)
         tl = kin["tumour_lymph_flow_fraction"].to("1")
         sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
+        if bbb_open and inp.bbb_opening is not None:
+            add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
         meta["carrier_kinetics"] = ck
     for sink in ("free:sink.hepatic", "free:sink.renal"):
         rb.state(sink)
@@ -77,8 +85,15 @@ def build_model(inp: ModelInputs) -> Model:
     K = rb.matrix()
     meta["K_parts"] = rb.parts()
     schedule: list[tuple[float, np.ndarray]] = []
-    for t0, t1, envs in sorted(inp.windows, key=lambda w: w[0]):
-        rb_w, _, _ = _rates(inp, envs)
+    windows = [(t0, t1, envs, False) for t0, t1, envs in inp.windows]
+    if inp.bbb_opening is not None and carrier is not None:
+        o = inp.bbb_opening
+        if any(t0 < o.start_h + o.duration_h and o.start_h < t1 for t0, t1, _, _ in windows):
+            raise InputError("bbb.opening", o.method, "a window that does not overlap the environment windows "
+                             "(overlapping time windows are not modelled)")
+        windows.append((o.start_h, o.start_h + o.duration_h, inp.environments, True))
+    for t0, t1, envs, bbb_open in sorted(windows, key=lambda w: w[0]):
+        rb_w, _, _ = _rates(inp, envs, bbb_open)
         if tuple(rb_w.names) != names:
             raise RuntimeError("state order changed between environments")
         schedule += [(t0, rb_w.matrix()), (t1, K)]
@@ -154,4 +169,7 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
             cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
+            if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier
+                obs["carrier_label_amount_tumour"] = Observable(w({**cw, TUMOUR_DIGESTED: 1.0}), "mg",
+                                                                "tumour carrier label (intact + digested) [mg]")
     return obs

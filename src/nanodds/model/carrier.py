@@ -15,12 +15,20 @@ from nanodds.model.free_drug import free, phys_flow, phys_fraction, phys_volume
 from nanodds.model.hindrance import glomerular_sieving, renkin
 from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.structure import RateBuilder
+from nanodds.model.tumour_delivery import (
+    liver_offtarget_factor,
+    tumour_cell_uptake_per_h,
+    tumour_entry_factor,
+    tumour_model_factor,
+)
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import PORTAL_ORGANS, Physiology
 
 SPECIES = ("carrier", "encapsulated")
 MPS_ORGANS = ("liver", "spleen", "marrow", "lung", "kidney")
+TUMOUR_DIGESTED = "carrier:sink.tumour_digested"
+"""Carrier digested inside tumour cells (mg): no longer a carrier, but its label is still in the tumour."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,10 @@ class CarrierKinetics:
     pa_L_per_h: dict[str, float]
     tumour_macrophage_per_h: float
     renal_clearance_L_per_h: float
+    tumour_reflux_fraction: float = 0.0
+    """Fraction of the tumour extravasation clearance flowing back from the interstitium to the blood (-)."""
+    tumour_cell_uptake_per_h: float = 0.0
+    """Receptor-mediated internalisation of interstitial carrier by tumour cells (1/h); 0 without a ligand."""
 
 
 def through_flow_L_per_h(phys: Physiology, organ: str) -> float:
@@ -53,7 +65,8 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
     # flow-limited). The liver's vascular space receives the artery AND the portal veins, so its cap is the whole
     # hepatic flow (before 2026-11-28 it was the arterial flow alone, which capped micrometre particles too early)
     q_liver = through_flow_L_per_h(phys, "liver")
-    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1") * q_liver / through_flow_L_per_h(phys, o))
+    extraction = {o: min(1.0, e_tot * kin["mps_split"][o].to("1") * q_liver / through_flow_L_per_h(phys, o)
+                         * (liver_offtarget_factor(carrier.ligand) if o == "liver" else 1.0))
                   for o in MPS_ORGANS}
     cap = {o: kin["mps_capacity"].to("mg/kg") * phys.volume_L[o] for o in MPS_ORGANS}
     hct = phys.hematocrit
@@ -62,7 +75,8 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
         qp = phys_flow(phys, o) * (1 - hct)
         if o == "tumour":
             assert phys.tumour is not None
-            pa[o] = kin["tumour_extravasation_coefficient"].to("1") * qp * renkin(d, phys.tumour.pore_cutoff_nm)
+            pa[o] = kin["tumour_extravasation_coefficient"].to("1") * qp * tumour_entry_factor(
+                d, phys.tumour.pore_cutoff_nm, carrier.shape)
         else:
             pa[o] = kin["extravasation_coefficient"].to("1") * qp * renkin(d, kin["pore_diameter"][o].to("nm"))
     sieve = glomerular_sieving(d, kin["renal_cutoff"].to("nm"), kin["renal_sieving_width"].to("nm"))
@@ -70,8 +84,12 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
         mps_extraction=extraction, mps_capacity_mg=cap,
         pc_degradation_per_h=kin["pc_degradation_rate"].to("1/h"),
         lymph_flow_fraction=kin["lymph_flow_fraction"].to("1"), pa_L_per_h=pa,
-        tumour_macrophage_per_h=kin["tumour_macrophage_uptake_rate"].to("1/h"),
+        tumour_macrophage_per_h=kin["tumour_macrophage_uptake_rate"].to("1/h") * tumour_model_factor(
+            phys.tumour.model if phys.tumour is not None else None, "macrophage"),
         renal_clearance_L_per_h=phys.gfr_L_per_h * sieve,
+        tumour_reflux_fraction=kin["tumour_reflux_fraction"].to("1") if "tumour_reflux_fraction" in kin else 0.0,
+        tumour_cell_uptake_per_h=tumour_cell_uptake_per_h(
+            carrier.ligand, phys.tumour.cancer_type if phys.tumour is not None else None),
     )
 
 
@@ -130,14 +148,25 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
                 rb.flow(vas, pc, k_up, "mps_uptake")
                 sat.append((vas, pc, f"carrier:{o}.phagocyte", k_up, ck.mps_capacity_mg[o]))
             if o == "tumour":
+                # tumour.phagocyte holds cell-associated carrier: macrophage uptake and receptor-mediated
+                # internalisation by tumour cells; interstitial carrier not taken up may flow back (exit)
                 rb.flow(inter, s("tumour.phagocyte"), ck.tumour_macrophage_per_h, "tumour_macrophage")
+                if ck.tumour_cell_uptake_per_h > 0:
+                    rb.flow(inter, s("tumour.phagocyte"), ck.tumour_cell_uptake_per_h, "tumour_cell_uptake")
+                if ck.tumour_reflux_fraction > 0:
+                    rb.flow(inter, vas, ck.tumour_reflux_fraction * ck.pa_L_per_h[o] / v_int, "tumour_reflux")
             if o == "kidney":
                 sink = "carrier:sink.renal" if sp == "carrier" else "encapsulated:sink.renal"
                 rb.flow(vas, sink, ck.renal_clearance_L_per_h / vp_vas, "renal_filtration")
             has_pc = o in MPS_ORGANS or o == "tumour"
             # carrier loss and drug release
             if sp == "carrier":
-                if has_pc:
+                if o == "tumour":
+                    # digested in tumour cells: the carrier's label stays in the tumour (radiolabel, gold), which is
+                    # what tumour %ID measurements count (Nano-Tumor DB); kept apart from intact carrier
+                    rb.state(TUMOUR_DIGESTED)
+                    rb.flow(s("tumour.phagocyte"), TUMOUR_DIGESTED, ck.pc_degradation_per_h, "pc_degradation")
+                elif has_pc:
                     rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h, "pc_degradation")
             else:
                 if o == "tumour":

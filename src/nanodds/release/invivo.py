@@ -27,6 +27,18 @@ Spec formats (quantities are strings with units; bare numbers only for dimension
     {"model": "sphere_diffusion", "radius": "50 nm", "diffusivity": "1e-19 m^2/s"}
     {"model": "biphasic", "burst_fraction": 0.2, "burst_rate": "2 1/h", "sustained_rate": "0.01 1/h"}
     {"model": "remote_loaded_liposome", "membrane_rate": "0.2 1/h", "precipitated_fraction": 0.95}
+    {"model": "reservoir", "core_radius": "40 nm", "shell_thickness": "10 nm",   # membrane-controlled
+     "membrane_diffusivity": "1e-21 m^2/s", "partition_coefficient": 1, "loading": "50 g/L",
+     "solubility": "5 g/L"}
+    {"model": "swelling_nanogel", "core_radius": "40 nm", "shell_thickness": "10 nm",
+     "membrane_diffusivity": "1e-21 m^2/s", "partition_coefficient": 1, "equilibrium_swelling_ratio": 8,
+     "swelling_rate": "0.5 1/h"}
+    {"model": "erosion", "erosion_rate": "1e-3 mg/m^2/h", "loading": "100 g/L", "radius": "50 nm",
+     "shape": "sphere"}                                       # Hopfenberg surface erosion; cylinder, slab
+    {"model": "redox", "rate_at_reference": "0.5 1/h", "reference_glutathione": "10 mM",   # disulfide
+     "order": 1, "glutathione_independent_rate": "0 1/h"}    # k = k_ref (GSH/GSH_ref)^n + k0, local GSH
+    {"model": "light_triggered", "rate_off": "0.001 1/h", "rate_on": "2 1/h"}   # needs environment.light;
+    {"model": "ultrasound_triggered", "rate_off": "0.001 1/h", "rate_on": "2 1/h"}   # environment.ultrasound
     {"model": "fitted", "profile_model": "weibull", "params": {"alpha": 5.0, "beta": 0.8},
      "time_unit": "h", "ivivc": {"time_scale": 2.0}}
 
@@ -205,6 +217,74 @@ def _remote_loaded(spec: dict[str, Any], env: Environment, where: str) -> float:
     return mech.equivalent_first_order_rate(model)
 
 
+def _reservoir(spec: dict[str, Any], env: Environment, where: str) -> float:
+    keys = {"core_radius", "shell_thickness", "membrane_diffusivity", "partition_coefficient", "loading",
+            "solubility"}
+    _check_keys(spec, keys, where)
+    model = mech.ReservoirSphere(
+        _q(spec, "core_radius", "nm", where, positive=True), _q(spec, "shell_thickness", "nm", where, positive=True),
+        _q(spec, "membrane_diffusivity", "m**2/s", where, positive=True),
+        _q(spec, "partition_coefficient", "", where, positive=True),
+        _q(spec, "loading", "mg/L", where, positive=True), _q(spec, "solubility", "mg/L", where, positive=True))
+    return mech.equivalent_first_order_rate(model)
+
+
+def _swelling_nanogel(spec: dict[str, Any], env: Environment, where: str) -> float:
+    keys = {"core_radius", "shell_thickness", "membrane_diffusivity", "partition_coefficient",
+            "equilibrium_swelling_ratio", "swelling_rate"}
+    _check_keys(spec, keys, where)
+    q_eq = _q(spec, "equilibrium_swelling_ratio", "", where, positive=True)
+    if q_eq < 1.0:
+        raise InputError(f"{where}.equilibrium_swelling_ratio", spec["equilibrium_swelling_ratio"],
+                         "a swollen/dry core volume ratio >= 1")
+    model = mech.SwellingCoatedNanogel(
+        _q(spec, "core_radius", "nm", where, positive=True), _q(spec, "shell_thickness", "nm", where, positive=True),
+        _q(spec, "membrane_diffusivity", "m**2/s", where, positive=True),
+        _q(spec, "partition_coefficient", "", where, positive=True), q_eq,
+        _q(spec, "swelling_rate", "1/h", where, positive=True))
+    return mech.equivalent_first_order_rate(model)
+
+
+def _redox(spec: dict[str, Any], env: Environment, where: str) -> float:
+    """Thiol-disulfide exchange: k = k_ref (GSH / GSH_ref)^n + k0 at the compartment's glutathione."""
+    _check_keys(spec, {"rate_at_reference", "reference_glutathione", "order", "glutathione_independent_rate"},
+                where)
+    k_ref = _q(spec, "rate_at_reference", "1/h", where, positive=True)
+    gsh_ref = _q(spec, "reference_glutathione", "mmol/L", where, positive=True)
+    order = _q(spec, "order", "", where, 1.0, positive=True)
+    k0 = _q(spec, "glutathione_independent_rate", "1/h", where, 0.0, nonnegative=True)
+    if env.glutathione_mM is None:
+        raise InputError(f"{where}.model", "redox", "a compartment environment with a glutathione level "
+                         "(data/release/environments.yaml)")
+    return k_ref * (env.glutathione_mM / gsh_ref) ** order + k0
+
+
+def _switched(attr: str) -> Callable[[dict[str, Any], Environment, str], float]:
+    """A release switched by a time-and-place window: ``rate_on`` while ``env.<attr>``, else ``rate_off``."""
+
+    def rate(spec: dict[str, Any], env: Environment, where: str) -> float:
+        _check_keys(spec, {"rate_off", "rate_on"}, where)
+        off = _q(spec, "rate_off", "1/h", where, nonnegative=True)
+        on = _q(spec, "rate_on", "1/h", where, nonnegative=True)
+        return on if getattr(env, attr) else off
+
+    return rate
+
+
+_SHAPES = {"sphere": 3, "cylinder": 2, "slab": 1}
+
+
+def _erosion(spec: dict[str, Any], env: Environment, where: str) -> float:
+    _check_keys(spec, {"erosion_rate", "loading", "radius", "shape"}, where)
+    shape = spec.get("shape", "sphere")
+    if shape not in _SHAPES:
+        raise InputError(f"{where}.shape", shape, "one of " + ", ".join(_SHAPES))
+    model = mech.HopfenbergErosion(_q(spec, "erosion_rate", "mg/m**2/h", where, positive=True),
+                                   _q(spec, "loading", "mg/L", where, positive=True),
+                                   _q(spec, "radius", "nm", where, positive=True), _SHAPES[shape])
+    return mech.equivalent_first_order_rate(model)
+
+
 def _fitted(spec: dict[str, Any], env: Environment, where: str) -> float:
     from nanodds.release.models import get_model  # owned by the empirical-models module
 
@@ -240,7 +320,9 @@ def _fitted(spec: dict[str, Any], env: Environment, where: str) -> float:
 _HANDLERS: dict[str, Callable[[dict[str, Any], Environment, str], float]] = {
     "first_order": _first_order, "thermosensitive": _thermosensitive, "ph_labile": _ph_labile,
     "expansile": _expansile, "sphere_diffusion": _sphere, "biphasic": _biphasic,
-    "remote_loaded_liposome": _remote_loaded, "fitted": _fitted,
+    "remote_loaded_liposome": _remote_loaded, "fitted": _fitted, "reservoir": _reservoir,
+    "swelling_nanogel": _swelling_nanogel, "erosion": _erosion, "redox": _redox,
+    "light_triggered": _switched("light_on"), "ultrasound_triggered": _switched("ultrasound_on"),
 }
 
 

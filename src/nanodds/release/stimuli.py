@@ -8,7 +8,7 @@ Units: time h, rates 1/h, temperature degC, radii nm, diffusivities m^2/s. Param
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -51,7 +51,8 @@ def default_environment(compartment: str, temperature_c: float | None = None) ->
     entry = require(load_yaml(ENV_FILE)["compartments"], compartment, "environment.compartment",
                     "compartment type")
     t = body_temperature_c() if temperature_c is None else float(temperature_c)
-    return Environment(ph=entry["ph"].to(""), temperature_c=t)
+    gsh = entry["glutathione"].to("mmol/L") if "glutathione" in entry else None
+    return Environment(ph=entry["ph"].to(""), temperature_c=t, glutathione_mM=gsh)
 
 
 # --------------------------------------------------------------------------- acid-labile linker
@@ -255,7 +256,7 @@ class HyperthermiaSchedule:
     def environment_at(self, t_h: float, base: Environment) -> Environment:
         """``base`` with the scheduled temperature at time ``t_h``."""
         temp = float(self.temperature_at(np.array([t_h]), base.temperature_c)[0])
-        return Environment(base.ph, temp, base.amf_field_a_per_m, base.amf_frequency_hz)
+        return replace(base, temperature_c=temp)
 
 
 def tsl_fraction_released(t_h: ArrayLike, tsl: ThermosensitiveLiposome, schedule: HyperthermiaSchedule,

@@ -6,11 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.model.tumour_delivery import (
+    Ligand,
+    charge_mps_factor,
+    ligand_types,
+    material_mps_multiplier,
+    receptor_names,
+)
+from nanodds.model.tumour_delivery import params as delivery_params
 from nanodds.specs.params import load_yaml
 from nanodds.units import to_canonical, with_unit
 
 CARRIER_KEYS = {"type", "diameter", "pegylated", "drug_loading", "encapsulated_fraction",
-                "mps_multiplier", "release", "ligand"}
+                "mps_multiplier", "release", "ligand", "material", "zeta", "shape"}
+SHAPES = ("sphere", "rod")
+LIGAND_KEYS = {"type", "receptor", "density", "kd"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,14 @@ class Carrier:
         MPS uptake relative to the species' reference PEG liposome (-).
     release : dict
         Release specification (``model`` plus its parameters), see :mod:`nanodds.model.release_coupling`.
+    material : str or None
+        Material class (``tumour_delivery.yaml`` ``materials``); sets the MPS multiplier when none is given.
+    zeta_mV : float or None
+        Zeta potential (mV); charge beyond +-10 mV raises MPS capture.
+    shape : str or None
+        ``sphere`` or ``rod`` (rods pass tumour pores faster).
+    ligand : Ligand or None
+        Targeting ligand (receptor binding and internalisation in the tumour, off-target binding in the liver).
     """
 
     type: str
@@ -41,6 +59,10 @@ class Carrier:
     encapsulated_fraction: float
     mps_multiplier: float
     release: dict[str, Any] = field(default_factory=dict)
+    material: str | None = None
+    zeta_mV: float | None = None
+    shape: str | None = None
+    ligand: Ligand | None = None
 
 
 def carrier_types() -> list[str]:
@@ -85,13 +107,41 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
     }
     if not isinstance(release, dict):
         raise InputError(f"{field_name}.release", release, "a mapping with 'model' and its parameters")
-    if "magnetic" in release:  # a scenario applies no alternating field: the block would change nothing
-        raise InputError(f"{field_name}.release.magnetic", release["magnetic"], "no 'magnetic' block in a "
-                         "scenario: magnetic heating and guidance are not modelled in whole-body scenarios yet "
-                         "(no applied field); nanodds.release.invivo models it for a given field")
+    # a 'magnetic' block acts only with an environment.amf window: checked with the scenario's environment
+    # (nanodds.specs.triggers.parse_triggers)
     if not peg and "mps_multiplier" not in raw and d["pegylated"]:
         # a PEGylated type declared without PEG: take the non-PEG liposome's relative uptake
         mps = types["conventional_liposome"]["mps_multiplier"].to("1")
+    material = raw.get("material")
+    if material is not None and "mps_multiplier" not in raw:
+        mps = material_mps_multiplier(material)
+    zeta = to_canonical(raw["zeta"], "mV", f"{field_name}.zeta") if "zeta" in raw else None
+    if zeta is not None and "mps_multiplier" not in raw:
+        mps *= charge_mps_factor(zeta)
+    shape = raw.get("shape")
+    if shape is not None and shape not in SHAPES:
+        raise InputError(f"{field_name}.shape", shape, " or ".join(SHAPES))
     return Carrier(type=ctype, diameter_nm=diameter, pegylated=peg, drug_loading=loading,
                    encapsulated_fraction=frac("encapsulated_fraction", False), mps_multiplier=mps,
-                   release=dict(release))
+                   release=dict(release), material=material, zeta_mV=zeta, shape=shape,
+                   ligand=build_ligand(raw["ligand"], f"{field_name}.ligand") if raw.get("ligand") else None)
+
+
+def build_ligand(raw: Any, field_name: str = "carrier.ligand") -> Ligand:
+    """Parse ``carrier.ligand`` (a ligand class name, or a mapping with type, receptor, density, kd)."""
+    if isinstance(raw, str):
+        raw = {"type": raw}
+    if not isinstance(raw, dict):
+        raise InputError(field_name, raw, "a ligand class name or a mapping with 'type'")
+    reject_unknown_keys(raw, LIGAND_KEYS, field_name)
+    lt = raw.get("type", "generic")
+    if lt not in ligand_types():
+        raise InputError(f"{field_name}.type", lt, f"one of {', '.join(ligand_types())}")
+    rec = raw.get("receptor", "generic")
+    if rec not in receptor_names():
+        raise InputError(f"{field_name}.receptor", rec, f"one of {', '.join(receptor_names())}")
+    d = delivery_params()["ligands"][lt]
+    density = to_canonical(raw["density"], "", f"{field_name}.density", positive=True) \
+        if "density" in raw else d["density"].to("1")
+    kd = to_canonical(raw["kd"], "nM", f"{field_name}.kd", positive=True) if "kd" in raw else d["kd"].to("nM")
+    return Ligand(type=lt, receptor=rec, density=density, kd_nM=kd)

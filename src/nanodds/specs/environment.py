@@ -19,9 +19,18 @@ class Environment:
         Amplitude of an applied alternating magnetic field (A/m); 0 when off.
     amf_frequency_hz : float
         Frequency of that field (Hz); 0 when off.
+    glutathione_mM : float or None
+        Reduced glutathione (GSH) concentration the carrier meets (mmol/L), for redox-responsive release;
+        None when not known (a redox model then refuses to run rather than assume a value).
+    light_on, ultrasound_on : bool
+        Whether the compartment is illuminated / insonated in this time segment (``environment.light`` /
+        ``environment.ultrasound`` windows of a scenario).
     """
 
     ph: float
     temperature_c: float
     amf_field_a_per_m: float = 0.0
     amf_frequency_hz: float = 0.0
+    glutathione_mM: float | None = None
+    light_on: bool = False
+    ultrasound_on: bool = False

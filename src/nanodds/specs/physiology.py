@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,10 @@ class Tumour:
     vascular_fraction: float
     interstitial_fraction: float
     pore_cutoff_nm: float
+    model: str | None = None
+    """Tumour model (``tumour_delivery.yaml`` ``tumour_models``), e.g. ``xenograft_heterotopic``."""
+    cancer_type: str | None = None
+    """Cancer type (lower case, e.g. ``breast``): receptor densities and host-organ pore size."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def reference_data(species: str) -> dict:
 
 
 def build_physiology(species: str, body_weight_kg: float | None = None, height_cm: float | None = None,
-                     tumour: dict[str, float] | None = None) -> Physiology:
+                     tumour: dict[str, Any] | None = None) -> Physiology:
     """Scale a species' reference physiology to one subject.
 
     Volumes scale linearly with body weight; flows and GFR allometrically with the exponent in the data.
@@ -135,6 +140,7 @@ def build_physiology(species: str, body_weight_kg: float | None = None, height_c
             interstitial_fraction=float(tumour.get("interstitial_fraction",
                                                    td["interstitial_fraction"].to("1"))),
             pore_cutoff_nm=float(tumour.get("pore_cutoff_nm", td["pore_cutoff"].to("nm"))),
+            model=tumour.get("model"), cancer_type=tumour.get("cancer_type"),
         )
         flow["lung"] = flow["lung"] + t_flow  # tumour perfusion adds to the cardiac output
     sources = {k: v.source for k, v in d.items() if isinstance(v, Param)}

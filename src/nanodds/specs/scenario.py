@@ -8,21 +8,27 @@ from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
+from nanodds.model.tumour_delivery import check_delivery_mode
+from nanodds.specs.bbb import BBBOpening, parse_bbb
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
+from nanodds.specs.drug_inline import build_inline_drug, is_inline
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.specs.triggers import TriggerWindow, check_no_overlap, parse_triggers
+from nanodds.specs.tumour_design import tumour_design
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional"}
+            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
-TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff"}
+TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff", "model",
+               "cancer_type"}
 SIM_KEYS = {"duration", "points", "saturable", "solver"}
-ENV_KEYS = {"tumour_ph", "hyperthermia"}
+ENV_KEYS = {"tumour_ph", "hyperthermia", "light", "ultrasound", "amf"}
 HYPERTHERMIA_KEYS = {"start", "duration", "temperature", "region"}
 SOLVERS = ("auto", "linear", "stiff")
 
@@ -77,6 +83,10 @@ class Scenario:
     outside_range: tuple[str, ...] = ()
     """Inputs outside their validated range (``field='value as written'``), warned at parsing; named again by
     :class:`~nanodds.errors.ResultError` if the result turns out impossible."""
+    triggers: tuple[TriggerWindow, ...] = ()
+    """Light / ultrasound windows (``environment.light`` / ``environment.ultrasound``)."""
+    bbb_opening: BBBOpening | None = None
+    """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
 
     def describe_inputs(self) -> str:
         """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
@@ -148,6 +158,11 @@ def parse_scenario(raw: Any) -> Scenario:
                 tumour[k] = v
         if "pore_cutoff" in t:
             tumour["pore_cutoff_nm"] = to_canonical(t["pore_cutoff"], "nm", "tumour.pore_cutoff", positive=True)
+        tumour.update(tumour_design(t, species))
+    if "tumour_delivery" in raw:
+        if tumour is None:
+            raise InputError("tumour_delivery", raw["tumour_delivery"], "only with a tumour: block")
+        check_delivery_mode(raw["tumour_delivery"])
     outside: list[str] = []
 
     def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
@@ -164,9 +179,13 @@ def parse_scenario(raw: Any) -> Scenario:
         _check_tumour_size(phys, t.get("volume"), flag)
     bsa = bsa_mosteller_m2(phys.height_cm, phys.body_weight_kg) if phys.height_cm else None
     drug_name = raw.get("drug")
-    if not isinstance(drug_name, str):
-        raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin")
-    drug = load_drug(drug_name, species)
+    if is_inline(drug_name):
+        drug = build_inline_drug(drug_name)
+    elif not isinstance(drug_name, str):
+        raise InputError("drug", drug_name, "a drug name, e.g. doxorubicin, or a mapping of its properties "
+                         "(name, molecular_weight, log_p, fraction_unbound, blood_plasma_ratio, clearance)")
+    else:
+        drug = load_drug(drug_name, species)
     carrier = build_carrier(raw["carrier"]) if raw.get("carrier") is not None else None
     if carrier is not None:
         flag("carrier.diameter", carrier.diameter_nm, _written(raw["carrier"], "diameter", carrier.diameter_nm, "nm"),
@@ -209,6 +228,14 @@ def parse_scenario(raw: Any) -> Scenario:
         flag("environment.hyperthermia.temperature", hyper.temperature_c, h.get("temperature"), "temperature",
              "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
+    bbb_opening = parse_bbb(raw.get("bbb"), carrier is not None)
+    triggers = parse_triggers(env, carrier.release if carrier is not None else None, tumour is not None)
+    spans = [(f"environment.{w.kind}", w.start_h, w.end_h) for w in triggers]
+    if hyper is not None:
+        spans.append(("environment.hyperthermia", hyper.start_h, hyper.start_h + hyper.duration_h))
+    if bbb_opening is not None:
+        spans.append(("bbb.opening", bbb_opening.start_h, bbb_opening.start_h + bbb_opening.duration_h))
+    check_no_overlap(spans)
     comparator = None
     if raw.get("conventional") is not None:
         c = _mapping(raw["conventional"], "conventional")
@@ -228,7 +255,8 @@ def parse_scenario(raw: Any) -> Scenario:
     return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside))
+                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
+                    bbb_opening=bbb_opening, triggers=triggers)
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
