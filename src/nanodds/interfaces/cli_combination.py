@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nanodds.errors import InputError
-from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import output_dir, status
 from nanodds.io.runfolder import run_folder
 from nanodds.specs.scenario import read_yaml
 
@@ -102,11 +102,13 @@ def cmd_combination(args: argparse.Namespace) -> int:
     from nanodds.analysis.combination import combination_pd, parse_combination, simulate_combination, summarise
     from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
+    from nanodds.specs.scenario_kind import check_kind
 
-    comb = parse_combination(read_yaml(args.scenario))
+    comb = parse_combination(check_kind(read_yaml(args.scenario), args.scenario, "combination"))
     out = output_dir(args.out, create=False)
     params = synergy_params(args.synergy, "synergy")
-    res = simulate_combination(comb)
+    with status("simulating the co-loaded carrier and the free cocktail..."):
+        res = simulate_combination(comb)
     doc = summarise(res)
     if params is not None:
         pd_doc = combination_pd(res, params)

@@ -13,14 +13,13 @@ The scenario is parsed (and checked) before anything is written; only the files 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from nanodds.analysis.compare import get_path, ratio
 from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import status as _status  # shared progress helper (kept name: imported by others)
 from nanodds.io.runfolder import run_folder
 
 __all__ = ["cmd_compare", "cmd_simulate", "register"]
@@ -42,18 +41,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cmp_.add_argument("--out", required=True, help="output directory (created if missing)")
     cmp_.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
     cmp_.set_defaults(func=cmd_compare)
-
-
-@contextlib.contextmanager
-def _status(message: str) -> Iterator[None]:
-    """A rich spinner on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
 
 
 def _write_run(sol: Any, metrics: dict[str, Any], out: Path, netcdf: bool) -> None:

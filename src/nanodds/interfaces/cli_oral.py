@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import output_dir, status
 from nanodds.io.runfolder import run_folder
 from nanodds.specs.scenario import read_yaml
 
@@ -64,10 +64,12 @@ def cmd_oral(args: argparse.Namespace) -> int:
     from nanodds.analysis.oral import parse_oral_scenario, run_oral_comparison
     from nanodds.io.atomic import write_csv
     from nanodds.io.outputs import write_json
+    from nanodds.specs.scenario_kind import check_kind
 
-    osc = parse_oral_scenario(read_yaml(args.scenario))
+    osc = parse_oral_scenario(check_kind(read_yaml(args.scenario), args.scenario, "oral"))
     out = output_dir(args.out, create=False)
-    df, curves = run_oral_comparison(osc)
+    with status(f"simulating {len(osc.formulations)} oral formulations..."):
+        df, curves = run_oral_comparison(osc)
     df.attrs["reference"] = osc.reference
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "oral.csv", df)

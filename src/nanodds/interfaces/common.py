@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from nanodds.errors import InputError
@@ -26,3 +29,20 @@ def output_dir(path: str, *, create: bool = True, field: str = "out") -> Path:
         except OSError as exc:
             raise InputError(field, path, f"a directory that can be created ({exc.strerror or exc})") from None
     return out
+
+
+@contextlib.contextmanager
+def status(message: str) -> Iterator[None]:
+    """Progress of one step of long work, on stderr.
+
+    A rich spinner when stderr is a terminal; otherwise (piped, redirected to a log) one plain line
+    ``nanodds: MESSAGE`` per step, so that a batch job shows where it is. stdout is never touched.
+    """
+    if not sys.stderr.isatty():
+        print(f"nanodds: {message}", file=sys.stderr, flush=True)
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield

@@ -302,8 +302,10 @@ def read_yaml(path: str | Path, field: str = "scenario") -> Any:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and parse a scenario YAML file."""
-    return parse_scenario(read_yaml(path))
+    """Read and parse a single-formulation scenario YAML file (an oral or combination file names its command)."""
+    from nanodds.specs.scenario_kind import check_kind
+
+    return parse_scenario(check_kind(read_yaml(path), path, "single"))
 
 
 def environments_for(scn: Scenario, base: dict[str, Environment]) -> dict[str, Environment]:
