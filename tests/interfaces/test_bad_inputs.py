@@ -453,7 +453,7 @@ def test_bad_input_is_one_line_error(case: Case, tmp_path: Path, capsys, monkeyp
     except SystemExit as exc:  # argparse
         code = exc.code
     err = capsys.readouterr().err
-    lines = err.strip().splitlines()
+    lines = _without_progress(err)
     assert "Traceback" not in err
     assert code == case.code, err
     assert len(lines) == 1, err
@@ -473,6 +473,13 @@ def _fail_with(monkeypatch, err: int) -> None:
     monkeypatch.setattr(outputs, "write_json", boom)
 
 
+
+def _without_progress(err: str) -> list[str]:
+    """stderr lines minus the plain progress lines (``nanodds: simulating ...``) shown when stderr is piped."""
+    return [line for line in err.strip().splitlines()
+            if not (line.endswith("...") and not line.startswith(("nanodds: error", "nanodds: warning",
+                                                                   "nanodds: internal")))]
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize(("err", "code"), [(errno.ENOSPC, 1), (errno.EACCES, 2), (errno.EROFS, 1),
                                            (errno.EDQUOT, 1)])
@@ -482,7 +489,7 @@ def test_write_failure_is_one_line(err: int, code: int, tmp_path: Path, capsys, 
     s = _dump(tmp_path, raw)
     _fail_with(monkeypatch, err)
     assert main(["simulate", s, "--out", str(tmp_path / "o"), "--no-plots"]) == code
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = _without_progress(capsys.readouterr().err)
     assert len(lines) == 1 and lines[0].startswith("nanodds: error: "), lines
     assert os.strerror(err).lower() in lines[0].lower()
 
@@ -497,7 +504,7 @@ def test_unexpected_exception_is_internal_error(tmp_path: Path, capsys, monkeypa
     monkeypatch.setattr(scenario, "parse_scenario", boom)
     monkeypatch.delenv("NANODDS_DEBUG", raising=False)
     assert main(["simulate", str(MOUSE), "--out", str(tmp_path / "o")]) == 1
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = _without_progress(capsys.readouterr().err)
     assert len(lines) == 1, lines
     assert lines[0].startswith("nanodds: internal error: ") and lines[0].endswith("(please report)"), lines
     assert "ZeroDivisionError" in lines[0]
@@ -515,7 +522,7 @@ def test_keyboard_interrupt_exits_130(tmp_path: Path, capsys, monkeypatch) -> No
 
     monkeypatch.setattr(scenario, "parse_scenario", interrupted)
     assert main(["simulate", str(MOUSE), "--out", str(tmp_path / "o")]) == 130
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = _without_progress(capsys.readouterr().err)
     assert len(lines) == 1 and lines[0].startswith("nanodds: "), lines
 
 

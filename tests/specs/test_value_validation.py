@@ -209,13 +209,19 @@ def test_shipped_scenarios_raise_no_range_warning(path: Path) -> None:
         parse(raw)
 
 
+def _without_progress(err: str) -> list[str]:
+    """Non-empty stderr lines minus the plain progress lines (``nanodds: simulating ...``) of a piped stderr."""
+    return [ln for ln in err.splitlines() if ln.strip() and not (
+        ln.endswith("...") and not ln.startswith(("nanodds: error", "nanodds: warning", "nanodds: internal")))]
+
+
 def test_cli_prints_each_range_warning_as_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     scn = tmp_path / "mouse70.yaml"
     raw = _mouse(subject={"body_weight": "0.07 kg"}, tumour=None)
     raw["carrier"]["diameter"] = "10 nm"
     scn.write_text(yaml.safe_dump(raw))
     assert main(["compare", str(scn), "--out", str(tmp_path / "out"), "--no-plots"]) == 0
-    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    err = _without_progress(capsys.readouterr().err)
     assert err == [ln for ln in err if ln.startswith("nanodds: warning: ")]
     assert sum("subject.body_weight: got '0.07 kg'" in ln for ln in err) == 1
     assert sum("carrier.diameter: got '10 nm'" in ln for ln in err) == 1
@@ -283,7 +289,7 @@ def test_cli_exits_2_with_one_line_on_an_impossible_result(tmp_path: Path, monke
     scn = tmp_path / "s.yaml"
     scn.write_text(yaml.safe_dump(_mouse()))
     assert main(["simulate", str(scn), "--out", str(tmp_path / "out"), "--no-plots"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
+    err = _without_progress(capsys.readouterr().err)
     assert len(err) == 1 and err[0].startswith("nanodds: error: result ") and "inputs: species=mouse" in err[0]
     assert not (tmp_path / "out" / "metrics.json").exists()
 
