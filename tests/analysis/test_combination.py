@@ -189,3 +189,13 @@ def test_inconsistent_payload_loadings_rejected() -> None:
     raw["payloads"][1]["drug_loading"] = 0.07  # implies different carrier doses for 44 vs 100 mg/m^2
     with pytest.raises(InputError, match="same carrier dose"):
         parse_combination(raw)
+
+
+def test_cli_prints_the_target_ratio_in_the_pair_order(tmp_path: Path, capsys) -> None:
+    """The pair ``cytarabine:daunorubicin`` is computed as cytarabine / daunorubicin (5 for Vyxeos): printed 5:1."""
+    scen = tmp_path / "v.yaml"
+    scen.write_text(yaml.safe_dump(_vyxeos("24 h", 49)), encoding="utf-8")
+    assert main(["combination", str(scen), "--out", str(tmp_path / "o"), "--no-plots"]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "within" in ln]
+    assert lines and all(ln.startswith("cytarabine:daunorubicin plasma") for ln in lines), lines
+    assert all("% of 5:1:" in ln for ln in lines), lines

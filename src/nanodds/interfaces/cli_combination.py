@@ -123,7 +123,7 @@ def cmd_combination(args: argparse.Namespace) -> int:
     for key, v in doc["ratio_maintenance"].items():
         if "|plasma|" in key:
             w = ", ".join(f"{k}: {v[k]['hours_within']:.1f} h" for k in v if k.endswith("h") and "-" in k)
-            print(f"{key.replace('|', ' ')} within +/-{100 * comb.tolerance:g}% of 1:{v['target']:g}: {w}")
+            print(f"{key.replace('|', ' ')} within +/-{100 * comb.tolerance:g}% of {v['target']:.4g}:1: {w}")
     print(f"wrote {out / 'combination.json'}, ratio.csv" + ("" if args.no_plots else " and ratio.png"))
     return 0
 
