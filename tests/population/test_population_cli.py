@@ -40,7 +40,10 @@ def test_local_run_writes_outputs(scenario, tmp_path, capsys):
     pers = next(r for r in s["dosing"]["strategies"] if r["strategy"] == "personalised")
     assert pers["pta"] == 1.0 and pers["median_auc"] == pytest.approx(60.0, rel=1e-9)
     assert (tmp_path / "a" / "population.png").stat().st_size > 0
-    assert "50 patients" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "50 patients" in out
+    med = s["metrics"]["plasma_total_auc_inf"]["median"]  # the file keeps full precision, the console 4 digits
+    assert f"AUC0-inf median {med:.4g} mg h/L;" in out and str(med) not in out
 
 
 def test_interrupted_run_keeps_chunks_and_resumes(scenario, tmp_path, monkeypatch):

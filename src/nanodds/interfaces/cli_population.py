@@ -58,9 +58,10 @@ def cmd_population(args: argparse.Namespace) -> int:
     s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
                        scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
                        covariates=args.covariates)
-    auc = s["metrics"].get("plasma_total_auc_inf", {})
+    median = s["metrics"].get("plasma_total_auc_inf", {}).get("median")
+    shown = f"{median:.4g}" if isinstance(median, float) else str(median)  # summary.json keeps full precision
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "
-          f"AUC0-inf median {auc.get('median')} mg h/L; wrote {args.out}/population.parquet, summary.json")
+          f"AUC0-inf median {shown} mg h/L; wrote {args.out}/population.parquet, summary.json")
     med = {k: v.get("median") for k, v in s["metrics"].items()}
     for site in ("tumour", "heart", "marrow", "skin"):  # what acts (released, unbound) beside total drug
         keys = (f"tissue_unbound_{site}_auc_inf", f"tissue_released_{site}_auc_inf", f"tissue_{site}_auc_inf")
