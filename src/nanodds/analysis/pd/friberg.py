@@ -2,12 +2,19 @@
 
 States (relative to baseline, dimensionless): proliferating pool ``P``, transit ``T1..Tn``, circulating ``C``::
 
-    dP/dt  = ktr P (1 - E(t)) (1 / C)^gamma - ktr P        E(t) = min(1, slope * c(t))
+    dP/dt  = ktr P (1 - E(t)) (1 / C)^gamma - ktr P        E(t) = slope * c(t)
     dT1/dt = ktr (P - T1),  dTi/dt = ktr (T(i-1) - Ti),  dC/dt = ktr (Tn - C),   ktr = (n + 1) / MTT
 
 all equal to 1 at baseline (the analytic steady state without drug). ``c(t)`` (mg/L) is the driving
 concentration, here the unbound released drug in bone marrow (or plasma), linearly interpolated between output
 times and zero after the simulated window.
+
+The drug effect is linear and **unbounded**, as in Friberg 2002 (the DDMORE encoding of its paclitaxel fit,
+DDMODEL00000186, has ``1 - SLOPU * Cc`` with no cap): ``E > 1`` makes the proliferation term negative, i.e. the
+drug kills proliferating cells faster than they divide (a cytotoxic, not only cytostatic, effect). During a pulse
+short against the maturation time, ``ln P`` falls by ``ktr * slope * AUC``: the nadir follows the exposure, not the
+peak. (Capping ``E`` at 1, as this module did before, made a drug at most cytostatic and discarded every
+concentration above ``1 / slope``, which favoured long low exposures over short high ones.)
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ def simulate_friberg(p: FribergParams, t_h: np.ndarray, conc_mg_per_L: np.ndarra
 
     def rhs(t: float, y: np.ndarray) -> np.ndarray:
         ci = float(np.interp(t, t_h, c, right=0.0))
-        e = min(1.0, p.slope_L_per_mg * ci)
+        e = p.slope_L_per_mg * ci
         circ = max(y[-1], 1e-12)
         dy = np.empty_like(y)
         dy[0] = ktr * y[0] * (1.0 - e) * circ ** (-p.gamma) - ktr * y[0]
