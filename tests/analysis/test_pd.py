@@ -128,8 +128,8 @@ def test_obrien_less_myelosuppression(obrien: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def obrien_marrow() -> tuple:
-    """Marrow unbound drug of both O'Brien arms (the driver of the Friberg model), for the slope sweep."""
+def obrien_runs() -> tuple:
+    """The O'Brien scenario (PLD arm) and both arms' solutions, for the sensitivity sweeps."""
     from nanodds.analysis.compare import run_comparison
     from nanodds.specs.scenario import parse_scenario
 
@@ -137,7 +137,15 @@ def obrien_marrow() -> tuple:
            "regimen": [{"route": "iv_infusion", "dose": "50 mg/m^2", "duration": "1 h"}],
            "conventional": {"name": "doxorubicin 60 mg/m^2", "source": "O'Brien 2004 doi:10.1093/annonc/mdh097",
                             "regimen": [{"route": "iv_infusion", "dose": "60 mg/m^2", "duration": "0.25 h"}]}}
-    _doc, sn, sc = run_comparison(parse_scenario(raw))
+    scn = parse_scenario(raw)
+    _doc, sn, sc = run_comparison(scn)
+    return scn, sn, sc
+
+
+@pytest.fixture(scope="module")
+def obrien_marrow(obrien_runs: tuple) -> tuple:
+    """Marrow unbound drug of both O'Brien arms (the driver of the Friberg model), for the slope sweep."""
+    _scn, sn, sc = obrien_runs
     return sn.times_h, sn.observe("tissue_unbound_marrow"), sc.times_h, sc.observe("tissue_unbound_marrow")
 
 
@@ -153,12 +161,64 @@ def test_obrien_neutropenia_direction_does_not_rest_on_the_assumed_slope(obrien_
     assert nadir_n > nadir_c
 
 
-@pytest.mark.xfail(strict=True, reason="known failure: the PBPK skin has no mechanism for liposome accumulation "
-                   "in palms and soles; skin unbound drug is lower with PLD, whereas O'Brien reports PPE 48% vs 2%")
 def test_obrien_more_hand_foot_syndrome(obrien: dict) -> None:
-    """Criterion: PLD's skin unbound drug AUC (the PPE proxy) exceeds doxorubicin's. Blind for direction."""
-    n, c = obrien["pd"]["nano"]["exposure"]["skin"], obrien["pd"]["conventional"]["exposure"]["skin"]
-    assert n["unbound_auc_mg_h_per_L"] > c["unbound_auc_mg_h_per_L"]
+    """Criterion: PLD's skin unbound drug AUC (the PPE proxy) exceeds doxorubicin's. post_hoc: a strict xfail
+    (whole-skin unbound AUC 0.259 PLD vs 0.461 mg h/L) until the palm/sole skin satellite with liposome
+    extravasation and dermal-macrophage release was added while looking at it; both rates are assumptions."""
+    n = obrien["pd"]["nano"]["exposure"]["extremity_skin"]
+    c = obrien["pd"]["conventional"]["exposure"]["extremity_skin"]
+    assert n["unbound_auc_window_mg_h_per_L"] > c["unbound_auc_window_mg_h_per_L"]
+
+
+def _palm_sole_ratio(obrien_runs: tuple, extravasation: float, uptake: float) -> float:
+    from nanodds.analysis.pd.extremity_skin import ExtremitySkinParams, extremity_skin_unbound
+
+    scn, sn, sc = obrien_runs
+    p = ExtremitySkinParams(extravasation, uptake)
+    n = np.trapezoid(extremity_skin_unbound(scn, sn, p), sn.times_h)
+    c = np.trapezoid(extremity_skin_unbound(scn.conventional(), sc, p), sc.times_h)
+    return float(n / c)
+
+
+def test_hand_foot_direction_rests_on_the_assumed_palm_sole_rates(obrien_runs: tuple) -> None:
+    """Not a validation: records how far the post-hoc hand-foot direction depends on the two assumed rates.
+    Measured break-even of PLD/doxorubicin palm/sole unbound AUC: extravasation multiplier ~0.55 with macrophage
+    uptake at 1; no uptake needs ~1.85 (the slow PEG-liposome leakage alone does not do it)."""
+    assert _palm_sole_ratio(obrien_runs, 1.0, 1.0) > 1.0
+    assert _palm_sole_ratio(obrien_runs, 0.6, 1.0) > 1.0 > _palm_sole_ratio(obrien_runs, 0.5, 1.0)
+    assert _palm_sole_ratio(obrien_runs, 1.0, 0.0) < 1.0 < _palm_sole_ratio(obrien_runs, 2.0, 0.0)
+
+
+def test_palm_sole_satellite_adds_nothing_without_a_carrier(obrien_runs: tuple) -> None:
+    from nanodds.analysis.pd.extremity_skin import ExtremitySkinParams, extremity_skin_unbound
+
+    scn, _sn, sc = obrien_runs
+    c = extremity_skin_unbound(scn.conventional(), sc, ExtremitySkinParams(1.0, 1.0))
+    assert np.array_equal(c, sc.observe("tissue_unbound_skin"))
+
+
+def test_palm_sole_satellite_auc_is_the_analytic_balance(obrien_runs: tuple) -> None:
+    """Analytic: for a liposome pulse in plasma that has fully cleared, the locally released unbound drug AUC is
+    fu / Kp / kout x kex x AUC(Cenc) x (krel + kup) / (krel + klymph + kup) (each path's share; 1e-3)."""
+    from nanodds.analysis.pd.extremity_skin import ExtremitySkinParams, extremity_skin_unbound, satellite_rates_per_h
+
+    scn, _sn, _sc = obrien_runs
+    p = ExtremitySkinParams(1.0, 1.0)
+    t = np.linspace(0.0, 3000.0, 30001)
+    enc = np.where(t <= 1.0, 10.0, 0.0)
+
+    class Fake:  # a solution with only a liposome pulse in plasma and nothing in the PBPK skin
+        times_h = t
+
+        @staticmethod
+        def observe(name: str) -> np.ndarray:
+            return enc if name == "plasma_encapsulated" else np.zeros_like(t)
+
+    local = extremity_skin_unbound(scn, Fake(), p)  # type: ignore[arg-type]
+    r = satellite_rates_per_h(scn, p)
+    expect = (scn.drug.fraction_unbound / scn.drug.kp["skin"] / r["kout"] * r["kex"] * np.trapezoid(enc, t)
+              * (r["krel"] + r["kup"]) / (r["krel"] + r["klymph"] + r["kup"]))
+    assert np.trapezoid(local, t) == pytest.approx(expect, rel=1e-3)
 
 
 def test_safety_report_files(obrien: dict, tmp_path: Path) -> None:
@@ -196,13 +256,13 @@ def test_compare_prints_pd_section(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_risk_benefit_summary_flags_endpoints_whose_clinical_direction_the_model_misses(obrien: dict) -> None:
-    """The O'Brien 2004 direction the model misses (strict xfail above) is never summarised as a benefit without
-    its caveat; the ones it reproduces say so (myelosuppression: post hoc)."""
+    """Every O'Brien 2004 direction line says how it was reached: cardiotoxicity checked (blind), myelosuppression
+    and hand-foot checked only post hoc."""
     from nanodds.analysis.dossier import risk_benefit
 
     lines = [ln for ln in risk_benefit(obrien) if ln.startswith("Risk:")]
     by_key = {k: [ln for ln in lines if k in ln] for k in ("myelosuppression", "hand-foot", "cardiotoxicity")}
     assert all(len(v) == 1 for v in by_key.values()), lines
     assert "direction checked, post hoc" in by_key["myelosuppression"][0]
-    assert "direction MISSED" in by_key["hand-foot"][0]
+    assert "direction checked, post hoc" in by_key["hand-foot"][0]
     assert "direction checked" in by_key["cardiotoxicity"][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from nanodds.analysis.pd.extremity_skin import ExtremitySkinParams
 from nanodds.specs.params import DATA_ROOT, load_yaml
 
 __all__ = ["CardioParams", "FribergParams", "PDParams", "SimeoniParams", "has_pd", "load_pd"]
@@ -59,6 +60,7 @@ class PDParams:
     effective_unbound_mg_per_L: float | None
     toxic_unbound_mg_per_L: float | None
     source_file: str
+    extremity_skin: ExtremitySkinParams | None = None
 
 
 def has_pd(drug: str) -> bool:
@@ -93,4 +95,8 @@ def load_pd(drug: str, mw_g_per_mol: float) -> PDParams:
     def mg_per_L(key: str) -> float | None:
         return th[key].to("umol/L") * mw_g_per_mol * 1e-3 if key in th else None
 
-    return PDParams(drug, fr, si, ca, mg_per_L("effective_unbound"), mg_per_L("toxic_unbound"), rel)
+    ex = None
+    if "extremity_skin" in d:
+        e = d["extremity_skin"]
+        ex = ExtremitySkinParams(e["extravasation_multiplier"].to("1"), e["macrophage_uptake_multiplier"].to("1"))
+    return PDParams(drug, fr, si, ca, mg_per_L("effective_unbound"), mg_per_L("toxic_unbound"), rel, ex)
