@@ -183,7 +183,7 @@ def _palm_sole_ratio(obrien_runs: tuple, extravasation: float, uptake: float) ->
 def test_hand_foot_direction_rests_on_the_assumed_palm_sole_rates(obrien_runs: tuple) -> None:
     """Not a validation: records how far the post-hoc hand-foot direction depends on the two assumed rates.
     Measured break-even of PLD/doxorubicin palm/sole unbound AUC: extravasation multiplier ~0.55 with macrophage
-    uptake at 1; no uptake needs ~1.85 (the slow PEG-liposome leakage alone does not do it)."""
+    uptake at 1; no uptake needs ~1.8 (the slow PEG-liposome leakage alone does not do it)."""
     assert _palm_sole_ratio(obrien_runs, 1.0, 1.0) > 1.0
     assert _palm_sole_ratio(obrien_runs, 0.6, 1.0) > 1.0 > _palm_sole_ratio(obrien_runs, 0.5, 1.0)
     assert _palm_sole_ratio(obrien_runs, 1.0, 0.0) < 1.0 < _palm_sole_ratio(obrien_runs, 2.0, 0.0)

@@ -121,9 +121,9 @@ def pd_section(scn: Scenario, doc: dict[str, Any], sol_nano: Solution, sol_conv:
 
 #: How each toxicity endpoint's nano-vs-conventional DIRECTION fared against the clinic (PEG-liposomal vs
 #: conventional doxorubicin, O'Brien et al. 2004 Ann Oncol 15:440, doi:10.1093/annonc/mdh097), as measured by
-#: tests/analysis/test_pd.py (the remaining miss is a strict xfail there: a model change that fixes one fails that test
-#: until this table is updated). Every therapeutic-index line carries its status, so a summary never presents an
-#: endpoint whose direction the model gets wrong as a benefit.
+#: tests/analysis/test_pd.py (a miss is kept there as a strict xfail, so a model change that fixes it fails that test
+#: until this table is updated; two directions pass only post hoc, and say so). Every therapeutic-index line carries
+#: its status, so a summary never presents an endpoint whose direction the model gets wrong as a benefit.
 HAND_FOOT = "hand-foot syndrome proxy (palm/sole skin unbound AUC)"
 DIRECTION_CHECKS: dict[str, str] = {
     "cardiotoxicity (heart released drug per cycle)":
@@ -136,7 +136,7 @@ DIRECTION_CHECKS: dict[str, str] = {
         "direction checked, post hoc: more palm/sole skin unbound drug with PEG-liposomal doxorubicin, as in "
         "O'Brien 2004 (48% vs 2% hand-foot syndrome), only since liposome extravasation and dermal-macrophage "
         "release were added to a palm/sole skin satellite while this row was a known miss; both rates are "
-        "assumptions (the direction needs palm/sole extravasation above ~0.55x the assumed value, or above ~1.85x "
+        "assumptions (the direction needs palm/sole extravasation above ~0.55x the assumed value, or above ~1.8x "
         "without macrophage uptake)",
 }
 
