@@ -54,6 +54,14 @@ def _steps(events: Sequence[DoseEvent], t_grid: np.ndarray) -> np.ndarray:
     return np.array(sorted(pts | {0.0}))
 
 
+BURST_SUBSTEPS = 32
+BURST_H = 0.5
+"""Short-scale grading after each dose (:func:`graded_substeps`). Measured on the Doxil human model, 1,000
+points over a week, second dose of half the first as a bolus at 83.6 h, against ``solve_stiff`` at rtol 1e-11:
+1.4e-4 relative error without it (all of it in the first minutes after the bolus), 5.5e-7 with 32 / 0.5 h;
+the default regimen (1 h infusion) takes 6 % more steps for the same 4.9e-7."""
+
+
 def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
                           terms: tuple[np.ndarray, np.ndarray, np.ndarray], k: np.ndarray, cap: np.ndarray,
                           events: Sequence[DoseEvent], amounts_mg: np.ndarray, t_grid: np.ndarray,
@@ -211,11 +219,15 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
     return out, auc, auc + tail
 
 
-def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, decay_h: float) -> np.ndarray:
+def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, decay_h: float,
+                    burst: int = BURST_SUBSTEPS, burst_h: float = BURST_H) -> np.ndarray:
     """Substeps per interval: ``fine`` right after each dose, falling as ``exp(-dt / decay_h)`` to 1.
 
     The saturable uptake changes fastest just after a dose (the capacity fills within hours) and the ETD2
-    error made there carries over to later times; later intervals need one step each.
+    error made there carries over to later times; later intervals need one step each. The end of an infusion
+    counts as a dose (the input stops: the saturation turns). A bolus fills the MPS
+    within minutes: ``burst`` substeps falling over ``burst_h`` cover the first intervals after each dose
+    (the larger of the two counts is taken).
 
     Parameters
     ----------
@@ -223,12 +235,18 @@ def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, 
         Substeps of an interval that starts at a dose (>= 1).
     decay_h : float
         Time scale (h) over which the count falls back to 1.
+    burst : int
+        Substeps of the first interval after a dose from the short scale (>= 1; 1 = none; default
+        :data:`BURST_SUBSTEPS`).
+    burst_h : float
+        Time scale (h) of the short scale (default :data:`BURST_H`).
     """
     pts = _steps(events, t_grid)
-    starts = np.array([e.start_h for e in events])
+    starts = np.array([e.start_h for e in events] + [e.start_h + e.duration_h for e in events if e.duration_h > 0])
     out = np.ones(len(pts) - 1, dtype=int)
     for j, a in enumerate(pts[:-1]):
         since = a - starts[starts <= a + _TOL]
         if since.size:
-            out[j] = max(1, int(np.ceil(fine * np.exp(-float(since.min()) / decay_h))))
+            dt = float(since.min())
+            out[j] = max(1, int(np.ceil(fine * np.exp(-dt / decay_h))), int(np.ceil(burst * np.exp(-dt / burst_h))))
     return out
