@@ -228,14 +228,16 @@ class PopulationModel:
 LINEAR_CHUNK = 32
 """Patients per batch of the exact linear solver: 32 x 61 x 61 doubles (~1 MB per stacked matrix) fit a 2 MB L2
 cache; measured 2.0 ms per patient (1 thread) vs 2.9 ms with 256 on the 61-state Doxil model (make bench)."""
-SATURABLE_CHUNK = 128
-"""Patients per batch of the saturable ETD2 solver (no clear optimum between 32 and 256 was measured)."""
-SATURABLE_FINE_SUBSTEPS = 6
+SATURABLE_CHUNK = 32
+"""Patients per batch of the saturable ETD2 solver: 32 against 128, 400 patients, whole process, paired: 0.79x the
+wall time and 590 vs 930 MiB peak (the per-step propagators of a chunk are ~6 x 32 x 100 kB)."""
+SATURABLE_FINE_SUBSTEPS = 8
 SATURABLE_DECAY_H = 12.0
-"""ETD2 substeps after each dose (6, falling to 1 over ~12 h; :func:`graded_substeps`). Measured on the Doxil
-model, 1,000 points over 1 week, against libRoadRunner at rtol 1e-12: one step per interval 2.4e-5 relative
-error (the saturation fills within hours of the dose and that error carries over), uniform 4 substeps 1.5e-6 at
-2.3x the time, graded 6/12 h 7e-7 at ~1.2x (make bench-pop)."""
+"""ETD2 substeps after each dose (8, falling to 1 over ~12 h; :func:`graded_substeps`, counts rounded up to
+powers of two). Measured on the Doxil model, 1,000 points over 1 week, against libRoadRunner at rtol 1e-12: one
+step per interval 2.4e-5 relative error (the saturation fills within hours of the dose and that error carries
+over), graded 6/12 h 7.5e-7 (1,409 steps), graded 8/12 h 4.6e-7 (1,554 steps), 16/24 h 1.5e-7 (3,589 steps)
+(make bench-pop)."""
 
 
 def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, observe: Sequence[str],

@@ -15,11 +15,14 @@ step size and chunk of patients (stacked Pade expm). AUC is exact for the scheme
 ``int y = K^{-1}(y_T - y_0 - boluses - int r - U int c)`` with ``int c`` accumulated by the trapezoid that
 the scheme itself assumes; the tail to infinity uses the saturation frozen at ``T``.
 Only observables are stored (patients x observables x times), never the states over time.
+
+The propagators are set up per chunk with stacked numpy (one Pade ``expm`` per interval length, step counts
+rounded up to powers of two so that the finer steps' propagators are squarings); the time marching runs in a
+compiled kernel one patient at a time (:func:`nanodds.solve.numba_kernels.etd2_march`), chunks on threads.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +35,8 @@ from nanodds.solve.block_expm import expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
 _TOL = 1e-12
+_KEY_DIGITS = 10
+"""Interval lengths (h) equal to this many decimals share their propagators (linspace rounding)."""
 _OUT_BLOCK = 64
 
 
@@ -47,6 +52,14 @@ def _steps(events: Sequence[DoseEvent], t_grid: np.ndarray) -> np.ndarray:
             if 0.0 <= t <= t_end:
                 pts.add(round(t, 12))
     return np.array(sorted(pts | {0.0}))
+
+
+BURST_SUBSTEPS = 32
+BURST_H = 0.5
+"""Short-scale grading after each dose (:func:`graded_substeps`). Measured on the Doxil human model, 1,000
+points over a week, second dose of half the first as a bolus at 83.6 h, against ``solve_stiff`` at rtol 1e-11:
+1.4e-4 relative error without it (all of it in the first minutes after the bolus), 5.5e-7 with 32 / 0.5 h;
+the default regimen (1 h infusion) takes 6 % more steps for the same 4.9e-7."""
 
 
 def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
@@ -77,7 +90,8 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     substeps : int or sequence of int
         Integration steps per interval between output/dose times (accuracy ~ 1/substeps^2); a sequence gives
         one count per interval of the merged output/dose time points (e.g. finer steps where saturation
-        changes fast, see :func:`graded_substeps`).
+        changes fast, see :func:`graded_substeps`). Each count is rounded up to a power of two, so that the
+        propagators of all step sizes of an interval length come from one Pade ``expm`` and squarings.
     workers : int, optional
         Threads over chunks (default: the CPU count; numpy's BLAS/LAPACK calls release the GIL).
     """
@@ -107,6 +121,7 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     nsub = np.broadcast_to(np.asarray(substeps, dtype=int), (len(pts) - 1,))
     if np.any(nsub < 1):
         raise ValueError("substeps must be >= 1 per interval")
+    nsub = 2 ** np.ceil(np.log2(nsub)).astype(int)  # powers of two: the propagators come from squarings
     is_out = np.isin(np.round(pts, 12), np.round(t_grid, 12))
     T, nobs = len(t_grid), len(names)
     obs = np.empty((nobs, P, T))
@@ -137,83 +152,63 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
 def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: np.ndarray, k: np.ndarray,
            cap: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray, pts: np.ndarray, is_out: np.ndarray,
            W: np.ndarray, nsub: np.ndarray, bounds: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from nanodds.solve.numba_kernels import etd2_march  # compiled on first use (cached on disk)
+
     p, m, _ = Kn.shape
     Kinv = inverse(Kn, bounds)
     KiU = Kinv @ U
-    rows = np.unique(np.concatenate([src, pc]))
-    src_r, pc_r = np.searchsorted(rows, src), np.searchsorted(rows, pc)
-    cache: dict[float, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    hs = {round(float(b - a) / ns, 12): float(b - a) / ns for (a, b), ns in zip(itertools.pairwise(pts), nsub,
-                                                                                  strict=True)}
-    for key, pw in zip(hs, expm_steps(Kn, bounds, list(hs.values())), strict=True):  # shared K^2, K^4, K^6
-        E, h = pw[0], hs[key]
+    spans = np.diff(pts)
+    # one Pade expm per distinct interval length L at its finest step L / N (N a power of two), the coarser
+    # steps L / n by squaring (``extra``): few interval lengths (grid spacing, dose/infusion-end splits)
+    span_key = np.round(spans, _KEY_DIGITS)
+    finest: dict[float, int] = {}
+    for key, ns in zip(span_key.tolist(), nsub.tolist(), strict=True):
+        finest[key] = max(finest.get(key, 1), ns)
+    lengths = list(finest)
+    levels = [int(np.log2(finest[L])) for L in lengths]
+    powers = expm_steps(Kn, bounds, [L / finest[L] for L in lengths], levels)
+    hs: dict[tuple[float, int], int] = {}
+    for key, ns in zip(span_key.tolist(), nsub.tolist(), strict=True):
+        hs.setdefault((key, ns), len(hs))
+    step_h = np.array([hs[key, ns] for key, ns in zip(span_key.tolist(), nsub.tolist(), strict=True)])
+    Q, M = len(hs), U.shape[1]
+    hval = np.array([L / ns for L, ns in hs])
+    EP1 = np.empty((Q, p, m, m + M))
+    P2 = np.empty((Q, p, m, M))
+    for (L, ns), q in hs.items():
+        i_len = lengths.index(L)
+        E = powers[i_len][levels[i_len] - int(np.log2(ns))]  # expm(K L / ns) = expm(K L / N)^(N / ns)
         P1 = Kinv @ (E @ U) - KiU  # K^{-1} (E - I) U
-        P2 = Kinv @ P1 / h - KiU
-        # [E | P1] in one matmul; the corrector only needs the rows of the saturating states
-        cache[key] = (np.concatenate([E, P1], axis=2), P2, np.ascontiguousarray(P2[:, rows]))
-
-    def props(h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return cache[round(h, 12)]
-
-    def sat(x: np.ndarray) -> np.ndarray:
-        return k * np.clip(x[:, pc] / cap, 0.0, 1.0) * x[:, src]
-
-    def sat_rows(xr: np.ndarray) -> np.ndarray:
-        return k * np.clip(xr[:, pc_r] / cap, 0.0, 1.0) * xr[:, src_r]
-
-    x = np.zeros((p, m))
-    boluses = [(e.start_h, i) for i, e in enumerate(events) if e.duration_h == 0]
+        EP1[q, :, :, :m] = E
+        EP1[q, :, :, m:] = P1
+        P2[q] = Kinv @ P1 / hval[q] - KiU
+    # infusion states: which infusions run over each interval (constant input between time points)
     infusions = [i for i, e in enumerate(events) if e.duration_h > 0]
-    injected = np.zeros((p, m))  # boluses + integral of the infusion input
-    cint = np.zeros((p, U.shape[1]))
-    nobs = W.shape[1]
-    out = np.empty((nobs, p, int(is_out.sum())))
-    oi = 0
-    buf = np.empty((p, m, _OUT_BLOCK))  # states at output times, read out by one matmul per block
-    nbuf = 0
-    rate_key: tuple[int, ...] | None = None
-    yp = np.zeros((p, m))
-    r_vec = np.zeros((p, m))
-
-    def apply_boluses(t: float) -> None:
-        nonlocal x, injected
-        for tb, i in boluses:
-            if abs(tb - t) <= _TOL * max(1.0, t):
-                x = x + am[:, i][:, None] * dn
-                injected = injected + am[:, i][:, None] * dn
-
-    apply_boluses(0.0)
-    for j, t in enumerate(pts):
-        if is_out[j]:
-            buf[:, :, nbuf] = x
-            nbuf += 1
-            if nbuf == _OUT_BLOCK or j == len(pts) - 1:
-                out[:, :, oi:oi + nbuf] = np.moveaxis(W @ buf[:, :, :nbuf], 1, 0)
-                oi += nbuf
-                nbuf = 0
-        if j == len(pts) - 1:
-            break
-        b = float(pts[j + 1])
-        mid = 0.5 * (t + b)
-        active = tuple(i for i in infusions if events[i].start_h <= mid < events[i].start_h + events[i].duration_h)
-        if active != rate_key:
-            rate = sum((am[:, i] / events[i].duration_h for i in active), np.zeros(p))
-            yp = -_mv(Kinv, rate[:, None] * dn) if active else np.zeros((p, m))
-            r_vec = rate[:, None] * dn
-            rate_key = active
-        h = (b - t) / nsub[j]
-        EP1, P2, P2r = props(h)
-        for _ in range(nsub[j]):
-            c0 = sat(x)
-            base = yp + _mv(EP1, np.concatenate([x - yp, c0], axis=1))
-            c1 = sat(base)
-            base_r = base[:, rows]
-            for _ in range(2):
-                c1 = sat_rows(base_r + _mv(P2r, c1 - c0))
-            x = base + _mv(P2, c1 - c0)
-            cint += 0.5 * h * (c0 + c1)
-        injected = injected + r_vec * (b - t)
-        apply_boluses(b)
+    mids = 0.5 * (pts[:-1] + pts[1:])
+    keys = [tuple(i for i in infusions if events[i].start_h <= t < events[i].start_h + events[i].duration_h)
+            for t in mids]
+    states = sorted(set(keys) | {()})
+    step_rate = np.array([states.index(a) for a in keys], dtype=np.int64)
+    yp = np.zeros((len(states), p, m))
+    rvec = np.zeros((len(states), p, m))
+    for s_i, active in enumerate(states):
+        if active:
+            rate = sum(am[:, i] / events[i].duration_h for i in active)
+            rvec[s_i] = rate[:, None] * dn
+            yp[s_i] = -_mv(Kinv, rvec[s_i])
+    bolus = np.zeros((p, len(pts)))
+    for i, e in enumerate(events):
+        if e.duration_h == 0:
+            hit = np.flatnonzero(np.abs(pts - e.start_h) <= _TOL * max(1.0, e.start_h))
+            if hit.size:
+                bolus[:, hit[0]] += am[:, i]
+    rows = np.unique(np.concatenate([src, pc]))
+    out = np.empty((W.shape[1], p, int(is_out.sum())))
+    x, cint, injected = np.empty((p, m)), np.empty((p, M)), np.empty((p, m))
+    etd2_march(EP1, P2, hval, step_h.astype(np.int64), nsub.astype(np.int64), spans, yp, rvec,
+               step_rate, bolus, dn, is_out, np.ascontiguousarray(W), np.ascontiguousarray(k),
+               np.ascontiguousarray(cap), src.astype(np.int64), pc.astype(np.int64), rows.astype(np.int64), out,
+               x, cint, injected)
     S = _mv(Kinv, x - injected - cint @ U.T)  # int_0^T y dt
     auc = np.einsum("pom,pm->op", W, S)
     occ = np.clip(x[:, pc] / cap, 0.0, 1.0) * k  # frozen saturation for the tail
@@ -224,11 +219,15 @@ def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: n
     return out, auc, auc + tail
 
 
-def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, decay_h: float) -> np.ndarray:
+def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, decay_h: float,
+                    burst: int = BURST_SUBSTEPS, burst_h: float = BURST_H) -> np.ndarray:
     """Substeps per interval: ``fine`` right after each dose, falling as ``exp(-dt / decay_h)`` to 1.
 
     The saturable uptake changes fastest just after a dose (the capacity fills within hours) and the ETD2
-    error made there carries over to later times; later intervals need one step each.
+    error made there carries over to later times; later intervals need one step each. The end of an infusion
+    counts as a dose (the input stops: the saturation turns). A bolus fills the MPS
+    within minutes: ``burst`` substeps falling over ``burst_h`` cover the first intervals after each dose
+    (the larger of the two counts is taken).
 
     Parameters
     ----------
@@ -236,12 +235,18 @@ def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, 
         Substeps of an interval that starts at a dose (>= 1).
     decay_h : float
         Time scale (h) over which the count falls back to 1.
+    burst : int
+        Substeps of the first interval after a dose from the short scale (>= 1; 1 = none; default
+        :data:`BURST_SUBSTEPS`).
+    burst_h : float
+        Time scale (h) of the short scale (default :data:`BURST_H`).
     """
     pts = _steps(events, t_grid)
-    starts = np.array([e.start_h for e in events])
+    starts = np.array([e.start_h for e in events] + [e.start_h + e.duration_h for e in events if e.duration_h > 0])
     out = np.ones(len(pts) - 1, dtype=int)
     for j, a in enumerate(pts[:-1]):
         since = a - starts[starts <= a + _TOL]
         if since.size:
-            out[j] = max(1, int(np.ceil(fine * np.exp(-float(since.min()) / decay_h))))
+            dt = float(since.min())
+            out[j] = max(1, int(np.ceil(fine * np.exp(-dt / decay_h))), int(np.ceil(burst * np.exp(-dt / burst_h))))
     return out
