@@ -46,6 +46,13 @@ def test_local_run_writes_outputs(scenario, tmp_path, capsys):
     assert f"AUC0-inf median {med:.4g} mg h/L;" in out and str(med) not in out
 
 
+def test_no_plots_writes_no_png(scenario, tmp_path, capsys):
+    assert _run(scenario, tmp_path / "np", "--no-plots") == 0
+    assert (tmp_path / "np" / "population.parquet").is_file() and (tmp_path / "np" / "summary.json").is_file()
+    assert not (tmp_path / "np" / "population.png").exists()
+    assert "population.png" not in capsys.readouterr().out
+
+
 def test_interrupted_run_keeps_chunks_and_resumes(scenario, tmp_path, monkeypatch):
     real = run_mod.run_chunk
 
