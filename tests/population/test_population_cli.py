@@ -104,3 +104,16 @@ def test_bad_covariates_one_line(scenario, tmp_path, capsys):
                  str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "weight_height_correlation" in err
+
+
+def test_chunk_table_is_built_without_fragmentation_warnings(scenario):
+    """Every metric column was inserted one by one: pandas warned 'DataFrame is highly fragmented' on the console."""
+    import warnings
+
+    from nanodds.population.virtual import sample_patients
+
+    text = Path(scenario).read_text(encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        df = run_mod.run_chunk(text, sample_patients(20, 1), target_auc=60.0)
+    assert len(df) == 20 and {"dose_mg", "plasma_total_auc_inf", "personalised_auc"} <= set(df)

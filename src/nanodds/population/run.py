@@ -81,25 +81,25 @@ def run_chunk(text: str, patients: pd.DataFrame, target_auc: float | None = None
     names = observed(pm)
     am = pm.amounts(patients)
     res = simulate_population(pm, patients, names, amounts_mg=am)
-    out = patients.reset_index(drop=True).copy()
-    out["dose_mg"] = am.sum(axis=1)
+    cols: dict[str, np.ndarray] = {"dose_mg": am.sum(axis=1)}  # joined once (column inserts fragment the frame)
     for k in names:
         if k == "amount_tumour":
             continue
-        out[f"{k}_auc_inf"] = res.auc_inf[k]
-        out[f"{k}_auc_0_t"] = res.auc_t[k]
-        out[f"{k}_cmax"] = res.cmax[k]
-        out[f"{k}_tmax_h"] = res.tmax_h[k]
+        cols[f"{k}_auc_inf"] = res.auc_inf[k]
+        cols[f"{k}_auc_0_t"] = res.auc_t[k]
+        cols[f"{k}_cmax"] = res.cmax[k]
+        cols[f"{k}_tmax_h"] = res.tmax_h[k]
     if "amount_tumour" in names:
         for t in (24.0, 168.0):
             hit = np.flatnonzero(np.isclose(res.times_h, t))
             if hit.size:
-                out[f"tumour_de{int(t)}_percent"] = 100.0 * res.observables["amount_tumour"][:, hit[0]] / am.sum(1)
+                cols[f"tumour_de{int(t)}_percent"] = 100.0 * res.observables["amount_tumour"][:, hit[0]] / am.sum(1)
     if target_auc is not None:
         pers, ach = personalised_doses(pm, patients, target_auc)
-        out["personalised_dose_mg"] = pers.sum(axis=1)
-        out["personalised_auc"] = ach
-    return out
+        cols["personalised_dose_mg"] = pers.sum(axis=1)
+        cols["personalised_auc"] = ach
+    base = patients.reset_index(drop=True)
+    return pd.concat([base, pd.DataFrame(cols, index=base.index)], axis=1)
 
 
 def _client(scheduler: str) -> Any:
