@@ -17,7 +17,9 @@ nanodds: :func:`nanodds.population.fast.simulate_population` in this process (li
 Accuracy: for ``BENCH_POP_REF`` patients (default 4), max over observables and time of
 ``|y - y_ref| / max|y_ref|`` against libRoadRunner at rtol 1e-12, atol 1e-16 mg (the tight reference).
 
-Whole-process comparisons (CLI against the two-process loop) run this file as ``... rr-loop linear N``.
+Whole-process comparisons (CLI against the two-process loop) run this file as ``... rr-loop linear N``, with the
+CLI on the scenario written by ``... write-scenario linear PATH``; ``... rr-simulate SBML T_END_H POINTS`` is
+libRoadRunner's load + simulate of one exported scenario (the baseline of ``nanodds simulate``).
 """
 
 from __future__ import annotations
@@ -200,9 +202,34 @@ def rr_loop_only(kind: str, n: int) -> int:
     return 0
 
 
+def write_scenario(kind: str, path: str) -> int:
+    """The benchmark's scenario (the example, 168 h, 1,000 points, saturable on/off) as YAML, for
+    ``nanodds population PATH`` in whole-process comparisons with ``rr-loop``."""
+    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    raw["simulation"] = {"duration": f"{T_END_H} h", "points": POINTS, "saturable": kind == "saturable"}
+    Path(path).write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return 0
+
+
+def rr_simulate(sbml_path: str, t_end_h: float, points: int) -> int:
+    """libRoadRunner's load + compile + one simulation of an SBML file (rtol ``BENCH_RR_RTOL``'s first value), the
+    baseline of ``nanodds simulate --no-plots`` of the scenario it was exported from (``nanodds export-sbml``)."""
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(sbml_path)
+    rr.getIntegrator().setValue("relative_tolerance", RTOLS[0])
+    res = rr.simulate(0.0, t_end_h, points)
+    print(f"libRoadRunner {sbml_path}: {res.shape[0]} points x {res.shape[1] - 1} species")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if len(argv) == 3 and argv[0] == "rr-loop":
         return rr_loop_only(argv[1], int(argv[2]))
+    if len(argv) == 3 and argv[0] == "write-scenario":
+        return write_scenario(argv[1], argv[2])
+    if len(argv) == 4 and argv[0] == "rr-simulate":
+        return rr_simulate(argv[1], float(argv[2]), int(argv[3]))
     if N < MIN_N:
         raise SystemExit(f"BENCH_POP_N={N}: at least {MIN_N} patients (no extrapolation from fewer)")
     from nanodds.population.virtual import sample_patients

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,17 @@ def test_simulate_parser_does_not_import_other_commands() -> None:
             "'nanodds.interfaces.cli_population', 'scipy.stats') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_simulate_run_imports_no_dataframe_or_dask_stack(tmp_path) -> None:
+    """A whole ``simulate --no-plots`` run: the CSV and netCDF are written without pandas/xarray (and so without
+    dask/distributed), pint is imported without its dask probe, and --no-plots needs no matplotlib."""
+    heavy = ("pandas", "xarray", "dask", "distributed", "matplotlib")
+    code = ("import sys; from nanodds.interfaces.cli import main; "
+            f"rc = main(['simulate', 'examples/doxil_vs_doxorubicin_human.yaml', '--no-plots', '--out', "
+            f"{str(tmp_path / 'out')!r}]); "
+            f"print(rc, sorted(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip().splitlines()[-1] == "0 []"
+    assert (tmp_path / "out" / "timecourse.nc").is_file() and (tmp_path / "out" / "timecourse.csv").is_file()

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
 
@@ -82,12 +81,12 @@ def test_compare_manifest_covers_sub_folders(scenario, tmp_path):
 
 
 def test_failed_run_into_a_new_folder_leaves_no_folder(scenario, tmp_path, monkeypatch):
-    import nanodds.io.outputs as outputs
+    import nanodds.io.netcdf as netcdf
 
-    def broken(sol):  # metrics.json and timecourse.csv are already written when this raises
+    def broken(path, sol):  # metrics.json and timecourse.csv are already written when this raises
         raise RuntimeError("netCDF writer crashed")
 
-    monkeypatch.setattr(outputs, "to_xarray", broken)
+    monkeypatch.setattr(netcdf, "write_timecourse_netcdf", broken)
     out = tmp_path / "new" / "deeper"
     assert _simulate(scenario, out) == 1  # cli.main: one "internal error" line, no traceback
     assert not (tmp_path / "new").exists()
@@ -96,13 +95,14 @@ def test_failed_run_into_a_new_folder_leaves_no_folder(scenario, tmp_path, monke
 def test_failed_rerun_removes_its_files_and_the_old_manifest(scenario, tmp_path, monkeypatch):
     out = tmp_path / "run"
     assert _simulate(scenario, out) == 0
-    real = pd.DataFrame.to_csv
+    real = Path.write_text
 
-    def crash_after_temp(self, path, *a, **k):  # the temporary file is complete, then the process "dies"
-        real(self, path, *a, **k)
-        raise RuntimeError("killed")
+    def crash_after_temp(self, *a, **k):  # the temporary CSV file is complete, then the process "dies"
+        real(self, *a, **k)
+        if "timecourse" in self.name:
+            raise RuntimeError("killed")
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", crash_after_temp)
+    monkeypatch.setattr(Path, "write_text", crash_after_temp)
     assert _simulate(scenario, out) == 1  # cli.main: one "internal error" line, no traceback
     assert not (out / MANIFEST_NAME).exists()  # an interrupted re-run is never marked complete
     assert not (out / "metrics.json").exists()  # written by the failed run: removed
@@ -171,15 +171,17 @@ def test_concurrent_process_is_refused_with_one_line(scenario, tmp_path):
 
 KILLED = """
 import sys
-import pandas as pd
+from pathlib import Path
 from nanodds.interfaces.cli import main
-real = pd.DataFrame.to_csv
-def stall(self, path, *a, **k):
-    with open(path, "w") as fh:
+real = Path.write_text
+def stall(self, text, *a, **k):
+    if "timecourse" not in self.name:
+        return real(self, text, *a, **k)
+    with open(self, "w") as fh:
         fh.write("time_h,compartment\\n0.0,pla")  # a partial file on disk
     print("writing", flush=True)
     sys.stdin.read()  # wait here until killed
-pd.DataFrame.to_csv = stall
+Path.write_text = stall
 main(["simulate", sys.argv[1], "--out", sys.argv[2], "--no-plots"])
 """
 

@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from nanodds.analysis.compare import get_path, ratio
 from nanodds.interfaces.common import output_dir
 from nanodds.interfaces.common import status as _status  # shared progress helper (kept name: imported by others)
 from nanodds.io.runfolder import run_folder
@@ -44,13 +43,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _write_run(sol: Any, metrics: dict[str, Any], out: Path, netcdf: bool) -> None:
-    from nanodds.io.atomic import write_csv, write_netcdf
-    from nanodds.io.outputs import timecourse_frame, to_xarray, write_json
+    from nanodds.io.atomic import write_text, write_timecourse_nc
+    from nanodds.io.outputs import timecourse_csv, write_json
 
     write_json(out / "metrics.json", metrics)
-    write_csv(out / "timecourse.csv", timecourse_frame(sol))
-    if netcdf:
-        write_netcdf(out / "timecourse.nc", to_xarray(sol))
+    write_text(out / "timecourse.csv", timecourse_csv(sol))  # the bytes pandas writes, without importing it
+    if netcdf:  # written directly: xarray's netCDF writer imports dask and distributed (~0.5 s)
+        write_timecourse_nc(out / "timecourse.nc", sol)
 
 
 def _fmt(v: Any, spec: str = ".4g") -> str:
@@ -126,6 +125,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             plot_simulation(sol, metrics, out)
     from rich.table import Table
 
+    from nanodds.analysis.compare import get_path
+
     table = Table(title=f"{scn.name} ({sol.method})")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -182,6 +183,8 @@ def write_comparison(out: Path, doc: dict[str, Any], sol_nano: Any, sol_conv: An
 def print_comparison(doc: dict[str, Any], title: str) -> None:
     """Print the nano vs conventional summary table of a comparison document."""
     from rich.table import Table
+
+    from nanodds.analysis.compare import get_path, ratio
 
     conv = doc.get("conventional_definition", {}).get("name", "conventional")
     table = Table(title=f"{title}: nano vs conventional ({conv})")

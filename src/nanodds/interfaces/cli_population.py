@@ -1,7 +1,7 @@
 """``nanodds population SCENARIO.yaml --n N --out DIR``: a virtual population in restartable chunks.
 
 Writes ``DIR/chunks/part-XXXXX.parquet`` per finished chunk, then ``DIR/population.parquet``,
-``DIR/summary.json`` and ``DIR/population.png`` (see :mod:`nanodds.population.run`).
+``DIR/summary.json`` and ``DIR/population.png`` (not with ``--no-plots``; see :mod:`nanodds.population.run`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target-auc", type=float, default=None,
                    help="target plasma_total AUC0-inf (mg h/L): personalised doses and a dosing comparison")
     p.add_argument("--covariates", default=None, help="covariate YAML (default: the packaged file)")
+    p.add_argument("--no-plots", action="store_true",
+                   help="skip population.png (matplotlib's import and the histograms take ~1-2 s)")
     p.set_defaults(func=cmd_population)
 
 
@@ -57,11 +59,12 @@ def cmd_population(args: argparse.Namespace) -> int:
     output_dir(args.out, create=False, field="--out")
     s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
                        scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
-                       covariates=args.covariates)
+                       covariates=args.covariates, plots=not args.no_plots)
     median = s["metrics"].get("plasma_total_auc_inf", {}).get("median")
     shown = f"{median:.4g}" if isinstance(median, float) else str(median)  # summary.json keeps full precision
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "
-          f"AUC0-inf median {shown} mg h/L; wrote {args.out}/population.parquet, summary.json")
+          f"AUC0-inf median {shown} mg h/L; wrote {args.out}/population.parquet, summary.json"
+          + ("" if args.no_plots else ", population.png"))
     med = {k: v.get("median") for k, v in s["metrics"].items()}
     for site in ("tumour", "heart", "marrow", "skin"):  # what acts (released, unbound) beside total drug
         keys = (f"tissue_unbound_{site}_auc_inf", f"tissue_released_{site}_auc_inf", f"tissue_{site}_auc_inf")

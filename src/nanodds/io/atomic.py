@@ -142,6 +142,14 @@ def write_netcdf(path: str | Path, ds: Any, **kw: Any) -> Path:
     return atomic_write(path, lambda p: ds.to_netcdf(p, engine="scipy", format="NETCDF3_64BIT"), **kw)
 
 
+def write_timecourse_nc(path: str | Path, sol: Any, **kw: Any) -> Path:
+    """Write a solution's time course as netCDF3 atomically, without xarray (:mod:`nanodds.io.netcdf`; xarray
+    reads it back as :func:`nanodds.io.outputs.to_xarray` of the solution)."""
+    from nanodds.io.netcdf import write_timecourse_netcdf
+
+    return atomic_write(path, lambda p: write_timecourse_netcdf(p, sol), **kw)
+
+
 def save_figure(fig: Any, path: str | Path, dpi: int = 110, **kw: Any) -> Path:
     """Save a matplotlib figure atomically (format from the final suffix, e.g. png, svg, pdf)."""
     final = Path(path)

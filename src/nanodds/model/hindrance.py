@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scipy.special import expit
+import math
 
 
 def renkin(diameter_nm: float, pore_nm: float) -> float:
@@ -20,6 +20,11 @@ def renkin(diameter_nm: float, pore_nm: float) -> float:
 def glomerular_sieving(diameter_nm: float, cutoff_nm: float, width_nm: float) -> float:
     """Fraction of the glomerular filtrate concentration reached by a particle (-), logistic in size.
 
-    Written as ``expit(-z)`` so micrometre particles give 0 without an exp overflow warning.
+    The logistic ``1 / (1 + exp(z))``, ``z = (d - cutoff) / width``, written as ``exp(-z) / (1 + exp(-z))`` for
+    ``z > 0`` so micrometre particles give 0 without an overflow (no scipy import: start-up time).
     """
-    return float(expit(-(diameter_nm - cutoff_nm) / width_nm))
+    z = (diameter_nm - cutoff_nm) / width_nm
+    if z > 0.0:
+        e = math.exp(-z)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(z))

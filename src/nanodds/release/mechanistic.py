@@ -18,7 +18,6 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import integrate
 
 from nanodds.release.sphere_series import sphere_fraction_dimensionless, sphere_rate_dimensionless
 
@@ -215,6 +214,8 @@ class SwellingCoatedNanogel:
         acc, prev = 0.0, 0.0
         for i in order:
             if flat[i] > prev:
+                from scipy import integrate  # lazy (start-up)
+
                 acc += integrate.quad(lambda s: float(self.rate_constant(s)), prev, flat[i])[0]
                 prev = flat[i]
             cum[i] = acc

@@ -7,7 +7,6 @@ from typing import Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
 
 FloatArray = NDArray[np.float64]
 
@@ -46,6 +45,8 @@ def time_to_fraction(params: ReleaseProfile, target: float, t_max_h: float = 1e7
         hi *= 4.0
         if hi > t_max_h:
             return math.inf
+    from scipy import optimize  # lazy (start-up)
+
     return float(optimize.brentq(g, hi / 4.0 if hi > 1e-9 else 0.0, hi, xtol=1e-14, rtol=1e-12))
 
 

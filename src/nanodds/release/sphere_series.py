@@ -9,7 +9,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 _SHORT_TIME_TAU = 0.05  # switch point of the two exact expansions of Crank eq. 6.20 / 6.21 (numerics only)
 _SERIES_TERMS = 400
@@ -19,6 +18,8 @@ FloatArray = NDArray[np.float64]
 
 def _ierfc(x: FloatArray) -> FloatArray:
     """First repeated integral of erfc: exp(-x^2)/sqrt(pi) - x erfc(x)."""
+    from scipy import special  # lazy: scipy.special is ~0.2 s of every start-up
+
     return np.exp(-x * x) / math.sqrt(math.pi) - x * special.erfc(x)
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
 
 from nanodds.errors import InputError
 from nanodds.release.mechanistic import SphereDiffusion, sphere_fraction_dimensionless
@@ -99,6 +98,8 @@ def _sphere_tau50() -> float:
     """Dimensionless D t50 / R^2 of Crank's sphere (about 0.0305)."""
     global _TAU50
     if _TAU50 is None:
+        from scipy import optimize  # lazy: scipy.optimize is ~0.3 s of every start-up
+
         _TAU50 = float(optimize.brentq(lambda x: sphere_fraction_dimensionless(np.array([x]))[0] - 0.5,
                                        1e-4, 1.0, xtol=1e-15))
     return _TAU50

@@ -8,6 +8,7 @@ are ever computed. :func:`expm_steps` is a degree-13 Pade approximant with scali
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -94,12 +95,25 @@ def bnorm1(M: Blocks, nb: int) -> float:
     return best
 
 
+TAYLOR_DEGREE = 20
+THETA_TAYLOR20 = 1.5
+"""Largest ``alpha = max(||A^4||^(1/4), ||A^5||^(1/5))`` (1-norm) for which the degree-20 Taylor remainder
+``sum_(k>20) alpha^k / k!`` stays below the unit roundoff 2^-53 (1.05e-16 at 1.5; tested). By Al-Mohy & Higham
+(2009, Lemma 4.1) ``||A^k||^(1/k) <= alpha`` for every ``k >= 12``, so this bounds ``||expm(A) - T_20(A)||``."""
+
+
 def expm_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
-               extra: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+               extra: Sequence[int] | None = None, method: str = "pade") -> list[list[np.ndarray]]:
     """``[E, E^2, E^4, ..., E^(2^extra)]`` (dense, p x m x m) with ``E = expm(K h)`` for each ``h`` in ``hs``.
 
     K is (p, m, m), block lower-triangular for ``bounds``; ``extra[i]`` squarings past ``E`` (default 0).
+    ``method``: ``"pade"`` (degree 13, one linear solve per step size) or ``"taylor"`` (:func:`_taylor_steps`:
+    degree 20, products only; the batched LAPACK solve of small matrices costs ~13 matrix products here).
     """
+    if method == "taylor":
+        return _taylor_steps(K, bounds, hs, extra)
+    if method != "pade":
+        raise ValueError(f"method must be 'pade' or 'taylor', got {method!r}")
     nb = len(bounds) - 1
     b = _PADE13
     Kb = split(K, bounds)
@@ -125,4 +139,50 @@ def expm_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
             R = bmul(R, R, nb)
             pw.append(dense(R, bounds))
         out.append(pw)
+    return out
+
+
+def _squarings(R: Blocks, s: int, extra: int, bounds: Sequence[int], nb: int) -> list[np.ndarray]:
+    for _ in range(s):
+        R = bmul(R, R, nb)
+    pw = [dense(R, bounds)]
+    for _ in range(extra):
+        R = bmul(R, R, nb)
+        pw.append(dense(R, bounds))
+    return pw
+
+
+def _taylor_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
+                  extra: Sequence[int] | None = None) -> list[list[np.ndarray]]:
+    """:func:`expm_steps` by the degree-20 Taylor polynomial with scaling and squaring, no linear solve.
+
+    ``T(A) = sum_(k<=20) A^k / k!`` by Paterson & Stockmeyer (1973): with ``A^2 .. A^5`` (shared by every step
+    size, as ``(g K)^k = g^k K^k``) and Horner in ``A^5``, three block products per step size. The scaling
+    ``g = h / 2^s`` brings ``alpha(g K)`` under :data:`THETA_TAYLOR20` (same norm estimate as the Pade path).
+    """
+    nb = len(bounds) - 1
+    P = [None, split(K, bounds)]
+    P.append(bmul(P[1], P[1], nb))
+    P.append(bmul(P[2], P[1], nb))
+    P.append(bmul(P[2], P[2], nb))
+    P.append(bmul(P[4], P[1], nb))
+    alpha = max(bnorm1(P[4], nb) ** 0.25, bnorm1(P[5], nb) ** 0.2)
+    fact = [float(math.factorial(k)) for k in range(TAYLOR_DEGREE + 1)]
+    out = []
+    for n_h, h in enumerate(hs):
+        eta = alpha * h
+        s = max(0, int(np.ceil(np.log2(eta / THETA_TAYLOR20)))) if eta > THETA_TAYLOR20 else 0
+        g = h / 2.0**s
+
+        def block(j: int, g: float = g) -> tuple[list[tuple[float, Blocks]], float]:
+            """``B_j = sum_(i<5) A^i / (5j+i)!`` (``A = g K``) as bcomb terms and its identity coefficient."""
+            return [(g**i / fact[5 * j + i], P[i]) for i in range(1, 5)], 1.0 / fact[5 * j]
+
+        # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 K^5
+        terms, eye = block(3)
+        acc = bcomb([*terms, (g**5 / fact[20], P[5])], eye, nb)
+        for j in (2, 1, 0):
+            terms, eye = block(j)
+            acc = bcomb([(g**5, bmul(P[5], acc, nb)), *terms], eye, nb)
+        out.append(_squarings(acc, s, 0 if extra is None else extra[n_h], bounds, nb))
     return out
