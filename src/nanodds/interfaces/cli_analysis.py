@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the Sobol sequence and the bootstrap")
     p.add_argument("--linear", action="store_true", help="drop saturation (fast exact batched path)")
     p.add_argument("--out", required=True, help="output directory (created if missing)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+    p.add_argument("--no-plots", action="store_true", help="skip sobol.png")
     p.set_defaults(func=cmd_sensitivity)
 
     f = subparsers.add_parser(
@@ -69,11 +70,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "sobol.csv", res.table)
     write_json(out / "sobol.json", {"scenario": scn.name, **res.to_dict()})
-    plot_sobol(res, out / "sobol.png", f"{scn.name}: Sobol indices, N = {res.n}")
+    if not args.no_plots:
+        plot_sobol(res, out / "sobol.png", f"{scn.name}: Sobol indices, N = {res.n}")
     for o, t in res.table.groupby("outcome", sort=False):
         top = t.sort_values("ST", ascending=False).iloc[0]
         print(f"{o}: most influential {top['parameter']} (ST = {top['ST']:.2f} +/- {top['ST_conf']:.2f})")
-    print(f"wrote {out / 'sobol.json'}, sobol.csv and sobol.png ({len(res.samples)} runs)")
+    print(f"wrote {out / 'sobol.json'}, sobol.csv" + ("" if args.no_plots else " and sobol.png")
+          + f" ({len(res.samples)} runs)")
     return 0
 
 

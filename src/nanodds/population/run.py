@@ -152,8 +152,10 @@ def part_trusted(path: Path, inputs_sha256: str, ids: list[int]) -> bool:
 
 def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0, chunk: int = 500,
                    scheduler: str | None = None, force: bool = False, target_auc: float | None = None,
-                   covariates: str | Path | None = None, progress: bool | None = None) -> dict[str, Any]:
-    """Run a virtual population; see the module docstring for outputs. Returns the summary mapping."""
+                   covariates: str | Path | None = None, progress: bool | None = None,
+                   plots: bool = True) -> dict[str, Any]:
+    """Run a virtual population; see the module docstring for outputs (``plots=False``: no population.png).
+    Returns the summary mapping."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError("--n", n, "an integer >= 1")
     if n > MAX_N and not force:
@@ -178,7 +180,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         raise InputError("--out", str(out), "a directory path (not an existing file)")
     args = {"scenario": str(scenario), "n": n, "out": str(out), "seed": seed, "chunk": chunk,
             "scheduler": scheduler, "force": force, "target_auc": target_auc,
-            "covariates": None if covariates is None else str(covariates)}
+            "covariates": None if covariates is None else str(covariates), "plots": plots}
     settings = {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "covariates_sha256": hashlib.sha256(
                     (Path(covariates).read_text(encoding="utf-8") if covariates else "packaged").encode()).hexdigest(),
@@ -215,7 +217,8 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         write_parquet(outdir / "population.parquet", pop)
         summary = summarise(pop, pm, scn.name, sched, elapsed, target_auc)
         write_json(outdir / "summary.json", summary)
-        plot(pop, outdir / "population.png")
+        if plots:
+            plot(pop, outdir / "population.png")
     return summary
 
 
