@@ -151,3 +151,40 @@ def test_fit_example_rows_follow_from_the_doxil_label_values():
         for t, c in zip(rows["time_h"], rows["value"], strict=True):
             expected = big_a * math.exp(-a * (t - 0.5)) + big_b * math.exp(-b * (t - 0.5))
             assert c == pytest.approx(expected, rel=5e-4), (pid, t)
+
+
+def _predict_input(tmp: Path) -> str:
+    p = tmp / "in.csv"
+    p.write_text("Type,HD,Zeta,TM,CT\nLiposome,100,-10,Allograft Subcutaneous,Breast\n"
+                 "Gold,20,-20,Xenograft Subcutaneous,Lung\n", encoding="utf-8")
+    return str(p)
+
+
+#: long-running commands -> (tmp, out) -> argv; each must show a plain progress line on a piped stderr
+PROGRESS: dict[str, Callable[[Path, str], list[str]]] = {
+    **{k: PLOTTING[k] for k in ("release fit", "release compare", "fit", "sensitivity", "population", "design")},
+    "predict-delivery": lambda t, o: ["predict-delivery", _predict_input(t), "--out", str(Path(o) / "pred.csv")],
+}
+
+
+@pytest.mark.parametrize("command", sorted(PROGRESS))
+def test_progress_lines_when_piped(command, tmp_path, capsys):
+    """Under pytest stderr is not a terminal: every long command prints ``nanodds: ...`` lines, no escapes."""
+    argv = PROGRESS[command](tmp_path, str(tmp_path / "out"))
+    if command != "predict-delivery":
+        argv.append("--no-plots")
+    (tmp_path / "out").mkdir(exist_ok=True)
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    steps = [ln for ln in captured.err.splitlines() if ln.startswith("nanodds: ") and ln.endswith("...")]
+    assert steps, captured.err
+    assert not any("\x1b" in ln for ln in captured.err.splitlines())
+    assert "nanodds: " not in captured.out  # progress never on stdout
+
+
+def test_population_prints_a_line_per_chunk_when_piped(tmp_path, capsys):
+    assert main(["population", _fast(tmp_path), "--n", "6", "--chunk", "2", "--out", str(tmp_path / "o"),
+                 "--no-plots"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert [ln for ln in err if ln.startswith("nanodds: population:")] == [
+        f"nanodds: population: {i}/3 chunks of 6 patients done..." for i in (1, 2, 3)]

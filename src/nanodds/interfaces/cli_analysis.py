@@ -10,8 +10,10 @@ errors, 95% CIs, correlation), ``fit_predictions.csv`` and ``fit.png`` (goodness
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 
-from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import output_dir, status
 from nanodds.io.runfolder import run_folder
 from nanodds.io.yaml_safe import read_yaml_file
 
@@ -65,8 +67,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     raw = read_yaml_file(args.params, "params", prefix="params")
     specs = parse_param_specs(scn, raw)
     out = output_dir(args.out, create=False)
-    res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
-                               progress=not args.no_progress)
+    bar = not args.no_progress and sys.stderr.isatty()  # a rich bar on a terminal; piped, a plain line
+    runs = f"{args.n * (len(specs) + 2)} runs of {scn.name} ({len(specs)} parameters, N = {args.n})"
+    with status(f"sensitivity: {runs}...", spinner=False) if not args.no_progress else contextlib.nullcontext():
+        res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
+                                   progress=bar)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "sobol.csv", res.table)
     write_json(out / "sobol.json", {"scenario": scn.name, **res.to_dict()})
@@ -92,7 +97,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     names = [s.strip() for s in args.params.split(",") if s.strip()]
     data = read_observations(args.data)
     out = output_dir(args.out, create=False)
-    res = fit_scenario(scn, data, names, linear=True if args.linear else None)
+    with status(f"fitting {', '.join(names)} to {len(data)} observations of {data['ID'].nunique()} subjects..."):
+        res = fit_scenario(scn, data, names, linear=True if args.linear else None)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "fit.json", {"scenario": scn.name, **res.to_dict()})
     write_csv(out / "fit_predictions.csv", res.predictions)

@@ -105,8 +105,14 @@ def print_arms(doc: dict[str, Any]) -> None:
     from rich.table import Table
 
     from nanodds.analysis.compare import get_path, ratio
-    from nanodds.interfaces.cli_engine import HEADLINE_DUPLICATES, OPTIONAL_ROWS, SUMMARY_ROWS, _fmt, \
-        _headline_label, _print_table
+    from nanodds.interfaces.cli_engine import (
+        HEADLINE_DUPLICATES,
+        OPTIONAL_ROWS,
+        SUMMARY_ROWS,
+        _fmt,
+        _headline_label,
+        _print_table,
+    )
 
     ref, arms = doc["reference"], doc["arms"]
     others = [a for a in arms if a != ref]
@@ -135,8 +141,8 @@ def print_arms(doc: dict[str, Any]) -> None:
     table.add_section()
     for label, key, unit in SUMMARY_ROWS:
         values = {a: get_path(m, key) for a, m in arms.items()}
-        if key in HEADLINE_DUPLICATES or (key in OPTIONAL_ROWS or key.startswith("tumour.")) and \
-                all(v is None for v in values.values()):
+        missing = all(v is None for v in values.values())
+        if key in HEADLINE_DUPLICATES or ((key in OPTIONAL_ROWS or key.startswith("tumour.")) and missing):
             continue
         row(label, values, unit)
     row("mass balance (max rel. error)", {a: m["mass_balance_rel_error"] for a, m in arms.items()}, "-", ".2e",

@@ -69,7 +69,10 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
 
     df = read_input(args.input)
     known = set(NUMERIC) | set(CATEGORICAL)
-    pred = predict_delivery(df)
+    from nanodds.interfaces.common import status
+
+    with status(f"predicting tumour delivery of {len(df)} rows..."):
+        pred = predict_delivery(df)
     if args.times is not None:
         from nanodds.design.predict import predict_time_course
         from nanodds.interfaces.cli_imaging import parse_scan_times
@@ -77,7 +80,8 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
         times = parse_scan_times(args.times)
         if not times or min(times) <= 0 or max(times) > MAX_TIME_H:
             raise InputError("times", " ".join(args.times), f"times > 0 and <= {MAX_TIME_H:g} h (the data span)")
-        course = predict_time_course(df, sorted(set(times)))
+        with status(f"AI-assisted PBPK of {len(df)} rows at {len(set(times))} times..."):
+            course = predict_time_course(df, sorted(set(times)))
         for j, t in enumerate(sorted(set(times))):
             pred[f"tumour_pct_dose_{t:g}h"] = course[:, j]
     write_atomic(pred, args.out)

@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +154,11 @@ def part_trusted(path: Path, inputs_sha256: str, ids: list[int]) -> bool:
 def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0, chunk: int = 500,
                    scheduler: str | None = None, force: bool = False, target_auc: float | None = None,
                    covariates: str | Path | None = None, progress: bool | None = None,
-                   plots: bool = True) -> dict[str, Any]:
+                   plots: bool = True, on_chunk: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
     """Run a virtual population; see the module docstring for outputs (``plots=False``: no population.png).
+
+    ``on_chunk(done, total, patients)`` is called after each chunk is written (``done`` of ``total`` chunks,
+    counting those reused from an earlier run), e.g. to print a progress line when stderr is not a terminal.
     Returns the summary mapping."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError("--n", n, "an integer >= 1")
@@ -190,6 +194,13 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         starts = list(range(0, n, chunk))
         t0 = time.perf_counter()
         show = sys.stderr.isatty() if progress is None else progress
+        done = [len(files) - len(todo)]
+
+        def tick() -> None:
+            done[0] += 1
+            if on_chunk is not None:
+                on_chunk(done[0], len(files), n)
+
         with _progress(len(files), show) as bar:
             task = bar.add_task("chunks", total=len(files), completed=len(files) - len(todo))
             if sched == "inline":
@@ -197,6 +208,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
                     _write_part(folder, files[i], run_chunk(text, patients.iloc[starts[i]:starts[i] + chunk],
                                                             target_auc), inputs_sha)
                     bar.advance(task)
+                    tick()
             else:
                 from distributed import as_completed
 
@@ -207,6 +219,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
                     for fut in as_completed(futs):
                         _write_part(folder, files[futs[fut]], fut.result(), inputs_sha)
                         bar.advance(task)
+                        tick()
                 finally:
                     cluster = getattr(client, "cluster", None) if sched == "local" else None
                     client.close()
