@@ -58,14 +58,13 @@ def cmd_population(args: argparse.Namespace) -> int:
     output_dir(args.out, create=False, field="--out")
     from nanodds.interfaces.common import status
 
-    def chunk_done(done: int, total: int, n: int) -> None:  # a plain line per chunk when piped (a bar on a tty)
-        with status(f"population: {done}/{total} chunks of {n} patients done...", spinner=False):
+    def step(message: str) -> None:  # a plain line per chunk when piped (the rich bar on a terminal)
+        with status(message, spinner=False):
             pass
 
-    with status(f"simulating {args.n} patients in chunks of {args.chunk}...", spinner=False):
-        s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
-                           scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
-                           covariates=args.covariates, plots=not args.no_plots, on_chunk=chunk_done)
+    s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
+                       scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
+                       covariates=args.covariates, plots=not args.no_plots, on_step=step)
     median = s["metrics"].get("plasma_total_auc_inf", {}).get("median")
     shown = f"{median:.4g}" if isinstance(median, float) else str(median)  # summary.json keeps full precision
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "

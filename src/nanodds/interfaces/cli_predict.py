@@ -71,8 +71,7 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
     known = set(NUMERIC) | set(CATEGORICAL)
     from nanodds.interfaces.common import status
 
-    with status(f"predicting tumour delivery of {len(df)} rows..."):
-        pred = predict_delivery(df)
+    pred = predict_delivery(df)  # checks every cell first: a bad cell is one line, before any progress line
     if args.times is not None:
         from nanodds.design.predict import predict_time_course
         from nanodds.interfaces.cli_imaging import parse_scan_times
@@ -84,7 +83,8 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
             course = predict_time_course(df, sorted(set(times)))
         for j, t in enumerate(sorted(set(times))):
             pred[f"tumour_pct_dose_{t:g}h"] = course[:, j]
-    write_atomic(pred, args.out)
+    with status(f"writing {len(pred)} predictions to {args.out}..."):
+        write_atomic(pred, args.out)
     unused = [c for c in df.columns if c not in known]
     absent = [c for c in (*NUMERIC, *CATEGORICAL) if c not in df.columns]
     msg = f"{len(pred)} rows predicted, {int(pred['out_of_domain'].sum())} out of domain -> {args.out}"

@@ -154,11 +154,11 @@ def part_trusted(path: Path, inputs_sha256: str, ids: list[int]) -> bool:
 def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0, chunk: int = 500,
                    scheduler: str | None = None, force: bool = False, target_auc: float | None = None,
                    covariates: str | Path | None = None, progress: bool | None = None,
-                   plots: bool = True, on_chunk: Callable[[int, int, int], None] | None = None) -> dict[str, Any]:
+                   plots: bool = True, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run a virtual population; see the module docstring for outputs (``plots=False``: no population.png).
 
-    ``on_chunk(done, total, patients)`` is called after each chunk is written (``done`` of ``total`` chunks,
-    counting those reused from an earlier run), e.g. to print a progress line when stderr is not a terminal.
+    ``on_step(message)`` is called once the inputs are checked (before the first chunk) and after each chunk is
+    written, e.g. to print a progress line when stderr is not a terminal.
     Returns the summary mapping."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError("--n", n, "an integer >= 1")
@@ -198,12 +198,17 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
 
         def tick() -> None:
             done[0] += 1
-            if on_chunk is not None:
-                on_chunk(done[0], len(files), n)
+            if on_step is not None:
+                on_step(f"population: {done[0]}/{len(files)} chunks of {n} patients done...")
+
+        def start() -> None:  # once the scheduler is reachable: an input error stays the only line
+            if on_step is not None:
+                on_step(f"simulating {n} patients in {len(files)} chunks ({done[0]} already done, {sched})...")
 
         with _progress(len(files), show) as bar:
             task = bar.add_task("chunks", total=len(files), completed=len(files) - len(todo))
             if sched == "inline":
+                start()
                 for i in todo:
                     _write_part(folder, files[i], run_chunk(text, patients.iloc[starts[i]:starts[i] + chunk],
                                                             target_auc), inputs_sha)
@@ -213,6 +218,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
                 from distributed import as_completed
 
                 client = _client(sched)
+                start()
                 try:
                     futs = {client.submit(run_chunk, text, patients.iloc[starts[i]:starts[i] + chunk], target_auc,
                                           pure=False): i for i in todo}
