@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -117,11 +118,25 @@ def test_sbml_is_consistent_and_named(tmp_path: Path) -> None:
 def test_cli_export_sbml(tmp_path: Path) -> None:
     from nanodds.interfaces.cli import main
 
-    out = tmp_path / "conv.xml"
+    out = tmp_path / "conv"
     assert main(["export-sbml", str(DOXIL), "--out", str(out), "--formulation", "conventional"]) == 0
-    text = out.read_text(encoding="utf-8")
+    text = (out / "model.xml").read_text(encoding="utf-8")
     assert _errors(text) == [] and "s_encapsulated" not in text
-    assert main(["export-sbml", str(tmp_path / "missing.yaml"), "--out", str(out)]) == 2
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["command"] == "export-sbml" and manifest["complete"] is True
+    assert set(manifest["files"]) == {"model.xml"}
+    assert main(["export-sbml", str(tmp_path / "missing.yaml"), "--out", str(tmp_path / "m")]) == 2
+
+
+def test_cli_export_sbml_refuses_an_xml_file_path(tmp_path: Path, capsys) -> None:
+    """``--out`` is a folder for every command: the old ``--out FILE.xml`` gets one line naming the folder form."""
+    from nanodds.interfaces.cli import main
+
+    assert main(["export-sbml", str(DOXIL), "--out", str(tmp_path / "doxil.xml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"nanodds: error: --out: got '{tmp_path / 'doxil.xml'}'; allowed: a folder (export-sbml writes "
+                   f"FOLDER/model.xml and manifest.json, like every command), e.g. --out {tmp_path / 'doxil'}"]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_loaded_model_is_redosed_through_the_infusion_rate_parameter() -> None:

@@ -24,7 +24,8 @@ from nanodds.units import to_canonical
 
 ROOT = Path(__file__).resolve().parents[2]
 # every shipped scenario (design space files, `nanodds design --space`, are not scenarios: they hold objectives)
-EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if "objectives" not in read_yaml(p))
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml")
+                  if not {"objectives", "parameters"} & set(read_yaml(p)))  # design spaces, sensitivity params
 
 
 def _mouse(**changes: Any) -> dict[str, Any]:

@@ -10,14 +10,15 @@ gives each arm's dose, so ratios of exposures at different doses are not mistake
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from nanodds.analysis.acting import acting_metrics, headline_keys
 from nanodds.errors import InputError
 from nanodds.specs.scenario import Scenario
 
-__all__ = ["RATIO_KEYS", "compare", "compare_arms", "compare_metrics", "headline", "ratio", "ratios",
-           "require_carrier", "run_comparison"]
+__all__ = ["RATIO_KEYS", "arms_headline", "arms_table", "check_comparable", "compare", "compare_arms",
+           "compare_metrics", "headline", "ratio", "ratios", "require_carrier", "run_comparison"]
 
 #: Dotted metric paths compared as nano / conventional (tissue AUCs and tumour keys are added per model).
 RATIO_KEYS: tuple[str, ...] = (
@@ -140,8 +141,10 @@ def run_comparison(scn: Scenario, abc_factor: float | None = None):
         model = with_abc(build(scn), start, abc_factor)
         sol_nano = solve(model, scn.regimen.events, output_grid(scn), backend=scn.solver)
     sol_conv = simulate(conv)
-    m_nano = {**compute_metrics(sol_nano, scn.regimen, scn.bsa_m2), "acting": acting_metrics(sol_nano)}
-    m_conv = {**compute_metrics(sol_conv, conv.regimen, conv.bsa_m2), "acting": acting_metrics(sol_conv)}
+    m_nano = {**compute_metrics(sol_nano, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg),
+              "acting": acting_metrics(sol_nano)}
+    m_conv = {**compute_metrics(sol_conv, conv.regimen, conv.bsa_m2, conv.physiology.body_weight_kg),
+              "acting": acting_metrics(sol_conv)}
     doc = compare_metrics(m_nano, m_conv, scn.name)
     doc["conventional_definition"] = scn.conventional_definition()
     doc["dose_mg"] = {"nano": scn.regimen.total_mg, "conventional": conv.regimen.total_mg}
@@ -153,15 +156,38 @@ def compare(scn: Scenario) -> dict[str, Any]:
     return run_comparison(scn)[0]
 
 
-def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None):
+def check_comparable(scenarios: list[Scenario], names: list[str]) -> None:
+    """Raise :class:`InputError` unless every arm has the first arm's species and simulated horizon.
+
+    Arms of one comparison are read side by side: exposures of a mouse and a patient, or AUC0-T, DE(t) and
+    time courses over different horizons, are not comparable numbers, so such arms are refused (one line naming
+    the arm, its value and the reference arm's) rather than silently compared. Doses, subjects, carriers and
+    regimens may differ (each arm's dose is reported).
+    """
+    ref, ref_name = scenarios[0], names[0]
+    for scn, name in zip(scenarios[1:], names[1:], strict=True):
+        if scn.species != ref.species:
+            raise InputError(f"{name}: species", scn.species,
+                             f"{ref.species}, the species of the first arm {ref_name} (arms share one species)")
+        if scn.duration_h != ref.duration_h:
+            raise InputError(f"{name}: simulation.duration", f"{scn.duration_h:g} h",
+                             f"{ref.duration_h:g} h, the horizon of the first arm {ref_name} (arms share one "
+                             "horizon: AUC0-T, DE(t) and the time courses are read side by side)")
+
+
+def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None,
+                 progress: Callable[[int, str], None] | None = None):
     """Simulate two or more arms (scenarios) and compare each with the first (the reference arm).
 
     Parameters
     ----------
     scenarios : list of Scenario
-        At least two; the first is the reference of every ratio.
+        At least two, of one species and horizon (:func:`check_comparable`); the first is the reference of
+        every ratio.
     labels : list of str, optional
         Arm names (default: the scenario names); must be distinct.
+    progress : callable, optional
+        ``progress(i, label)`` before arm ``i`` is simulated.
 
     Returns
     -------
@@ -178,11 +204,82 @@ def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None):
     names = list(labels) if labels is not None else [s.name for s in scenarios]
     if len(names) != len(scenarios) or len(set(names)) != len(names):
         raise InputError("arms", names, "one distinct label per arm")
-    sols = [simulate(s) for s in scenarios]
-    metrics = {n: {**compute_metrics(sol, s.regimen, s.bsa_m2), "acting": acting_metrics(sol)}
+    check_comparable(scenarios, names)
+    sols = []
+    for i, s in enumerate(scenarios):
+        if progress is not None:
+            progress(i, names[i])
+        sols.append(simulate(s))
+    metrics = {n: {**compute_metrics(sol, s.regimen, s.bsa_m2, s.physiology.body_weight_kg),
+                   "acting": acting_metrics(sol)}
                for n, s, sol in zip(names, scenarios, sols, strict=True)}
     ref = names[0]
     doc = {"reference": ref, "arms": metrics,
            "dose_mg": {n: s.regimen.total_mg for n, s in zip(names, scenarios, strict=True)},
            "ratios": {n: ratios(metrics[n], metrics[ref]) for n in names[1:]}}
     return doc, sols
+
+
+def arms_headline(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """What acts beside total drug for every arm of a :func:`compare_arms` document.
+
+    One row per headline key (unbound and released AUC at the tumour and each toxicity site, then total drug;
+    as :func:`headline`) with ``values`` ``{arm: value}`` and ``ratios`` ``{arm: value / reference value}``
+    (every arm but the reference).
+    """
+    ref = doc["reference"]
+    arms = doc["arms"]
+    rows: dict[str, dict[str, Any]] = {}
+    for arm in arms:
+        if arm == ref:
+            continue
+        for r in headline(arms[arm], arms[ref]):
+            row = rows.setdefault(r["key"], {k: r[k] for k in ("key", "site", "role", "measure", "acts",
+                                                                "quantity", "unit")}
+                                  | {"values": {ref: r["conventional"]}, "ratios": {}})
+            row["values"][arm] = r["nano"]
+            row["ratios"][arm] = r["ratio"]
+    return list(rows.values())
+
+
+#: Rows of the tidy arms table beyond the headline: (label, dotted metric path, unit).
+ARMS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("AUCinf plasma total", "plasma_total.auc_inf_mg_h_per_L", "mg h/L"),
+    ("Cmax plasma total", "plasma_total.cmax_mg_per_L", "mg/L"),
+    ("t1/2 terminal", "plasma_total.t_half_h", "h"),
+    ("CL", "plasma_total.cl_L_per_h", "L/h"),
+    ("CL per m^2", "plasma_total.cl_L_per_h_per_m2", "L/h/m^2"),
+    ("CL per kg", "plasma_total.cl_L_per_h_per_kg", "L/h/kg"),
+    ("Vss", "plasma_total.vss_L", "L"),
+    ("AUCinf plasma unbound", "plasma_unbound.auc_inf_mg_h_per_L", "mg h/L"),
+    ("DE24 tumour", "tumour.de24_percent", "% dose"),
+    ("DEmax tumour", "tumour.demax_percent", "% dose"),
+)
+
+
+def arms_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tidy (long) table of a :func:`compare_arms` document: one row per arm and metric.
+
+    Columns: ``arm``, ``reference`` (True for the first arm), ``group`` (``dose``, ``what acts``, ``total drug``
+    or ``plasma and tumour``), ``metric``, ``site``, ``measure``, ``key`` (dotted path in the arm's metrics),
+    ``value``, ``unit`` and ``ratio_to_reference``. Rows whose value is missing for every arm are left out.
+    """
+    ref, arms = doc["reference"], doc["arms"]
+    out: list[dict[str, Any]] = []
+
+    def add(group: str, metric: str, site: str, measure: str, key: str, unit: str,
+            values: dict[str, Any]) -> None:
+        if all(v is None for v in values.values()):
+            return
+        for arm in arms:
+            out.append({"arm": arm, "reference": arm == ref, "group": group, "metric": metric, "site": site,
+                        "measure": measure, "key": key, "value": values.get(arm), "unit": unit,
+                        "ratio_to_reference": ratio(values.get(arm), values.get(ref))})
+
+    add("dose", "dose (total)", "", "", "dose_total_mg", "mg", dict(doc["dose_mg"]))
+    for row in arms_headline(doc):
+        add("what acts" if row["acts"] else "total drug", row["quantity"], row["site"], row["measure"],
+            row["key"], row["unit"], row["values"])
+    for label, key, unit in ARMS_ROWS:
+        add("plasma and tumour", label, "", "", key, unit, {a: get_path(m, key) for a, m in arms.items()})
+    return out

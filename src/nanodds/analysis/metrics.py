@@ -50,8 +50,13 @@ def plasma_metrics(sol: Solution, name: str, regimen: Regimen) -> dict[str, floa
     return out
 
 
-def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None) -> dict[str, Any]:
-    """All metrics of one simulation as a JSON-ready mapping (keys carry units)."""
+def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None,
+                    body_weight_kg: float | None = None) -> dict[str, Any]:
+    """All metrics of one simulation as a JSON-ready mapping (keys carry units).
+
+    ``bsa_m2`` adds plasma CL and Vss per m^2 (human dosing); without it, ``body_weight_kg`` adds them per kg
+    (``cl_L_per_h_per_kg``, ``vss_L_per_kg``: how mouse and rat clearances are reported).
+    """
     m = sol.model
     t = sol.times_h
     res: dict[str, Any] = {"dose_total_mg": regimen.total_mg, "solver": sol.method}
@@ -66,6 +71,9 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
     if bsa_m2:
         res["plasma_total"]["cl_L_per_h_per_m2"] = (res["plasma_total"]["cl_L_per_h"] or float("nan")) / bsa_m2
         res["plasma_total"]["vss_L_per_m2"] = (res["plasma_total"]["vss_L"] or float("nan")) / bsa_m2
+    elif body_weight_kg:
+        res["plasma_total"]["cl_L_per_h_per_kg"] = (res["plasma_total"]["cl_L_per_h"] or float("nan")) / body_weight_kg
+        res["plasma_total"]["vss_L_per_kg"] = (res["plasma_total"]["vss_L"] or float("nan")) / body_weight_kg
     tissues: dict[str, Any] = {}
     for organ in m.volumes_L:
         key = f"tissue_{organ}"

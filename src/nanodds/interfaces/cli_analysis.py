@@ -10,8 +10,10 @@ errors, 95% CIs, correlation), ``fit_predictions.csv`` and ``fit.png`` (goodness
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
 
-from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import output_dir, status
 from nanodds.io.runfolder import run_folder
 from nanodds.io.yaml_safe import read_yaml_file
 
@@ -30,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the Sobol sequence and the bootstrap")
     p.add_argument("--linear", action="store_true", help="drop saturation (fast exact batched path)")
     p.add_argument("--out", required=True, help="output directory (created if missing)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
+    p.add_argument("--no-plots", action="store_true", help="skip sobol.png")
     p.set_defaults(func=cmd_sensitivity)
 
     f = subparsers.add_parser(
@@ -64,16 +67,21 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     raw = read_yaml_file(args.params, "params", prefix="params")
     specs = parse_param_specs(scn, raw)
     out = output_dir(args.out, create=False)
-    res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
-                               progress=not args.no_progress)
+    bar = not args.no_progress and sys.stderr.isatty()  # a rich bar on a terminal; piped, a plain line
+    runs = f"{args.n * (len(specs) + 2)} runs of {scn.name} ({len(specs)} parameters, N = {args.n})"
+    with status(f"sensitivity: {runs}...", spinner=False) if not args.no_progress else contextlib.nullcontext():
+        res = scenario_sensitivity(scn, specs, args.n, seed=args.seed, linear=True if args.linear else None,
+                                   progress=bar)
     out.mkdir(parents=True, exist_ok=True)
     write_csv(out / "sobol.csv", res.table)
     write_json(out / "sobol.json", {"scenario": scn.name, **res.to_dict()})
-    plot_sobol(res, out / "sobol.png", f"{scn.name}: Sobol indices, N = {res.n}")
+    if not args.no_plots:
+        plot_sobol(res, out / "sobol.png", f"{scn.name}: Sobol indices, N = {res.n}")
     for o, t in res.table.groupby("outcome", sort=False):
         top = t.sort_values("ST", ascending=False).iloc[0]
         print(f"{o}: most influential {top['parameter']} (ST = {top['ST']:.2f} +/- {top['ST_conf']:.2f})")
-    print(f"wrote {out / 'sobol.json'}, sobol.csv and sobol.png ({len(res.samples)} runs)")
+    print(f"wrote {out / 'sobol.json'}, sobol.csv" + ("" if args.no_plots else " and sobol.png")
+          + f" ({len(res.samples)} runs)")
     return 0
 
 
@@ -89,7 +97,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     names = [s.strip() for s in args.params.split(",") if s.strip()]
     data = read_observations(args.data)
     out = output_dir(args.out, create=False)
-    res = fit_scenario(scn, data, names, linear=True if args.linear else None)
+    with status(f"fitting {', '.join(names)} to {len(data)} observations of {data['ID'].nunique()} subjects..."):
+        res = fit_scenario(scn, data, names, linear=True if args.linear else None)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "fit.json", {"scenario": scn.name, **res.to_dict()})
     write_csv(out / "fit_predictions.csv", res.predictions)

@@ -56,7 +56,10 @@ def cmd_design(args: argparse.Namespace) -> int:
           f"population {sp.population} x {sp.generations} generations (seed {sp.seed})", file=sys.stderr, flush=True)
     result = run_design(design, progress=lambda line: print(line, file=sys.stderr, flush=True))
     out.mkdir(parents=True, exist_ok=True)
-    write_design(out, design, result, plots=not args.no_plots)
+    from nanodds.interfaces.common import status
+
+    with status("writing outputs..."):
+        write_design(out, design, result, plots=not args.no_plots)
     print(f"{len(result.pareto)} Pareto designs of {len(result.evaluations)} evaluations; wrote {out / 'pareto.csv'}, "
           f"all_evaluations.csv, design.json, designs/" + ("" if args.no_plots else " and pareto.png"))
     return 0

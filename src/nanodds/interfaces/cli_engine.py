@@ -33,10 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sim.add_argument("--no-plots", action="store_true", help="skip the PNG plots")
     sim.set_defaults(func=cmd_simulate)
 
-    cmp_ = subparsers.add_parser("compare", help="nanoformulation vs the conventional drug (same dose)",
-                                 description="Simulate a scenario's nanoformulation and the conventional "
-                                             "drug at the same dose and regimen; write both and the ratios.")
-    cmp_.add_argument("scenario", help="scenario YAML file (with a carrier)")
+    cmp_ = subparsers.add_parser("compare", help="nanoformulation vs the conventional drug, or two or more arms",
+                                 description="One scenario: simulate its nanoformulation and the conventional "
+                                             "drug at the same dose and regimen; write both and the ratios. "
+                                             "Two or more scenarios: simulate each as an arm (e.g. three "
+                                             "formulations of one drug; one species and horizon) and write one "
+                                             "tidy table (comparison.csv) and one plot, ratios to the first arm.")
+    cmp_.add_argument("scenario", help="scenario YAML file (with a carrier when it is the only one)")
+    cmp_.add_argument("more_scenarios", nargs="*", metavar="SCENARIO",
+                      help="further arms: every scenario is then an arm, the first the reference")
     cmp_.add_argument("--out", required=True, help="output directory (created if missing)")
     cmp_.add_argument("--no-plots", action="store_true", help="skip the PNG plot")
     cmp_.set_defaults(func=cmd_compare)
@@ -69,7 +74,9 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("Cmax plasma total", "plasma_total.cmax_mg_per_L", "mg/L"),
     ("t1/2 terminal", "plasma_total.t_half_h", "h"),
     ("CL", "plasma_total.cl_L_per_h", "L/h"),
+    ("CL per kg body weight", "plasma_total.cl_L_per_h_per_kg", "L/h/kg"),
     ("Vss", "plasma_total.vss_L", "L"),
+    ("Vss per kg body weight", "plasma_total.vss_L_per_kg", "L/kg"),
     ("AUCinf plasma unbound", "plasma_unbound.auc_inf_mg_h_per_L", "mg h/L"),
     ("AUC heart (total drug)", "tissues.heart.auc_mg_h_per_L", "mg h/L"),
     ("AUC heart, released drug", "tissues.heart.released_auc_mg_h_per_L", "mg h/L"),
@@ -80,6 +87,9 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
     ("targeting index (tumour/heart AUC)", "tumour.targeting_index_tumour_vs_heart", "-"),
 )
 
+
+#: Summary rows shown only when the metrics have them (per kg: scenarios without a BSA, i.e. mouse and rat).
+OPTIONAL_ROWS: frozenset[str] = frozenset({"plasma_total.cl_L_per_h_per_kg", "plasma_total.vss_L_per_kg"})
 
 #: Summary rows that the what-acts headline already shows (total drug AUC at tumour and heart, targeting index).
 HEADLINE_DUPLICATES: frozenset[str] = frozenset({"tissues.heart.auc_mg_h_per_L", "tumour.auc_mg_h_per_L",
@@ -113,7 +123,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     with _status(f"simulating {scn.name}..."):
         sol = simulate(scn)
-        metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2)
+        metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg)
     from nanodds.analysis.acting import acting_metrics
 
     metrics = {"scenario": scn.name, **metrics, "acting": acting_metrics(sol)}
@@ -132,7 +142,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     table.add_column("value", justify="right")
     table.add_column("unit")
     for label, key, unit in SUMMARY_ROWS:
-        if key.startswith("tumour.") and "tumour" not in metrics:
+        if (key.startswith("tumour.") and "tumour" not in metrics) or \
+                (key in OPTIONAL_ROWS and get_path(metrics, key) is None):
             continue
         table.add_row(label, _fmt(get_path(metrics, key)), unit)
     table.add_row("mass balance (max rel. error)", _fmt(metrics["mass_balance_rel_error"], ".2e"), "-")
@@ -142,9 +153,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-@run_folder()
+def _more_scenarios(args: argparse.Namespace) -> dict[str, str]:
+    """The further arms' scenario files, hashed into the manifest as ``scenario[1]``, ``scenario[2]``, ..."""
+    return {f"scenario[{i}]": p for i, p in enumerate(getattr(args, "more_scenarios", None) or [], start=1)}
+
+
+@run_folder(data_files=_more_scenarios)
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``compare``; returns the exit code."""
+    if args.more_scenarios:
+        from nanodds.interfaces.cli_compare_arms import compare_arms_command
+
+        return compare_arms_command(args)
     from nanodds.analysis.compare import require_carrier, run_comparison
     from nanodds.specs.scenario import load_scenario
 
@@ -215,8 +235,10 @@ def print_comparison(doc: dict[str, Any], title: str) -> None:
             continue
         if key.startswith("tumour.") and "tumour" not in m_nano:
             continue
-        table.add_row(label, _fmt(get_path(m_nano, key)), _fmt(get_path(m_conv, key)),
-                      _fmt(doc["ratios"].get(key), ".3g"), unit)
+        if key in OPTIONAL_ROWS and get_path(m_nano, key) is None and get_path(m_conv, key) is None:
+            continue
+        r = doc["ratios"][key] if key in doc["ratios"] else ratio(get_path(m_nano, key), get_path(m_conv, key))
+        table.add_row(label, _fmt(get_path(m_nano, key)), _fmt(get_path(m_conv, key)), _fmt(r, ".3g"), unit)
     table.add_row("mass balance (max rel. error)", _fmt(m_nano["mass_balance_rel_error"], ".2e"),
                   _fmt(m_conv["mass_balance_rel_error"], ".2e"), "", "-")
     _print_table(table)

@@ -46,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--iron-fraction", type=float, default=None,
                    help="iron_oxide only: iron mass fraction of the carrier (default bare magnetite 0.7236)")
     p.add_argument("--field", type=float, default=1.5, help="iron_oxide only: field strength, 1.5 or 3 T")
+    p.add_argument("--no-plots", action="store_true", help="skip imaging.png")
     p.set_defaults(func=cmd_imaging)
 
 
@@ -114,13 +115,14 @@ def cmd_imaging(args: argparse.Namespace) -> int:
                                      for r, g in sched.groupby("region", sort=False)}
         summary["r2_per_mM_s"] = lab.r2_per_mM_s
     write_json(out / "imaging.json", summary)
-    _plot(curves, drug, lab.name, decay, scn.name, out / "imaging.png")
+    if not args.no_plots:
+        _plot(curves, drug, lab.name, decay, scn.name, out / "imaging.png")
     ratios = summary["ratios"]
     if "tumour_to_muscle" in ratios:
         last = len(scans) - 1
         print(f"{lab.name} at {scans[last]:g} h: tumour {per_g['tumour'][last]:.3g} %ID/g, tumour/muscle "
               f"{ratios['tumour_to_muscle'][last]:.3g}, tumour/blood {ratios['tumour_to_blood'][last]:.3g}")
-    print(f"wrote {out / 'imaging.csv'}, imaging.json and imaging.png")
+    print(f"wrote {out / 'imaging.csv'}, imaging.json" + ("" if args.no_plots else " and imaging.png"))
     return 0
 
 

@@ -31,8 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--target-auc", type=float, default=None,
                    help="target plasma_total AUC0-inf (mg h/L): personalised doses and a dosing comparison")
     p.add_argument("--covariates", default=None, help="covariate YAML (default: the packaged file)")
-    p.add_argument("--no-plots", action="store_true",
-                   help="skip population.png (matplotlib's import and the histograms take ~1-2 s)")
+    p.add_argument("--no-plots", action="store_true", help="skip population.png")
     p.set_defaults(func=cmd_population)
 
 
@@ -57,9 +56,15 @@ def cmd_population(args: argparse.Namespace) -> int:
     check_int(args.seed, "--seed", 0, "seed_max")
     check_scheduler(args.scheduler)
     output_dir(args.out, create=False, field="--out")
+    from nanodds.interfaces.common import status
+
+    def step(message: str) -> None:  # a plain line per chunk when piped (the rich bar on a terminal)
+        with status(message, spinner=False):
+            pass
+
     s = run_population(args.scenario, args.n, args.out, seed=args.seed, chunk=args.chunk,
                        scheduler=args.scheduler, force=args.force, target_auc=args.target_auc,
-                       covariates=args.covariates, plots=not args.no_plots)
+                       covariates=args.covariates, plots=not args.no_plots, on_step=step)
     median = s["metrics"].get("plasma_total_auc_inf", {}).get("median")
     shown = f"{median:.4g}" if isinstance(median, float) else str(median)  # summary.json keeps full precision
     print(f"{s['n']} patients ({s['solver']}, {s['scheduler']}) in {s['elapsed_s']:.1f} s; plasma_total "

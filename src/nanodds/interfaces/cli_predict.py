@@ -69,7 +69,9 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
 
     df = read_input(args.input)
     known = set(NUMERIC) | set(CATEGORICAL)
-    pred = predict_delivery(df)
+    from nanodds.interfaces.common import status
+
+    pred = predict_delivery(df)  # checks every cell first: a bad cell is one line, before any progress line
     if args.times is not None:
         from nanodds.design.predict import predict_time_course
         from nanodds.interfaces.cli_imaging import parse_scan_times
@@ -77,10 +79,12 @@ def cmd_predict_delivery(args: argparse.Namespace) -> int:
         times = parse_scan_times(args.times)
         if not times or min(times) <= 0 or max(times) > MAX_TIME_H:
             raise InputError("times", " ".join(args.times), f"times > 0 and <= {MAX_TIME_H:g} h (the data span)")
-        course = predict_time_course(df, sorted(set(times)))
+        with status(f"AI-assisted PBPK of {len(df)} rows at {len(set(times))} times..."):
+            course = predict_time_course(df, sorted(set(times)))
         for j, t in enumerate(sorted(set(times))):
             pred[f"tumour_pct_dose_{t:g}h"] = course[:, j]
-    write_atomic(pred, args.out)
+    with status(f"writing {len(pred)} predictions to {args.out}..."):
+        write_atomic(pred, args.out)
     unused = [c for c in df.columns if c not in known]
     absent = [c for c in (*NUMERIC, *CATEGORICAL) if c not in df.columns]
     msg = f"{len(pred)} rows predicted, {int(pred['out_of_domain'].sum())} out of domain -> {args.out}"

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nanodds.errors import InputError
-from nanodds.interfaces.common import output_dir
+from nanodds.interfaces.common import output_dir, status
 from nanodds.io.atomic import safe_stems
 from nanodds.io.outputs import write_json
 from nanodds.io.runfolder import run_folder
@@ -118,7 +118,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     stems = safe_stems(names)  # plot file names: distinct even when two profile names sanitise alike
     for name in _progress(names, "fitting profiles"):
         t, y = data.mean_profile(name)
-        with warnings.catch_warnings(record=True) as caught:
+        # on a terminal with several profiles the progress bar shows them; otherwise a spinner or a plain line
+        with status(f"fitting {len(models)} release models to profile {name}...", spinner=len(names) < 2), \
+                warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             fits = fit_all(t, y, [m.name for m in models], weight=weight, rank_by=args.rank_by,
                            n_starts=args.starts, seed=args.seed)
@@ -137,8 +139,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     if not args.no_plots:
         from nanodds.release.plots import plot_fits
 
-        for name, (t, y, fits) in fitted.items():
-            plot_fits(t, y, fits, out, name, data.time_unit, top=args.top, stem=stems[name])
+        with status("plotting fits..."):
+            for name, (t, y, fits) in fitted.items():
+                plot_fits(t, y, fits, out, name, data.time_unit, top=args.top, stem=stems[name])
     for name, (_, _, fits) in fitted.items():
         best = [f for f in fits if f.ok][:3]
         summary = ", ".join(f"{f.model} ({args.rank_by} {f.stats[args.rank_by]:.3g})" for f in best)
@@ -161,8 +164,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     test = test[:, np.isin(t_test, common)]
     if args.bootstrap and not data.has_replicates:
         raise InputError("bootstrap", args.bootstrap, "0 unless the data have a replicate (tablet) column")
-    res = compare_profiles(common, ref, test, rule=args.rule, n_boot=args.bootstrap or None,
-                           seed=args.seed, confidence=args.confidence)
+    boot = f", {args.bootstrap} bootstrap replicates" if args.bootstrap else ""
+    with status(f"comparing {args.test} with {args.reference} ({args.rule} rule{boot})..."):
+        res = compare_profiles(common, ref, test, rule=args.rule, n_boot=args.bootstrap or None,
+                               seed=args.seed, confidence=args.confidence)
     res = {"data": str(args.data), "reference": args.reference, "test": args.test,
            "time_unit": data.time_unit, **res}
     write_json(out / "comparison.json", res)

@@ -32,14 +32,19 @@ def output_dir(path: str, *, create: bool = True, field: str = "out") -> Path:
 
 
 @contextlib.contextmanager
-def status(message: str) -> Iterator[None]:
+def status(message: str, *, spinner: bool = True) -> Iterator[None]:
     """Progress of one step of long work, on stderr.
 
     A rich spinner when stderr is a terminal; otherwise (piped, redirected to a log) one plain line
     ``nanodds: MESSAGE`` per step, so that a batch job shows where it is. stdout is never touched.
+    ``spinner=False``: nothing on a terminal (for a step that draws its own rich progress bar there; two live
+    displays cannot share a terminal), the same plain line when piped.
     """
     if not sys.stderr.isatty():
         print(f"nanodds: {message}", file=sys.stderr, flush=True)
+        yield
+        return
+    if not spinner:
         yield
         return
     from rich.console import Console

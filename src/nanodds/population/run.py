@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -158,9 +159,12 @@ def part_trusted(path: Path, inputs_sha256: str, ids: list[int]) -> bool:
 def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0, chunk: int = 500,
                    scheduler: str | None = None, force: bool = False, target_auc: float | None = None,
                    covariates: str | Path | None = None, progress: bool | None = None,
-                   plots: bool = True) -> dict[str, Any]:
-    """Run a virtual population; see the module docstring for outputs (``plots=False``: no
-    ``population.png``). Returns the summary mapping."""
+                   plots: bool = True, on_step: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run a virtual population; see the module docstring for outputs (``plots=False``: no population.png).
+
+    ``on_step(message)`` is called once the inputs are checked (before the first chunk) and after each chunk is
+    written, e.g. to print a progress line when stderr is not a terminal.
+    Returns the summary mapping."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InputError("--n", n, "an integer >= 1")
     if n > MAX_N and not force:
@@ -185,7 +189,7 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         raise InputError("--out", str(out), "a directory path (not an existing file)")
     args = {"scenario": str(scenario), "n": n, "out": str(out), "seed": seed, "chunk": chunk,
             "scheduler": scheduler, "force": force, "target_auc": target_auc,
-            "covariates": None if covariates is None else str(covariates)}
+            "covariates": None if covariates is None else str(covariates), "plots": plots}
     settings = {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
                 "covariates_sha256": hashlib.sha256(
                     (Path(covariates).read_text(encoding="utf-8") if covariates else "packaged").encode()).hexdigest(),
@@ -195,23 +199,38 @@ def run_population(scenario: str | Path, n: int, out: str | Path, seed: int = 0,
         starts = list(range(0, n, chunk))
         t0 = time.perf_counter()
         show = sys.stderr.isatty() if progress is None else progress
+        done = [len(files) - len(todo)]
+
+        def tick() -> None:
+            done[0] += 1
+            if on_step is not None:
+                on_step(f"population: {done[0]}/{len(files)} chunks of {n} patients done...")
+
+        def start() -> None:  # once the scheduler is reachable: an input error stays the only line
+            if on_step is not None:
+                on_step(f"simulating {n} patients in {len(files)} chunks ({done[0]} already done, {sched})...")
+
         with _progress(len(files), show) as bar:
             task = bar.add_task("chunks", total=len(files), completed=len(files) - len(todo))
             if sched == "inline":
+                start()
                 for i in todo:
                     _write_part(folder, files[i], run_chunk(text, patients.iloc[starts[i]:starts[i] + chunk],
                                                             target_auc), inputs_sha)
                     bar.advance(task)
+                    tick()
             else:
                 from distributed import as_completed
 
                 client = _client(sched)
+                start()
                 try:
                     futs = {client.submit(run_chunk, text, patients.iloc[starts[i]:starts[i] + chunk], target_auc,
                                           pure=False): i for i in todo}
                     for fut in as_completed(futs):
                         _write_part(folder, files[futs[fut]], fut.result(), inputs_sha)
                         bar.advance(task)
+                        tick()
                 finally:
                     cluster = getattr(client, "cluster", None) if sched == "local" else None
                     client.close()

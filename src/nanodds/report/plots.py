@@ -9,7 +9,7 @@ import numpy as np
 
 from nanodds.solve.solution import Solution
 
-__all__ = ["MAIN_ORGANS", "plot_comparison", "plot_simulation"]
+__all__ = ["MAIN_ORGANS", "plot_arms", "plot_comparison", "plot_simulation"]
 
 MAIN_ORGANS: tuple[str, ...] = ("heart", "liver", "spleen", "kidney", "lung", "marrow", "skin", "muscle", "tumour")
 
@@ -150,6 +150,47 @@ def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path,
         ax.legend(fontsize=8)
         ax.grid(True, axis="y", which="both", alpha=0.3)
     return _save(fig, out / filename, plt)
+
+
+def plot_arms(sols: list[Solution], labels: list[str], out_dir: str | Path, filename: str = "comparison.png") -> Path:
+    """Write ``filename``: plasma total and unbound drug of every arm, and tissue AUC bars of the drug that acts
+    (released: unbound + cell-bound) beside total drug, one bar per arm (log scales). The first arm is the
+    reference; each other arm's released-drug bar is labelled with its ratio to the reference."""
+    plt = _plt()
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(18, 5.0))
+    for i, (sol, label) in enumerate(zip(sols, labels, strict=True)):
+        for name, style, what in (("plasma_total", "-", "total"), ("plasma_unbound", ":", "unbound")):
+            c = sol.observe(name)
+            if _has_positive(c):
+                ax1.plot(sol.times_h, _positive(c), style, color=f"C{i}", label=f"{label}, {what}")
+    ax1.set_yscale("log")
+    _clip_log(ax1)
+    ax1.set_xlabel("time (h)")
+    ax1.set_ylabel("plasma drug (mg/L)")
+    ax1.set_title("Plasma: total vs unbound drug")
+    ax1.legend(fontsize=7)
+    ax1.grid(True, which="both", alpha=0.3)
+    organs = [o for o in _organs(sols[0]) if all(o in s.model.volumes_L for s in sols)]
+    x = np.arange(len(organs))
+    width = 0.8 / len(sols)
+    for ax, prefix, title in ((ax2, "tissue_released_", "What acts: released drug AUC (unbound + cell-bound)"),
+                              (ax3, "tissue_", "Total drug AUC (encapsulated + released)")):
+        aucs = [np.array([_auc(s, f"{prefix}{o}") for o in organs]) for s in sols]
+        for i, (a, label) in enumerate(zip(aucs, labels, strict=True)):
+            xi = x - 0.4 + width * (i + 0.5)
+            ax.bar(xi, _positive(a), width, label=label, color=f"C{i}")
+            if i and prefix == "tissue_released_":
+                for xj, v, r in zip(xi, a, aucs[0], strict=True):
+                    if v > 0 and r > 0:
+                        ax.annotate(f"{v / r:.2g}x", (xj, v), ha="center", va="bottom", fontsize=6)
+        if _has_positive(np.concatenate(aucs)):
+            ax.set_yscale("log")
+        ax.set_xticks(x, organs, rotation=30)
+        ax.set_ylabel("tissue AUC (mg h/L)")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7)
+        ax.grid(True, axis="y", which="both", alpha=0.3)
+    return _save(fig, Path(out_dir) / filename, plt)
 
 
 def _save(fig, path: Path, plt) -> Path:
