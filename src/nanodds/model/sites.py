@@ -8,7 +8,8 @@ other capillary bed (:func:`nanodds.model.hindrance.renkin`), and drain by lymph
 ligand-coated carriers adhere to the wall from the arterial plasma (:mod:`nanodds.model.adhesion`) and stay
 there until the cells of the wall take them up and digest them (at the carrier model's phagocyte degradation
 rate, ``pc_degradation_rate``: assumption, no wall-specific rate). Encapsulated drug is released in the
-site's vascular plasma at the blood environment's rate and in its interstitium and on its wall at the site environment's rate (pH, MMP, glutathione).
+site's vascular plasma at the blood environment's rate and in its interstitium and on its wall at the site
+environment's rate (pH, MMP, glutathione).
 
 Assumptions: the site is added to the body (its volume and flow are not taken from the host organ, which is
 small for lesions of a few mL); no phagocytic uptake at the site; wall-bound carriers do not detach.
