@@ -143,3 +143,27 @@ def test_adhesion_without_carrier_and_out_of_range_shear() -> None:
         parse_scenario(_raw([art], carrier=False))
     with pytest.warns(RangeWarning, match=r"sites\[0\].wall_shear_rate.*20-2000 1/s"):
         parse_scenario(_raw([{**art, "wall_shear_rate": "10000 1/s"}]))
+
+
+@pytest.mark.parametrize("key, value", [
+    ("ph", 6.0), ("mmp", "50 nM"), ("pore_diameter", "30 nm"), ("blood_flow", "0.01 L/h"), ("in", "skin"),
+    ("volume", "0.2 mL")])
+def test_every_site_key_acts(key: str, value) -> None:
+    """Each accepted override changes the model (release constants follow pH and MMP with a matching carrier)."""
+    rel = {"model": "enzyme", "preset": "gplgiagq_mmp2"} if key == "mmp" else \
+        {"model": "expansile", "preset": "griset2009"} if key == "ph" else None
+    site = {"type": "abscess", "volume": "0.1 mL", "in": "muscle"}
+    a, b = build(_scn(_raw([site], release=rel))), build(_scn(_raw([{**site, key: value}], release=rel)))
+    assert not np.allclose(a.K, b.K, rtol=1e-12, atol=0) or not np.allclose(
+        a.observables["site_released_abscess"].weights, b.observables["site_released_abscess"].weights)
+
+
+@pytest.mark.parametrize("key, value", [("lumen_diameter", "2 mm"), ("injured_length", "20 mm"),
+                                        ("wall_shear_rate", "1500 1/s"), ("name", "carotid")])
+def test_every_wall_key_acts(key: str, value) -> None:
+    site = {"type": "injured_artery", "volume": "5 uL", "adhesion": {"ligand": "glycocalicin"}}
+    a = build(_scn(_raw([site])))
+    b = build(_scn(_raw([{**site, key: value}])))
+    assert a.names != b.names or not np.allclose(a.K, b.K, rtol=1e-12, atol=0)
+    c = build(_scn(_raw([{**site, "adhesion": {"ligand": "glycocalicin", "ligand_density": "100 1/um^2"}}])))
+    assert not np.allclose(a.K, c.K, rtol=1e-12, atol=0)
