@@ -54,7 +54,7 @@ def test_targeted_vs_untargeted_dexamethasone_at_the_injured_artery() -> None:
     t, u = tgt["sites"]["injured_artery"], unt["sites"]["injured_artery"]
     assert t["total_auc_mg_h_per_L"] > 10 * u["total_auc_mg_h_per_L"]
     assert t["released_auc_mg_h_per_L"] > u["released_auc_mg_h_per_L"]
-    assert t["wall_carrier_end_mg"] > 0 and u["wall_carrier_end_mg"] == 0
+    assert t["wall_carrier_end_mg"] > 0 and "wall_carrier_end_mg" not in u
 
 
 def test_ambisome_reaches_the_abscess_interstitium() -> None:

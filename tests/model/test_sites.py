@@ -167,3 +167,15 @@ def test_every_wall_key_acts(key: str, value) -> None:
     assert a.names != b.names or not np.allclose(a.K, b.K, rtol=1e-12, atol=0)
     c = build(_scn(_raw([{**site, "adhesion": {"ligand": "glycocalicin", "ligand_density": "100 1/um^2"}}])))
     assert not np.allclose(a.K, c.K, rtol=1e-12, atol=0)
+
+
+def test_cli_refuses_an_unknown_site_type_with_one_line(tmp_path, capsys) -> None:
+    import yaml
+
+    from nanodds.interfaces.cli import main
+
+    f = tmp_path / "s.yaml"
+    f.write_text(yaml.safe_dump(_raw([{"type": "ulcer", "volume": "1 mL"}])))
+    assert main(["simulate", str(f), "--out", str(tmp_path / "o"), "--no-plots"]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if "sites[0].type" in ln]
+    assert len(err) == 1 and "stroke_lesion" in err[0]

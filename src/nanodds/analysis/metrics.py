@@ -149,8 +149,8 @@ def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> 
 
 
 def site_metrics(sol: Solution, names: tuple[str, ...]) -> dict[str, Any]:
-    """Per disease site: released, unbound and total drug AUC and peak (mg h/L, mg/L), peak carrier and
-    wall-bound carrier at the end (mg)."""
+    """Per disease site: released, unbound and total drug AUC and peak (mg h/L, mg/L), peak carrier and, at a wall
+    where ligand-coated carriers adhere, the wall-bound carrier at the end (mg)."""
     out: dict[str, Any] = {}
     for s in names:
         row: dict[str, Any] = {}
@@ -160,6 +160,7 @@ def site_metrics(sol: Solution, names: tuple[str, ...]) -> dict[str, Any]:
             row[f"{key}_auc_mg_h_per_L"] = auc_inf if np.isfinite(auc_inf) else auc_t
             row[f"{key}_cmax_mg_per_L"] = float(sol.observe(obs).max())
         row["carrier_peak_mg"] = float(sol.observe(f"site_carrier_amount_{s}").max())
-        row["wall_carrier_end_mg"] = float(sol.observe(f"site_wall_carrier_{s}")[-1])
+        if f"carrier:site.{s}.wall" in sol.model.names:  # a wall with ligand-coated carriers adhering
+            row["wall_carrier_end_mg"] = float(sol.observe(f"site_wall_carrier_{s}")[-1])
         out[s] = row
     return out

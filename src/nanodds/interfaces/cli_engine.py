@@ -82,6 +82,19 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def summary_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """:data:`SUMMARY_ROWS` plus, per disease site (``sites:``), its released, unbound and total drug AUC and the
+    carrier bound to its wall."""
+    rows = list(SUMMARY_ROWS)
+    for s, row in metrics.get("sites", {}).items():
+        rows += [(f"AUC site {s}, released drug", f"sites.{s}.released_auc_mg_h_per_L", "mg h/L"),
+                 (f"AUC site {s}, unbound drug", f"sites.{s}.unbound_auc_mg_h_per_L", "mg h/L"),
+                 (f"AUC site {s}, total drug", f"sites.{s}.total_auc_mg_h_per_L", "mg h/L")]
+        if "wall_carrier_end_mg" in row:
+            rows.append((f"site {s}: carrier on the wall at the end", f"sites.{s}.wall_carrier_end_mg", "mg"))
+    return rows
+
+
 #: Summary rows that the what-acts headline already shows (total drug AUC at tumour and heart, targeting index).
 HEADLINE_DUPLICATES: frozenset[str] = frozenset({"tissues.heart.auc_mg_h_per_L", "tumour.auc_mg_h_per_L",
                                                  "tumour.targeting_index_tumour_vs_heart",
@@ -130,7 +143,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("unit")
-    for label, key, unit in SUMMARY_ROWS:
+    for label, key, unit in summary_rows(metrics):
         if key.startswith("tumour.") and "tumour" not in metrics:
             continue
         table.add_row(label, _fmt(get_path(metrics, key)), unit)
@@ -207,7 +220,7 @@ def print_comparison(doc: dict[str, Any], title: str) -> None:
                 table.add_row(_headline_label(row), _fmt(row["nano"]), _fmt(row["conventional"]),
                               _fmt(row["ratio"], ".3g"), row["unit"])
         table.add_section()
-    for label, key, unit in SUMMARY_ROWS:
+    for label, key, unit in summary_rows(m_nano):
         if doc.get("headline") and key in HEADLINE_DUPLICATES:
             continue
         if key.startswith("tumour.") and "tumour" not in m_nano:
