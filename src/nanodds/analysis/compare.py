@@ -68,6 +68,8 @@ def ratios(nano: dict[str, Any], conventional: dict[str, Any]) -> dict[str, floa
              for m in ("auc_mg_h_per_L", "released_auc_mg_h_per_L", "released_cmax_mg_per_L")]
     if "tumour" in nano or "tumour" in conventional:
         keys += list(TUMOUR_RATIO_KEYS)
+    keys += [f"sites.{s}.{m}" for s in nano.get("sites", {})
+             for m in ("released_auc_mg_h_per_L", "unbound_auc_mg_h_per_L", "total_auc_mg_h_per_L")]
     if "acting" in nano and "acting" in conventional:
         keys += [k for k in headline_keys(nano["acting"]) if k not in keys]
     return {k: ratio(get_path(nano, k), get_path(conventional, k)) for k in keys}

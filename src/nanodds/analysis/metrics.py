@@ -88,6 +88,8 @@ def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None
         tissues[organ]["released_auc_mg_h_per_L"] = r_auc_inf if np.isfinite(r_auc_inf) else r_auc_t
         tissues[organ]["released_cmax_mg_per_L"] = float(sol.observe(rel).max())
     res["tissues"] = tissues
+    if "sites" in m.meta:
+        res["sites"] = site_metrics(sol, m.meta["sites"])
     if "tumour" in m.volumes_L:
         res["tumour"] = tumour_metrics(sol, regimen, tissues)
     if len(regimen.events) > 1:
@@ -151,4 +153,22 @@ def tumour_metrics(sol: Solution, regimen: Regimen, tissues: dict[str, Any]) -> 
     c = sol.observe("tissue_tumour")
     th_, _ = terminal_half_life_h(t, c)
     out["t_half_h"] = th_
+    return out
+
+
+def site_metrics(sol: Solution, names: tuple[str, ...]) -> dict[str, Any]:
+    """Per disease site: released, unbound and total drug AUC and peak (mg h/L, mg/L), peak carrier and, at a wall
+    where ligand-coated carriers adhere, the wall-bound carrier at the end (mg)."""
+    out: dict[str, Any] = {}
+    for s in names:
+        row: dict[str, Any] = {}
+        for key, obs in (("released", f"site_released_{s}"), ("unbound", f"site_unbound_{s}"),
+                         ("total", f"site_total_{s}")):
+            auc_t, auc_inf = sol.observe_auc(obs)
+            row[f"{key}_auc_mg_h_per_L"] = auc_inf if np.isfinite(auc_inf) else auc_t
+            row[f"{key}_cmax_mg_per_L"] = float(sol.observe(obs).max())
+        row["carrier_peak_mg"] = float(sol.observe(f"site_carrier_amount_{s}").max())
+        if f"carrier:site.{s}.wall" in sol.model.names:  # a wall with ligand-coated carriers adhering
+            row["wall_carrier_end_mg"] = float(sol.observe(f"site_wall_carrier_{s}")[-1])
+        out[s] = row
     return out

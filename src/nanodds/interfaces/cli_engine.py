@@ -91,6 +91,19 @@ SUMMARY_ROWS: tuple[tuple[str, str, str], ...] = (
 #: Summary rows shown only when the metrics have them (per kg: scenarios without a BSA, i.e. mouse and rat).
 OPTIONAL_ROWS: frozenset[str] = frozenset({"plasma_total.cl_L_per_h_per_kg", "plasma_total.vss_L_per_kg"})
 
+def summary_rows(metrics: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """:data:`SUMMARY_ROWS` plus, per disease site (``sites:``), its released, unbound and total drug AUC and the
+    carrier bound to its wall."""
+    rows = list(SUMMARY_ROWS)
+    for s, row in metrics.get("sites", {}).items():
+        rows += [(f"AUC site {s}, released drug", f"sites.{s}.released_auc_mg_h_per_L", "mg h/L"),
+                 (f"AUC site {s}, unbound drug", f"sites.{s}.unbound_auc_mg_h_per_L", "mg h/L"),
+                 (f"AUC site {s}, total drug", f"sites.{s}.total_auc_mg_h_per_L", "mg h/L")]
+        if "wall_carrier_end_mg" in row:
+            rows.append((f"site {s}: carrier on the wall at the end", f"sites.{s}.wall_carrier_end_mg", "mg"))
+    return rows
+
+
 #: Summary rows that the what-acts headline already shows (total drug AUC at tumour and heart, targeting index).
 HEADLINE_DUPLICATES: frozenset[str] = frozenset({"tissues.heart.auc_mg_h_per_L", "tumour.auc_mg_h_per_L",
                                                  "tumour.targeting_index_tumour_vs_heart",
@@ -141,7 +154,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("unit")
-    for label, key, unit in SUMMARY_ROWS:
+    for label, key, unit in summary_rows(metrics):
         if (key.startswith("tumour.") and "tumour" not in metrics) or \
                 (key in OPTIONAL_ROWS and get_path(metrics, key) is None):
             continue
@@ -230,7 +243,7 @@ def print_comparison(doc: dict[str, Any], title: str) -> None:
                 table.add_row(_headline_label(row), _fmt(row["nano"]), _fmt(row["conventional"]),
                               _fmt(row["ratio"], ".3g"), row["unit"])
         table.add_section()
-    for label, key, unit in SUMMARY_ROWS:
+    for label, key, unit in summary_rows(m_nano):
         if doc.get("headline") and key in HEADLINE_DUPLICATES:
             continue
         if key.startswith("tumour.") and "tumour" not in m_nano:

@@ -11,6 +11,7 @@ from nanodds.model.bbb import add_bbb_opening
 from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
+from nanodds.model.sites import add_sites, site_observables
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
 from nanodds.release.stimuli import default_environment
 from nanodds.specs.bbb import BBBOpening
@@ -19,6 +20,7 @@ from nanodds.specs.drug import Drug
 from nanodds.specs.environment import Environment
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import Physiology
+from nanodds.specs.sites import Site
 
 ENV_COMPARTMENT = {"blood": "blood", "tumour_vascular": "blood", "tissue": "tissue",
                    "tumour": "tumour_interstitium", "phagocyte": "lysosome"}
@@ -46,6 +48,8 @@ class ModelInputs:
     carrier_overrides: tuple[tuple[str, float], ...] = ()
     # a transient opening of the blood-brain barrier (carriers cross it during its window), or None
     bbb_opening: BBBOpening | None = None
+    # disease sites (scenario ``sites:``), compartments with their own environment; empty: model unchanged
+    sites: tuple[Site, ...] = ()
 
 
 def _rates(inp: ModelInputs, envs: dict[str, Environment],
@@ -56,6 +60,7 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
     # active metabolite (parent-equivalent mg), when the drug file has a metabolite block
     add_metabolite(rb, phys, drug, inp.flow_scale)
     meta: dict[str, object] = {}
+    kin = None
     if carrier is not None:
         kin = dict(load_yaml(f"carriers/{phys.species}.yaml"))
         for key, value in inp.carrier_overrides:
@@ -68,6 +73,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
         if bbb_open and inp.bbb_opening is not None:
             add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
         meta["carrier_kinetics"] = ck
+    if inp.sites:
+        add_sites(rb, phys, drug, carrier, kin, inp.sites, envs["blood"])
     for sink in ("free:sink.hepatic", "free:sink.renal"):
         rb.state(sink)
     if carrier is not None:
@@ -113,6 +120,9 @@ def build_model(inp: ModelInputs) -> Model:
     if inp.saturable:
         saturable = tuple(SaturableTerm(idx[s], idx[d], idx[p], k, cap) for s, d, p, k, cap in sat)
     obs = observables(phys, drug, carrier, idx, n)
+    if inp.sites:
+        obs.update(site_observables(inp.sites, drug, idx, n))
+        meta["sites"] = tuple(s.name for s in inp.sites)
     vols = {o: phys_volume(phys, o) for o in phys.organs()}
     meta.update({"species": phys.species, "drug": drug.name,
                  "carrier": carrier.type if carrier is not None else None})

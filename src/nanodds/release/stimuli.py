@@ -51,7 +51,8 @@ def default_environment(compartment: str, temperature_c: float | None = None) ->
                     "compartment type")
     t = body_temperature_c() if temperature_c is None else float(temperature_c)
     gsh = entry["glutathione"].to("mmol/L") if "glutathione" in entry else None
-    return Environment(ph=entry["ph"].to(""), temperature_c=t, glutathione_mM=gsh)
+    mmp = entry["mmp"].to("nmol/L") if "mmp" in entry else None
+    return Environment(ph=entry["ph"].to(""), temperature_c=t, glutathione_mM=gsh, mmp_nM=mmp)
 
 
 # --------------------------------------------------------------------------- acid-labile linker

@@ -22,6 +22,9 @@ class Environment:
     glutathione_mM : float or None
         Reduced glutathione (GSH) concentration the carrier meets (mmol/L), for redox-responsive release;
         None when not known (a redox model then refuses to run rather than assume a value).
+    mmp_nM : float or None
+        Active matrix metalloproteinase (MMP-2/9) concentration (nmol/L), for enzyme-responsive release; None
+        when not known (the enzyme model then refuses to run rather than assume a value).
     light_on, ultrasound_on : bool
         Whether the compartment is illuminated / insonated in this time segment (``environment.light`` /
         ``environment.ultrasound`` windows of a scenario).
@@ -34,3 +37,4 @@ class Environment:
     glutathione_mM: float | None = None
     light_on: bool = False
     ultrasound_on: bool = False
+    mmp_nM: float | None = None

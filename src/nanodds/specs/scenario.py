@@ -16,13 +16,14 @@ from nanodds.specs.drug_inline import build_inline_drug, is_inline
 from nanodds.specs.environment import Environment
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
+from nanodds.specs.sites import Site, parse_sites
 from nanodds.specs.triggers import TriggerWindow, check_no_overlap, parse_triggers
 from nanodds.specs.tumour_design import tumour_design
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb"}
+            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb", "sites"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff", "model",
@@ -87,6 +88,8 @@ class Scenario:
     """Light / ultrasound windows (``environment.light`` / ``environment.ultrasound``)."""
     bbb_opening: BBBOpening | None = None
     """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
+    sites: tuple[Site, ...] = ()
+    """Disease sites (``sites:``, :mod:`nanodds.specs.sites`): compartments with their own environment."""
 
     def describe_inputs(self) -> str:
         """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
@@ -229,6 +232,7 @@ def parse_scenario(raw: Any) -> Scenario:
              "degC")
     vehicle = _vehicle(raw.get("vehicle"), "vehicle", hyper is not None)
     bbb_opening = parse_bbb(raw.get("bbb"), carrier is not None)
+    sites = parse_sites(raw.get("sites"), carrier is not None)
     triggers = parse_triggers(env, carrier.release if carrier is not None else None, tumour is not None)
     spans = [(f"environment.{w.kind}", w.start_h, w.end_h) for w in triggers]
     if hyper is not None:
@@ -256,7 +260,7 @@ def parse_scenario(raw: Any) -> Scenario:
                     drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                     saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                     flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
-                    bbb_opening=bbb_opening, triggers=triggers)
+                    bbb_opening=bbb_opening, triggers=triggers, sites=sites)
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
