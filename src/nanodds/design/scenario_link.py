@@ -3,20 +3,22 @@
 The scenario's carrier (material or type, diameter, zeta, shape, ligand) and tumour (model, cancer type, volume),
 body weight and first dose are mapped onto the Nano-Tumor DB columns (:func:`scenario_row`, mapping tables in
 ``data/design/scenario_link.yaml``); the shipped predictor gives DE24 and DE168 (% of injected dose in the tumour
-at 24 h and 168 h) with their 90 % intervals and the out-of-domain flag. Two tumour parameters of the whole-body
+at 24 h and 168 h) with their 90 % intervals and the out-of-domain flag. Tumour parameters of the whole-body
 model are then solved so that its carrier-label DE24 and DE168 after a single IV bolus of the first dose equal the
 predicted values (:func:`solve_tumour`):
 
 - the entry scale ``s``: factor on ``tumour_extravasation_coefficient`` (vascular -> interstitial carrier);
 - the exit rate ``k`` (1/h): interstitial carrier flowing back to the tumour blood
   (``tumour_reflux_fraction = k * V_interstitial / PA``), the exit of nanoparticles from tumours
-  (Nguyen et al. 2023 Nat Mater 22:1261).
+  (Nguyen et al. 2023 Nat Mater 22:1261);
+- only when exit cannot bring DE168 down to the prediction (label already held in tumour cells, which the
+  whole-body model never loses): the retention factor on ``tumour_macrophage_uptake_rate``.
 
-DE168/DE24 falls monotonically with ``k`` and DE24 rises monotonically with ``s``, so the solve alternates two
-bracketed 1-D root searches (Brent, on log scales) until both agree to ``solve_rtol``. Deterministic. A target
-outside what the whole-body model can reach (e.g. DE168 above the no-exit value) leaves that parameter at its
-bracket end and says so. Everything else (plasma kinetics, MPS, release, the drug) stays mechanistic; the whole-body
-run with the solved parameters gives the time course.
+DE24 rises monotonically with ``s``; DE168 (with DE24 held at its target) is bracketed on a log grid of ``k`` and
+then of the retention factor, and found by Brent's method. Deterministic. A target outside what the whole-body
+model can reach (e.g. DE168 above the no-exit value) leaves the parameter at its bracket end and says so.
+Everything else (plasma kinetics, MPS, release, the drug) stays mechanistic; the whole-body run with the solved
+parameters gives the time course.
 
 Why DE24/DE168 and not the Chou et al. 2023 tumour parameters: under the same study-grouped CV the direct forest
 predicts DE24 with a median fold error of 2.09 and the Chou PBPK run with forest-predicted parameters with 2.81
@@ -40,10 +42,12 @@ if TYPE_CHECKING:
     from nanodds.design.predict import DeliveryModel
     from nanodds.specs.scenario import Scenario
 
-__all__ = ["LearnedTumour", "learned_tumour", "resolve_learned", "scenario_row", "settings", "solve_tumour"]
+__all__ = ["LearnedTumour", "TumourSolve", "learned_tumour", "resolve_learned", "scenario_row", "settings",
+           "solve_tumour"]
 
 ENTRY_KEY = "tumour_extravasation_coefficient"
 EXIT_KEY = "tumour_reflux_fraction"
+RETENTION_KEY = "tumour_macrophage_uptake_rate"
 SOLVE_TIMES_H = (0.0, 24.0, 168.0)
 """Output times of the solve runs (h): DE24 and DE168 are read at the last two."""
 
@@ -72,6 +76,9 @@ class LearnedTumour:
         Factor on the calibrated tumour extravasation coefficient (-).
     exit_rate_per_h : float
         Exit rate of interstitial carrier to the tumour blood (1/h).
+    retention_factor : float
+        Factor on the tumour macrophage (cell) uptake rate (-); below 1 only when exit alone cannot bring DE168
+        down to the prediction.
     overrides : tuple of (str, float)
         Values of ``carriers/<species>.yaml`` keys the whole-body model runs with (file units).
     whole_body_de24_percent, whole_body_de168_percent : float
@@ -85,6 +92,7 @@ class LearnedTumour:
     features: tuple[tuple[str, Any], ...]
     entry_scale: float
     exit_rate_per_h: float
+    retention_factor: float
     overrides: tuple[tuple[str, float], ...]
     whole_body_de24_percent: float
     whole_body_de168_percent: float
@@ -99,6 +107,7 @@ class LearnedTumour:
                 "interval_coverage": 0.9, "out_of_domain": self.out_of_domain, "ood_reason": self.ood_reason,
                 "notes": list(self.notes), "features": {k: v for k, v in self.features},
                 "entry_scale": self.entry_scale, "exit_rate_per_h": self.exit_rate_per_h,
+                "retention_factor": self.retention_factor,
                 "overrides": dict(self.overrides),
                 "whole_body_single_bolus_de24_percent": self.whole_body_de24_percent,
                 "whole_body_single_bolus_de168_percent": self.whole_body_de168_percent}
@@ -154,18 +163,30 @@ def _single_bolus(scn: Scenario) -> Scenario:
                    learned_tumour=None)
 
 
-def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> tuple[float, float, dict[str, float],
-                                                                                   tuple[float, float], list[str]]:
-    """Entry scale and exit rate that give the whole-body carrier-label DE24/DE168 targets (% of dose).
+@dataclass(frozen=True)
+class TumourSolve:
+    """Result of :func:`solve_tumour` (DE in % of the injected carrier dose, single IV bolus)."""
+
+    entry_scale: float
+    exit_rate_per_h: float
+    retention_factor: float
+    overrides: tuple[tuple[str, float], ...]
+    de24_percent: float
+    de168_percent: float
+    notes: tuple[str, ...]
+
+
+def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> TumourSolve:
+    """Tumour entry, exit and retention that give the whole-body carrier-label DE24/DE168 targets (% of dose).
 
     Nested bracketed search: for an exit rate ``k``, the entry scale ``s(k)`` that gives DE24 (log-secant, Brent
     fallback); ``k`` so that DE168 matches too: the first bracket on a log grid of ``k`` (``exit_rate_scan_points``)
-    where DE168 crosses the target, then Brent. The searches run on the exact linear path
-    (saturable MPS terms at their unsaturated limit); a saturable scenario then corrects the targets by the
-    full model's result (fixed point, ``max_rounds``) until it reaches them within ``saturable_rtol``.
-
-    Returns ``(entry_scale, exit_rate_per_h, overrides, (de24, de168) reached, notes)``; the DE are those of
-    a single IV bolus of the scenario's first dose on the scenario's own solver.
+    where DE168 crosses the target, then Brent. When DE168 stays above the target at every exit rate (label held
+    in tumour cells: the whole-body model never loses it), the exit rate closest to the target is kept and the
+    retention factor ``f`` (x tumour macrophage uptake rate) is lowered by Brent until DE168 matches. The searches
+    run on the exact linear path (saturable MPS terms at their unsaturated limit); a saturable scenario then
+    corrects the targets by the full model's result (fixed point, ``max_rounds``) until it reaches them within
+    ``saturable_rtol``.
     """
     from scipy.optimize import brentq
 
@@ -176,32 +197,34 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> tupl
     rtol = cfg["solve_rtol"].to("1")
     k_lo, k_hi = cfg["exit_rate_min"].to("1/h"), cfg["exit_rate_max"].to("1/h")
     v_lo, v_hi = math.log(cfg["entry_scale_min"].to("1")), math.log(cfg["entry_scale_max"].to("1"))
+    w_lo = math.log(cfg["retention_factor_min"].to("1"))
     full = _single_bolus(scn)
     lin = replace(full, solver="linear")
     phys = full.physiology
-    c0 = load_yaml(f"carriers/{phys.species}.yaml")[ENTRY_KEY].value
+    kin = load_yaml(f"carriers/{phys.species}.yaml")
+    c0, m0 = kin[ENTRY_KEY].value, kin[RETENTION_KEY].value
     pa0 = build(full).meta["carrier_kinetics"].pa_L_per_h["tumour"]
     v_int = phys_volume(phys, "tumour") * phys_fraction(phys, "tumour", "interstitial")
     grid = np.array(SOLVE_TIMES_H)
 
-    def overrides(s: float, k: float) -> dict[str, float]:
-        return {ENTRY_KEY: c0 * s, EXIT_KEY: k * v_int / (pa0 * s)}
+    def overrides(s: float, k: float, f: float) -> dict[str, float]:
+        return {ENTRY_KEY: c0 * s, EXIT_KEY: k * v_int / (pa0 * s), RETENTION_KEY: m0 * f}
 
-    def de(s: float, k: float, model_scn: Scenario = lin) -> tuple[float, float]:
-        sol = simulate(model_scn, t_grid=grid, carrier_overrides=overrides(s, k))
+    def de(s: float, k: float, f: float, model_scn: Scenario = lin) -> tuple[float, float]:
+        sol = simulate(model_scn, t_grid=grid, carrier_overrides=overrides(s, k, f))
         lab = sol.observe("carrier_label_amount_tumour")
         return 100.0 * lab[1] / sol.dosed["carrier"], 100.0 * lab[2] / sol.dosed["carrier"]
 
-    def solve(t24: float, t168: float, v_start: float) -> tuple[float, float]:
-        cache: dict[float, tuple[float, tuple[float, float]]] = {}
+    def solve(t24: float, t168: float, v_start: float) -> tuple[float, float, float]:
+        cache: dict[tuple[float, float], tuple[float, tuple[float, float]]] = {}
         last = [v_start]
 
-        def s_of_k(k: float) -> tuple[float, tuple[float, float]]:
-            if k in cache:
-                return cache[k]
+        def s_of(k: float, fr: float) -> tuple[float, tuple[float, float]]:
+            if (k, fr) in cache:
+                return cache[(k, fr)]
 
             def f(v: float) -> float:
-                return math.log(de(math.exp(v), k)[0] / t24)
+                return math.log(de(math.exp(v), k, fr)[0] / t24)
 
             v0 = last[0]
             f0 = f(v0)
@@ -223,47 +246,54 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> tupl
                 else:
                     v0 = brentq(f, v_lo, v_hi, xtol=1e-12)
             last[0] = v0
-            cache[k] = (v0, de(math.exp(v0), k))
-            return cache[k]
+            cache[(k, fr)] = (v0, de(math.exp(v0), k, fr))
+            return cache[(k, fr)]
 
-        def g(u: float) -> float:
-            return math.log(s_of_k(math.exp(u))[1][1] / t168)
+        def g(u: float, fr: float = 1.0) -> float:
+            return math.log(s_of(math.exp(u), fr)[1][1] / t168)
 
         # DE168/DE24 along the DE24 = target curve first falls with k, but can rise again once entry is so fast
         # that exiting carrier re-enters (flow limit): take the first sign change on a log grid from k_lo up
         us = np.linspace(math.log(k_lo), math.log(k_hi), int(cfg["exit_rate_scan_points"].to("1")))
         gs = [g(float(u)) for u in us]
-        if gs[0] <= 0:
-            return s_of_k(k_lo)[0], k_lo
+        if gs[0] <= 0:  # DE168 at or below the target without exit: more exit cannot raise it
+            return s_of(k_lo, 1.0)[0], k_lo, 1.0
         for a, b, ga, gb in zip(us[:-1], us[1:], gs[:-1], gs[1:], strict=True):
             if ga > 0 >= gb:
                 k = math.exp(brentq(g, float(a), float(b), xtol=1e-10))
-                return s_of_k(k)[0], k
-        k = math.exp(float(us[int(np.argmin(np.abs(gs)))]))  # unreachable: the closest DE168
-        return s_of_k(k)[0], k
+                return s_of(k, 1.0)[0], k, 1.0
+        # DE168 above the target at every exit rate: keep the closest exit rate, lower the cell retention
+        k = math.exp(float(us[int(np.argmin(gs))]))
+
+        def h(w: float) -> float:
+            return g(math.log(k), math.exp(w))
+
+        fr = cfg["retention_factor_min"].to("1") if h(w_lo) >= 0 else math.exp(brentq(h, w_lo, 0.0, xtol=1e-10))
+        return s_of(k, fr)[0], k, fr
 
     t24, t168 = de24_target, de168_target
-    v, k = solve(t24, t168, 0.0)
-    reached = de(math.exp(v), k, full)
-    if full.solver != "linear" and full.saturable:
-        sat_rtol = cfg["saturable_rtol"].to("1")
+    v, k, fr = solve(t24, t168, 0.0)
+    reached = de(math.exp(v), k, fr, full)
+    saturable = full.solver != "linear" and full.saturable
+    tol = cfg["saturable_rtol"].to("1") if saturable else rtol
+    if saturable:
         for _ in range(int(cfg["max_rounds"].to("1"))):
-            if abs(reached[0] / de24_target - 1) <= sat_rtol and abs(reached[1] / de168_target - 1) <= sat_rtol:
+            if abs(reached[0] / de24_target - 1) <= tol and abs(reached[1] / de168_target - 1) <= tol:
                 break
             t24, t168 = t24 * de24_target / reached[0], t168 * de168_target / reached[1]
-            v, k = solve(t24, t168, v)
-            reached = de(math.exp(v), k, full)
-    tol = cfg["saturable_rtol"].to("1") if full.solver != "linear" and full.saturable else rtol
+            v, k, fr = solve(t24, t168, v)
+            reached = de(math.exp(v), k, fr, full)
     notes: list[str] = []
     s = math.exp(v)
     if abs(reached[0] / de24_target - 1.0) > tol:
         notes.append(f"predicted DE24 {de24_target:.3g} % not reachable by the whole-body model (entry scale "
                      f"{s:.3g}); whole-body DE24 {reached[0]:.3g} %")
     if abs(reached[1] / de168_target - 1.0) > tol:
-        why = "no exit" if k == k_lo else "closest reachable exit rate"
+        why = "no exit" if k == k_lo else "lowest tumour-cell retention"
         notes.append(f"predicted DE168 {de168_target:.3g} % not reachable by the whole-body model ({why}); "
                      f"whole-body DE168 {reached[1]:.3g} %")
-    return s, k, overrides(s, k), (float(reached[0]), float(reached[1])), notes
+    return TumourSolve(s, k, fr, tuple(sorted(overrides(s, k, fr).items())), float(reached[0]), float(reached[1]),
+                       tuple(notes))
 
 
 def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> LearnedTumour:
@@ -287,12 +317,13 @@ def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> Learned
     names = [f"{t}_{s}" for t in ("DE24", "DE168", "Demax") for s in ("pred", "lo", "hi")]
     prediction = tuple((n, float(p[n])) for n in names)
     notes += model_notes(row, model)
-    s, k, ov, reached, solve_notes = solve_tumour(scn, float(p["DE24_pred"]), float(p["DE168_pred"]))
+    sv = solve_tumour(scn, float(p["DE24_pred"]), float(p["DE168_pred"]))
     features = tuple((c, _plain(v)) for c, v in row.iloc[0].items())
     return LearnedTumour(prediction=prediction, out_of_domain=bool(p["out_of_domain"]),
-                         ood_reason=str(p["ood_reason"]), notes=tuple(notes + solve_notes), features=features,
-                         entry_scale=s, exit_rate_per_h=k, overrides=tuple(sorted(ov.items())),
-                         whole_body_de24_percent=reached[0], whole_body_de168_percent=reached[1])
+                         ood_reason=str(p["ood_reason"]), notes=tuple(notes) + sv.notes, features=features,
+                         entry_scale=sv.entry_scale, exit_rate_per_h=sv.exit_rate_per_h,
+                         retention_factor=sv.retention_factor, overrides=sv.overrides,
+                         whole_body_de24_percent=sv.de24_percent, whole_body_de168_percent=sv.de168_percent)
 
 
 def _plain(v: Any) -> Any:
