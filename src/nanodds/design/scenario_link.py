@@ -182,7 +182,7 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> Tumo
     Nested bracketed search: for an exit rate ``k``, the entry scale ``s(k)`` that gives DE24 (log-secant, Brent
     fallback); ``k`` so that DE168 matches too: the first bracket on a log grid of ``k`` (``exit_rate_scan_points``)
     where DE168 crosses the target, then Brent. When DE168 stays above the target at every exit rate (label held
-    in tumour cells: the whole-body model never loses it), the exit rate closest to the target is kept and the
+    in tumour cells: the whole-body model never loses it), the exit rate is set to its upper end and the
     retention factor ``f`` (x tumour macrophage uptake rate) is lowered by Brent until DE168 matches. The searches
     run on the exact linear path (saturable MPS terms at their unsaturated limit); a saturable scenario then
     corrects the targets by the full model's result (fixed point, ``max_rounds``) until it reaches them within
@@ -262,8 +262,9 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> Tumo
             if ga > 0 >= gb:
                 k = math.exp(brentq(g, float(a), float(b), xtol=1e-10))
                 return s_of(k, 1.0)[0], k, 1.0
-        # DE168 above the target at every exit rate: keep the closest exit rate, lower the cell retention
-        k = math.exp(float(us[int(np.argmin(gs))]))
+        # DE168 above the target at every exit rate: the label is held in tumour cells. Exit at its fastest
+        # (interstitial carrier follows plasma) and lower the cell retention until DE168 matches
+        k = k_hi
 
         def h(w: float) -> float:
             return g(math.log(k), math.exp(w))
