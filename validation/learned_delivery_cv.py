@@ -49,7 +49,8 @@ def fold_model(df: pd.DataFrame, y: np.ndarray, yp: np.ndarray, tr: np.ndarray, 
     de = make_forest(cfg, st["n_estimators"], seed).fit(fold.x_train, y[tr])
     par = make_forest(cfg, st["param_n_estimators"], seed).fit(fold.x_train, yp[tr])
     model = DeliveryModel(fold.spec, TreeEnsemble.from_sklearn(de), TreeEnsemble.from_sklearn(par), fold.train_z,
-                          DE_TARGETS, PARAM_TARGETS, interval_offsets(y[tr], inner_oof, st["coverage"]), {})
+                          DE_TARGETS, PARAM_TARGETS, interval_offsets(y[tr], inner_oof, st["coverage"]),
+                          {"interval_coverage": st["coverage"]})
     return model, de.predict(fold.x_test), par.predict(fold.x_test)
 
 

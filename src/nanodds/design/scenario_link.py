@@ -64,7 +64,9 @@ class LearnedTumour:
     Attributes
     ----------
     prediction : tuple of (str, float)
-        ``DE24_pred``, ``DE24_lo``, ``DE24_hi`` and the same for DE168 and Demax (90 % interval).
+        ``DE24_pred``, ``DE24_lo``, ``DE24_hi`` and the same for DE168 and Demax.
+    coverage : float
+        Coverage of the ``_lo``-``_hi`` interval (-), from the model file (0.9 for the shipped model).
     out_of_domain : bool
         The scenario lies outside the predictor's training domain (reasons in ``ood_reason``).
     ood_reason : str
@@ -86,6 +88,7 @@ class LearnedTumour:
     """
 
     prediction: tuple[tuple[str, float], ...]
+    coverage: float
     out_of_domain: bool
     ood_reason: str
     notes: tuple[str, ...]
@@ -104,7 +107,7 @@ class LearnedTumour:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (for ``metrics.json``)."""
         return {"mode": "learned", "predicted_percent": dict(self.prediction),
-                "interval_coverage": 0.9, "out_of_domain": self.out_of_domain, "ood_reason": self.ood_reason,
+                "interval_coverage": self.coverage, "out_of_domain": self.out_of_domain, "ood_reason": self.ood_reason,
                 "notes": list(self.notes), "features": {k: v for k, v in self.features},
                 "entry_scale": self.entry_scale, "exit_rate_per_h": self.exit_rate_per_h,
                 "retention_factor": self.retention_factor,
@@ -115,7 +118,7 @@ class LearnedTumour:
     def summary_line(self) -> str:
         """One console line: prediction, interval, domain."""
         dom = f"OUT OF DOMAIN ({self.ood_reason})" if self.out_of_domain else "in domain"
-        return (f"learned tumour delivery: DE24 {self.pred('DE24_pred'):.3g} % (90 % interval "
+        return (f"learned tumour delivery: DE24 {self.pred('DE24_pred'):.3g} % ({100 * self.coverage:g} % interval "
                 f"{self.pred('DE24_lo'):.3g}-{self.pred('DE24_hi'):.3g}), DE168 {self.pred('DE168_pred'):.3g} % "
                 f"({self.pred('DE168_lo'):.3g}-{self.pred('DE168_hi'):.3g}); {dom}")
 
@@ -182,8 +185,9 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> Tumo
     Nested bracketed search: for an exit rate ``k``, the entry scale ``s(k)`` that gives DE24 (log-secant, Brent
     fallback); ``k`` so that DE168 matches too: the first bracket on a log grid of ``k`` (``exit_rate_scan_points``)
     where DE168 crosses the target, then Brent. When DE168 stays above the target at every exit rate (label held
-    in tumour cells: the whole-body model never loses it), the exit rate is set to its upper end and the
-    retention factor ``f`` (x tumour macrophage uptake rate) is lowered by Brent until DE168 matches. The searches
+    in tumour cells: the whole-body model never loses it), the retention factor ``f`` (x tumour macrophage uptake
+    rate) is lowered by Brent until DE168 matches, at the exit rate closest to the target and at the fastest exit;
+    the one that misses the targets least is kept. The searches
     run on the exact linear path (saturable MPS terms at their unsaturated limit); a saturable scenario then
     corrects the targets by the full model's result (fixed point, ``max_rounds``) until it reaches them within
     ``saturable_rtol``.
@@ -262,15 +266,22 @@ def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> Tumo
             if ga > 0 >= gb:
                 k = math.exp(brentq(g, float(a), float(b), xtol=1e-10))
                 return s_of(k, 1.0)[0], k, 1.0
-        # DE168 above the target at every exit rate: the label is held in tumour cells. Exit at its fastest
-        # (interstitial carrier follows plasma) and lower the cell retention until DE168 matches
-        k = k_hi
+        # DE168 above the target at every exit rate: the label is held in tumour cells. Lower the cell retention
+        # (Brent) at the exit rate closest to the target and at the fastest exit (interstitial carrier follows
+        # plasma); keep the one that misses the two targets least (summed |log error|)
+        best: tuple[float, float, float, float] | None = None
+        for k in dict.fromkeys((math.exp(float(us[int(np.argmin(gs))])), k_hi)):
 
-        def h(w: float) -> float:
-            return g(math.log(k), math.exp(w))
+            def h(w: float, k: float = k) -> float:
+                return g(math.log(k), math.exp(w))
 
-        fr = cfg["retention_factor_min"].to("1") if h(w_lo) >= 0 else math.exp(brentq(h, w_lo, 0.0, xtol=1e-10))
-        return s_of(k, fr)[0], k, fr
+            fr = cfg["retention_factor_min"].to("1") if h(w_lo) >= 0 else math.exp(brentq(h, w_lo, 0.0, xtol=1e-10))
+            v, (d24, d168) = s_of(k, fr)
+            err = abs(math.log(d24 / t24)) + abs(math.log(d168 / t168))
+            if best is None or err < best[0]:
+                best = (err, v, k, fr)
+        assert best is not None
+        return best[1], best[2], best[3]
 
     t24, t168 = de24_target, de168_target
     v, k, fr = solve(t24, t168, 0.0)
@@ -305,7 +316,7 @@ def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> Learned
     InputError
         Species other than the predictor's (mouse), or no carrier or no tumour.
     """
-    from nanodds.design.predict import predict_delivery
+    from nanodds.design.predict import load_model, predict_delivery
 
     species = settings()["species"]
     if scn.species != species:
@@ -320,7 +331,9 @@ def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> Learned
     notes += model_notes(row, model)
     sv = solve_tumour(scn, float(p["DE24_pred"]), float(p["DE168_pred"]))
     features = tuple((c, _plain(v)) for c, v in row.iloc[0].items())
-    return LearnedTumour(prediction=prediction, out_of_domain=bool(p["out_of_domain"]),
+    m = model or load_model()
+    return LearnedTumour(prediction=prediction, coverage=float(m.meta["interval_coverage"]),
+                         out_of_domain=bool(p["out_of_domain"]),
                          ood_reason=str(p["ood_reason"]), notes=tuple(notes) + sv.notes, features=features,
                          entry_scale=sv.entry_scale, exit_rate_per_h=sv.exit_rate_per_h,
                          retention_factor=sv.retention_factor, overrides=sv.overrides,
@@ -351,7 +364,8 @@ def resolve_learned(scn: Scenario) -> Scenario:
     if lt.out_of_domain:
         warnings.warn(RangeWarning(
             f"tumour_delivery: learned: the scenario is outside the predictor's training domain ({lt.ood_reason}); "
-            f"predicted DE24 {lt.pred('DE24_pred'):.3g} % of dose (90 % interval {lt.pred('DE24_lo'):.3g}-"
+            f"predicted DE24 {lt.pred('DE24_pred'):.3g} % of dose ({100 * lt.coverage:g} % interval "
+            f"{lt.pred('DE24_lo'):.3g}-"
             f"{lt.pred('DE24_hi'):.3g} %) is an extrapolation"), stacklevel=2)
     for n in lt.notes:
         if "not reachable" in n:
