@@ -42,6 +42,8 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
         for kind in ("tumour", "tumour_vascular"):
             lit[kind] = replace(envs[kind], **on)
         windows = (*windows, (w.start_h, w.end_h, lit))
+    if scn.learned_tumour is not None:  # tumour_delivery: learned (explicit overrides still win)
+        carrier_overrides = {**dict(scn.learned_tumour.overrides), **(carrier_overrides or {})}
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),

@@ -121,11 +121,6 @@ def test_bad_design_input_names_the_field(carrier: dict, tumour: dict, top: dict
     assert exc.value.field == field
 
 
-def test_learned_delivery_is_a_clear_hook() -> None:
-    with pytest.raises(InputError, match="learned tumour delivery not available"):
-        _scn(tumour_delivery="learned")
-
-
 def test_digested_carrier_label_stays_in_the_tumour() -> None:
     """Carrier digested in tumour cells leaves the intact-carrier DE but stays in the labelled-carrier DE."""
     scn = _scn({"ligand": "antibody"})

@@ -127,7 +127,22 @@ def render_card(meta: dict[str, Any]) -> str:
         a, f, d = tcv[t]["predicted"], tcv[t]["fitted"], reps[0][t]["learned"]
         lines.append(f"| {t} | {a['r2_log10']:.2f}, {a['median_fold_error']:.2f} | {d['r2_log10']:.2f}, "
                      f"{d['median_fold_error']:.2f} | {f['r2_log10']:.2f}, {f['median_fold_error']:.2f} |")
-    lines += ["", "## Limitations", "",
+    lines += ["", "## Scenarios: `tumour_delivery: learned`", "",
+              "A mouse scenario with a carrier and a tumour may set `tumour_delivery: learned`"
+              " (`examples/design_learned_mouse.yaml`).",
+              "Its carrier (material or type, diameter, zeta, shape, ligand) and tumour (model, cancer type, volume),",
+              "body weight and first dose are mapped onto the columns above (`nanodds.design.scenario_link`,",
+              "tables in data/design/scenario_link.yaml); the predicted DE24 and DE168 then set two tumour parameters",
+              "of the whole-body model, the entry scale on the tumour extravasation coefficient and the exit rate of",
+              "interstitial carrier back to the tumour blood, solved (nested bracketed search, deterministic) so that",
+              "the whole-body carrier-label DE24 and DE168 of a single IV bolus equal the predictions. The run's",
+              "`metrics.json` (`tumour_delivery`) and console give the prediction, its 90 % interval, the",
+              "out-of-domain flag with reasons and notes; out of domain, or a prediction the whole-body model",
+              "cannot reach, warns. Other species are refused (one line): the predictor knows mouse tumours only.",
+              "The Chou 2023 tumour parameters are not used for this: run through their PBPK they predict DE24",
+              "worse than the direct forest (table above). Out-of-fold check and measured numbers:",
+              "docs/learned_tumour_delivery.md (`python -m validation.learned_delivery_cv`).",
+              "", "## Limitations", "",
               "- Mouse data only, 2005-2018 literature; DE is % of injected dose in the whole tumour.",
               "- Explains about a quarter of the variance of log10 DE under study-grouped CV: a typical prediction",
               "  is off by about 2-fold and the 90 % interval spans about two decades. Use it to rank designs",

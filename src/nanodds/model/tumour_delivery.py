@@ -177,9 +177,7 @@ def pore_median_factor(cancer_type: str | None) -> float:
 
 
 def check_delivery_mode(mode: object) -> str:
-    """Validate ``tumour_delivery``; ``learned`` is the hook for the learned predictor (not wired yet)."""
+    """Validate ``tumour_delivery``; ``learned`` is resolved by :func:`nanodds.design.scenario_link.resolve_learned`."""
     if mode not in TUMOUR_DELIVERY_MODES:
         raise InputError("tumour_delivery", mode, " or ".join(TUMOUR_DELIVERY_MODES))
-    if mode == "learned":
-        raise InputError("tumour_delivery", mode, "mechanistic (learned tumour delivery not available)")
     return str(mode)

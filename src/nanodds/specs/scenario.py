@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
@@ -21,6 +21,9 @@ from nanodds.specs.triggers import TriggerWindow, check_no_overlap, parse_trigge
 from nanodds.specs.tumour_design import tumour_design
 from nanodds.specs.validity import check_range, error_limit
 from nanodds.units import to_canonical
+
+if TYPE_CHECKING:
+    from nanodds.design.scenario_link import LearnedTumour
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
             "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb", "sites"}
@@ -90,6 +93,11 @@ class Scenario:
     """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
     sites: tuple[Site, ...] = ()
     """Disease sites (``sites:``, :mod:`nanodds.specs.sites`): compartments with their own environment."""
+    tumour_delivery: str = "mechanistic"
+    """How the tumour parameters are set: ``mechanistic`` or ``learned`` (the delivery predictor)."""
+    learned_tumour: LearnedTumour | None = None
+    """With ``learned``: the prediction and the solved tumour parameters
+    (:func:`nanodds.design.scenario_link.resolve_learned`)."""
 
     def describe_inputs(self) -> str:
         """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
@@ -256,11 +264,16 @@ def parse_scenario(raw: Any) -> Scenario:
     name = raw.get("name", "scenario")
     if not isinstance(name, str | int | float) or isinstance(name, bool):
         raise InputError("name", name, "a text, e.g. 'Doxil vs doxorubicin'")
-    return Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
-                    drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
-                    saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
-                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
-                    bbb_opening=bbb_opening, triggers=triggers, sites=sites)
+    scn = Scenario(name=str(name), species=species, physiology=phys, bsa_m2=bsa,
+                   drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
+                   saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
+                   flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
+                   bbb_opening=bbb_opening, triggers=triggers, sites=sites)
+    if raw.get("tumour_delivery") == "learned":
+        from nanodds.design.scenario_link import resolve_learned
+
+        scn = resolve_learned(scn)
+    return scn
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
