@@ -48,9 +48,10 @@ def test_unsaturated_path_matches_analytic() -> None:
     # No flow, particle on the line through the magnet axis: dX/dt = -k / X^5 below saturation (M = 3H),
     # so X^6 = X0^6 - 6 k t with k = mu0 (Vc / 6 pi eta a) 3 Ms^2 R^4 / 2.
     p = base_case().with_(mean_blood_speed_m_per_s=0.0)
-    assert 3 * p.magnet_magnetisation_A_per_m * p.magnet_radius_m ** 2 / (2 * (p.magnet_distance_m - p.vessel_radius_m) ** 2) \
-        < p.core_saturation_magnetisation_A_per_m
-    k = p.mu0_N_per_A2 * _mobility_core(p) * 3 * p.magnet_magnetisation_A_per_m ** 2 * p.magnet_radius_m ** 4 / 2
+    ms, rm = p.magnet_magnetisation_A_per_m, p.magnet_radius_m
+    h_wall = 3 * ms * rm ** 2 / (2 * (p.magnet_distance_m - p.vessel_radius_m) ** 2)
+    assert h_wall < p.core_saturation_magnetisation_A_per_m
+    k = p.mu0_N_per_A2 * _mobility_core(p) * 3 * ms ** 2 * rm ** 4 / 2
     x0, xw = p.magnet_distance_m + p.vessel_radius_m * 0.5, p.magnet_distance_m - p.vessel_radius_m
     t_exact = (x0 ** 6 - xw ** 6) / (6 * k)
     sol = trajectory(p, p.vessel_radius_m * 0.5, 0.0, 10 * t_exact)
