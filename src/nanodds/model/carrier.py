@@ -80,7 +80,8 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
                 d, phys.tumour.pore_cutoff_nm, carrier.shape)
         else:
             pa[o] = kin["extravasation_coefficient"].to("1") * qp * renkin(d, kin["pore_diameter"][o].to("nm"))
-    sieve = glomerular_sieving(renal_diameter_nm(d, carrier.zeta_mV), kin["renal_cutoff"].to("nm"), kin["renal_sieving_width"].to("nm"))
+    sieve = glomerular_sieving(renal_diameter_nm(d, carrier.zeta_mV), kin["renal_cutoff"].to("nm"),
+                               kin["renal_sieving_width"].to("nm"))
     return CarrierKinetics(
         mps_extraction=extraction, mps_capacity_mg=cap,
         pc_degradation_per_h=kin["pc_degradation_rate"].to("1/h"),
