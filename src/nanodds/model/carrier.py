@@ -17,6 +17,7 @@ from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.structure import RateBuilder
 from nanodds.model.tumour_delivery import (
     liver_offtarget_factor,
+    renal_diameter_nm,
     tumour_cell_uptake_per_h,
     tumour_entry_factor,
     tumour_model_factor,
@@ -79,7 +80,8 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
                 d, phys.tumour.pore_cutoff_nm, carrier.shape)
         else:
             pa[o] = kin["extravasation_coefficient"].to("1") * qp * renkin(d, kin["pore_diameter"][o].to("nm"))
-    sieve = glomerular_sieving(d, kin["renal_cutoff"].to("nm"), kin["renal_sieving_width"].to("nm"))
+    sieve = glomerular_sieving(renal_diameter_nm(d, carrier.zeta_mV), kin["renal_cutoff"].to("nm"),
+                               kin["renal_sieving_width"].to("nm"))
     return CarrierKinetics(
         mps_extraction=extraction, mps_capacity_mg=cap,
         pc_degradation_per_h=kin["pc_degradation_rate"].to("1/h"),

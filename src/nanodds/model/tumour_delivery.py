@@ -83,6 +83,21 @@ def charge_mps_factor(zeta_mV: float | None) -> float:
     return float(np.exp(slope * excess))
 
 
+def renal_diameter_nm(diameter_nm: float, zeta_mV: float | None) -> float:
+    """Diameter (nm) that meets the glomerular filter: charged surfaces gain a protein corona.
+
+    ``d + corona_diameter_increment`` when ``|zeta|`` exceeds ``mps_charge_threshold`` (Choi 2007: serum
+    proteins adsorbed on charged coatings add > 15 nm and stop renal excretion), else ``d``; an unstated zeta
+    counts as near-neutral.
+    """
+    if zeta_mV is None:
+        return diameter_nm
+    p = params()
+    if abs(zeta_mV) <= p["mps_charge_threshold"].to("mV"):
+        return diameter_nm
+    return diameter_nm + p["corona_diameter_increment"].to("nm")
+
+
 @dataclass(frozen=True)
 class Ligand:
     """A targeting ligand on the carrier surface.
