@@ -10,7 +10,7 @@ from nanodds.errors import ResultError
 from nanodds.model.assemble import ModelInputs, build_model, default_environments
 from nanodds.model.structure import Model
 from nanodds.solve.api import solve
-from nanodds.solve.solution import Solution
+from nanodds.solve.solution import Solution, same_time_tol_h
 from nanodds.specs.params import load_yaml
 from nanodds.specs.scenario import Scenario, environments_for
 
@@ -22,7 +22,10 @@ def output_grid(scn: Scenario) -> np.ndarray:
     """Uniform output times (h) over the duration, plus dose times and the metric times."""
     grid = np.linspace(0.0, scn.duration_h, scn.points)
     extra = [t for t in (*METRIC_TIMES_H, *(e.start_h for e in scn.regimen.events)) if t <= scn.duration_h]
-    return np.union1d(grid, extra)
+    out = np.union1d(grid, extra)
+    # one point per instant: a dose at 4.000000000000001 h does not add a second point beside 4.0 h
+    keep = np.concatenate([[True], np.diff(out) > np.array([same_time_tol_h(t) for t in out[1:]])])
+    return out[keep]
 
 
 def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> Model:

@@ -10,6 +10,16 @@ import numpy as np
 from nanodds.model.structure import Model, freeze, readonly
 from nanodds.specs.regimen import DoseEvent
 
+SAME_TIME_REL = 1e-12
+"""Relative tolerance (scaled by max(1 h, t)) within which two times are one instant. The solvers apply a bolus
+at an output time this close to it, so the dose accounting counts it there too (a dose at 4.000000000000001 h
+reported at the 4.0 h grid point after the bolus is not a mass-balance error)."""
+
+
+def same_time_tol_h(t_h: float) -> float:
+    """Absolute tolerance (h) within which a time equal to ``t_h`` is the same instant."""
+    return SAME_TIME_REL * max(1.0, abs(t_h))
+
 
 @dataclass(frozen=True)
 class Solution:
@@ -98,5 +108,5 @@ class Solution:
             if dur > 0:
                 given += amount * per_mg * np.clip((t - start) / dur, 0.0, 1.0)
             else:
-                given += amount * per_mg * (t >= start)
+                given += amount * per_mg * (t >= start - same_time_tol_h(start))
         return given
