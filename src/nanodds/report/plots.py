@@ -118,18 +118,7 @@ def plot_comparison(sol_nano: Solution, sol_conv: Solution, out_dir: str | Path,
     plt = _plt()
     out = Path(out_dir)
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(18, 5.0))
-    for sol, label, colour in ((sol_nano, "nanoformulation", "C0"), (sol_conv, "conventional", "C1")):
-        for name, style, what in (("plasma_total", "-", "total"), ("plasma_unbound", ":", "unbound")):
-            c = sol.observe(name)
-            if _has_positive(c):
-                ax1.plot(sol.times_h, _positive(c), style, color=colour, label=f"{label}, {what}")
-    ax1.set_yscale("log")
-    _clip_log(ax1)
-    ax1.set_xlabel("time (h)")
-    ax1.set_ylabel("plasma drug (mg/L)")
-    ax1.set_title("Plasma: total vs unbound drug")
-    ax1.legend(fontsize=8)
-    ax1.grid(True, which="both", alpha=0.3)
+    _plasma_panel(ax1, ((sol_nano, "nanoformulation", "C0"), (sol_conv, "conventional", "C1")), fontsize=8)
 
     organs = [o for o in _organs(sol_nano) if o in sol_conv.model.volumes_L]
     x = np.arange(len(organs))
@@ -158,18 +147,8 @@ def plot_arms(sols: list[Solution], labels: list[str], out_dir: str | Path, file
     reference; each other arm's released-drug bar is labelled with its ratio to the reference."""
     plt = _plt()
     fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(18, 5.0))
-    for i, (sol, label) in enumerate(zip(sols, labels, strict=True)):
-        for name, style, what in (("plasma_total", "-", "total"), ("plasma_unbound", ":", "unbound")):
-            c = sol.observe(name)
-            if _has_positive(c):
-                ax1.plot(sol.times_h, _positive(c), style, color=f"C{i}", label=f"{label}, {what}")
-    ax1.set_yscale("log")
-    _clip_log(ax1)
-    ax1.set_xlabel("time (h)")
-    ax1.set_ylabel("plasma drug (mg/L)")
-    ax1.set_title("Plasma: total vs unbound drug")
-    ax1.legend(fontsize=7)
-    ax1.grid(True, which="both", alpha=0.3)
+    _plasma_panel(ax1, [(sol, label, f"C{i}") for i, (sol, label) in enumerate(zip(sols, labels, strict=True))],
+                  fontsize=7)
     organs = [o for o in _organs(sols[0]) if all(o in s.model.volumes_L for s in sols)]
     x = np.arange(len(organs))
     width = 0.8 / len(sols)
@@ -201,3 +180,19 @@ def _save(fig, path: Path, plt) -> Path:
         return save_figure(fig, path, dpi=110)
     finally:
         plt.close(fig)
+
+
+def _plasma_panel(ax, arms, fontsize: int) -> None:
+    """Plasma total (solid) and unbound (dotted) drug of each ``(solution, label, colour)`` arm, log scale."""
+    for sol, label, colour in arms:
+        for name, style, what in (("plasma_total", "-", "total"), ("plasma_unbound", ":", "unbound")):
+            c = sol.observe(name)
+            if _has_positive(c):
+                ax.plot(sol.times_h, _positive(c), style, color=colour, label=f"{label}, {what}")
+    ax.set_yscale("log")
+    _clip_log(ax)
+    ax.set_xlabel("time (h)")
+    ax.set_ylabel("plasma drug (mg/L)")
+    ax.set_title("Plasma: total vs unbound drug")
+    ax.legend(fontsize=fontsize)
+    ax.grid(True, which="both", alpha=0.3)
