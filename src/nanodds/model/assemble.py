@@ -9,6 +9,7 @@ import numpy as np
 from nanodds.errors import InputError
 from nanodds.model.bbb import add_bbb_opening
 from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.model.magnetic_guidance import add_magnetic_capture
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.sites import add_sites, site_observables
@@ -18,6 +19,7 @@ from nanodds.specs.bbb import BBBOpening
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.drug import Drug
 from nanodds.specs.environment import Environment
+from nanodds.specs.magnetic import MagneticGuidance
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import Physiology
 from nanodds.specs.sites import Site
@@ -50,10 +52,12 @@ class ModelInputs:
     bbb_opening: BBBOpening | None = None
     # disease sites (scenario ``sites:``), compartments with their own environment; empty: model unchanged
     sites: tuple[Site, ...] = ()
+    # a magnet over a target tissue (carriers are captured there during its window), or None
+    magnetic: MagneticGuidance | None = None
 
 
 def _rates(inp: ModelInputs, envs: dict[str, Environment],
-           bbb_open: bool = False) -> tuple[RateBuilder, list, dict]:
+           bbb_open: bool = False, magnet_on: bool = False) -> tuple[RateBuilder, list, dict]:
     phys, drug, carrier = inp.physiology, inp.drug, inp.carrier
     rb = RateBuilder()
     sat: list = add_free_drug(rb, phys, drug, inp.flow_scale)
@@ -72,6 +76,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
         sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
         if bbb_open and inp.bbb_opening is not None:
             add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
+        if magnet_on and inp.magnetic is not None:
+            add_magnetic_capture(rb, phys, inp.magnetic)
         meta["carrier_kinetics"] = ck
     if inp.sites:
         add_sites(rb, phys, drug, carrier, kin, inp.sites, envs["blood"])
@@ -92,15 +98,21 @@ def build_model(inp: ModelInputs) -> Model:
     K = rb.matrix()
     meta["K_parts"] = rb.parts()
     schedule: list[tuple[float, np.ndarray]] = []
-    windows = [(t0, t1, envs, False) for t0, t1, envs in inp.windows]
+    windows = [(t0, t1, envs, False, False) for t0, t1, envs in inp.windows]
     if inp.bbb_opening is not None and carrier is not None:
         o = inp.bbb_opening
-        if any(t0 < o.start_h + o.duration_h and o.start_h < t1 for t0, t1, _, _ in windows):
+        if any(t0 < o.start_h + o.duration_h and o.start_h < t1 for t0, t1, *_ in windows):
             raise InputError("bbb.opening", o.method, "a window that does not overlap the environment windows "
                              "(overlapping time windows are not modelled)")
-        windows.append((o.start_h, o.start_h + o.duration_h, inp.environments, True))
-    for t0, t1, envs, bbb_open in sorted(windows, key=lambda w: w[0]):
-        rb_w, _, _ = _rates(inp, envs, bbb_open)
+        windows.append((o.start_h, o.start_h + o.duration_h, inp.environments, True, False))
+    if inp.magnetic is not None and carrier is not None:
+        m = inp.magnetic
+        if any(t0 < m.end_h and m.start_h < t1 for t0, t1, *_ in windows):
+            raise InputError("magnetic.window", f"{m.start_h:g}-{m.end_h:g} h", "a window that does not overlap "
+                             "the other time windows (overlapping time windows are not modelled)")
+        windows.append((m.start_h, m.end_h, inp.environments, False, True))
+    for t0, t1, envs, bbb_open, magnet_on in sorted(windows, key=lambda w: w[0]):
+        rb_w, _, _ = _rates(inp, envs, bbb_open, magnet_on)
         if tuple(rb_w.names) != names:
             raise RuntimeError("state order changed between environments")
         schedule += [(t0, rb_w.matrix()), (t1, K)]

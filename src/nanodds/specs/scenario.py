@@ -14,6 +14,7 @@ from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.drug_inline import build_inline_drug, is_inline
 from nanodds.specs.environment import Environment
+from nanodds.specs.magnetic import MagneticGuidance, parse_magnetic
 from nanodds.specs.physiology import Physiology, bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import Regimen, parse_regimen
 from nanodds.specs.sites import Site, parse_sites
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from nanodds.design.scenario_link import LearnedTumour
 
 TOP_KEYS = {"name", "description", "species", "subject", "drug", "carrier", "regimen", "tumour",
-            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb", "sites"}
+            "environment", "simulation", "vehicle", "conventional", "tumour_delivery", "bbb", "sites", "magnetic"}
 CONVENTIONAL_KEYS = {"name", "regimen", "vehicle", "source"}
 SUBJECT_KEYS = {"body_weight", "height"}
 TUMOUR_KEYS = {"volume", "blood_flow", "vascular_fraction", "interstitial_fraction", "pore_cutoff", "model",
@@ -98,6 +99,8 @@ class Scenario:
     learned_tumour: LearnedTumour | None = None
     """With ``learned``: the prediction and the solved tumour parameters
     (:func:`nanodds.design.scenario_link.resolve_learned`)."""
+    magnetic: MagneticGuidance | None = None
+    """A magnet over a target tissue capturing carriers during its window (``magnetic:``), or None."""
 
     def describe_inputs(self) -> str:
         """The inputs that shape a result, for error messages: the out-of-range ones first, then the key ones."""
@@ -141,9 +144,6 @@ def _mapping(raw: Any, field: str) -> dict[str, Any]:
 def parse_scenario(raw: Any) -> Scenario:
     """Validate a scenario mapping (as loaded from YAML) and convert it to canonical units."""
     raw = _mapping(raw, "scenario")
-    if "magnetic" in raw:
-        raise InputError("magnetic", raw["magnetic"], "no 'magnetic' block: magnetic guidance and heating are not "
-                         "modelled in whole-body scenarios yet")
     reject_unknown_keys(raw, TOP_KEYS, "")
     species = raw.get("species", "human")
     ref = reference_data(species)
@@ -247,6 +247,9 @@ def parse_scenario(raw: Any) -> Scenario:
         spans.append(("environment.hyperthermia", hyper.start_h, hyper.start_h + hyper.duration_h))
     if bbb_opening is not None:
         spans.append(("bbb.opening", bbb_opening.start_h, bbb_opening.start_h + bbb_opening.duration_h))
+    magnetic = parse_magnetic(raw.get("magnetic"), carrier, phys.organs(), outside)
+    if magnetic is not None:
+        spans.append(("magnetic.window", magnetic.start_h, magnetic.end_h))
     check_no_overlap(spans)
     comparator = None
     if raw.get("conventional") is not None:
@@ -268,7 +271,7 @@ def parse_scenario(raw: Any) -> Scenario:
                    drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                    saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
-                   bbb_opening=bbb_opening, triggers=triggers, sites=sites)
+                   bbb_opening=bbb_opening, triggers=triggers, sites=sites, magnetic=magnetic)
     if raw.get("tumour_delivery") == "learned":
         from nanodds.design.scenario_link import resolve_learned
 
