@@ -9,8 +9,8 @@ import numpy as np
 from nanodds.errors import InputError
 from nanodds.model.bbb import add_bbb_opening
 from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
-from nanodds.model.magnetic_guidance import add_magnetic_capture
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
+from nanodds.model.magnetic_guidance import add_magnetic_capture
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.sites import add_sites, site_observables
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm

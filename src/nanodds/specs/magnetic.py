@@ -128,9 +128,9 @@ def parse_magnetic(raw: Any, carrier: Carrier | None, organs: tuple[str, ...],
     try:
         capture = p.with_(**values)
     except ValueError:
-        raise InputError("magnetic.magnet.distance", magnet["distance"], "more than magnet radius + vessel "
-                         f"radius ({(values['magnet_radius_m'] + values.get('vessel_radius_m', p.vessel_radius_m)) * 100:g} cm): closer, the "
-                         "vessel would lie inside the magnet") from None
+        least_cm = (values["magnet_radius_m"] + values.get("vessel_radius_m", p.vessel_radius_m)) * 100.0
+        raise InputError("magnetic.magnet.distance", magnet["distance"], f"more than magnet radius + vessel "
+                         f"radius ({least_cm:g} cm): closer, the vessel would lie inside the magnet") from None
     if "end" not in window:
         raise InputError("magnetic.window.end", None, "the time the magnet is removed, e.g. '4 h'")
     start = to_canonical(window.get("start", "0 h"), "h", "magnetic.window.start", nonnegative=True)
