@@ -13,7 +13,7 @@ from nanodds.analysis.nca import (
     terminal_half_life_h,
     value_at,
 )
-from nanodds.solve.solution import Solution
+from nanodds.solve.solution import Solution, same_time_tol_h
 from nanodds.specs.regimen import Regimen
 
 PLASMA = ("plasma_total", "plasma_encapsulated", "plasma_free", "plasma_unbound", "plasma_metabolite",
@@ -116,7 +116,7 @@ def plasma_fluctuation(sol: Solution, regimen: Regimen) -> dict[str, Any]:
     w = sol.model.observables["plasma_total"].weights
     c = sol.observe("plasma_total")
     at_t1 = sum(e.amount_mg for e in sol.dose_events
-                if e.duration_h == 0 and abs(e.start_h - t1) <= 1e-12 * max(1.0, t1))
+                if e.duration_h == 0 and abs(e.start_h - t1) <= same_time_tol_h(t1))
     c_end = float(np.interp(t1, t, c)) - at_t1 * float(sol.model.dose_vector @ w)
     return fluctuation_percent(t, c, sol.cum_int @ w, t0, t1, c_end=c_end)
 

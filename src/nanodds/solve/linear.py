@@ -19,7 +19,7 @@ import numpy as np
 import scipy.linalg as sla
 
 from nanodds.model.structure import Model
-from nanodds.solve.solution import Solution
+from nanodds.solve.solution import Solution, same_time_tol_h
 from nanodds.specs.regimen import DoseEvent
 
 COND_LIMIT = 1e13
@@ -231,7 +231,7 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         gi = 1
     for a, b in itertools.pairwise(bps):
         j = gi
-        while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
+        while j < len(t_grid) and t_grid[j] < b - same_time_tol_h(b):
             j += 1
         pts = np.concatenate([[a], t_grid[gi:j], [b]])
         blk = block_at(a)
@@ -247,7 +247,7 @@ def solve_linear(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         U[ns] += Un
         gi = j
         apply_boluses(b)
-        if gi < len(t_grid) and abs(t_grid[gi] - b) <= 1e-12 * max(1.0, b):
+        if gi < len(t_grid) and abs(t_grid[gi] - b) <= same_time_tol_h(b):
             out_y[gi], out_S[gi] = y, S
             gi += 1
     blk = block_at(t_end)

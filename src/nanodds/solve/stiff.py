@@ -18,7 +18,7 @@ from scipy.integrate import solve_ivp
 
 from nanodds.model.structure import Model
 from nanodds.solve.linear import _Block, breakpoints, input_rate
-from nanodds.solve.solution import Solution
+from nanodds.solve.solution import Solution, same_time_tol_h
 from nanodds.specs.regimen import DoseEvent
 
 FALLBACK_METHOD = "Radau"
@@ -132,7 +132,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
             return J_base + sat.jac_sparse(zz[:n], 3 * n)
 
         j = gi
-        while j < len(t_grid) and t_grid[j] < b - 1e-12 * max(1.0, b):
+        while j < len(t_grid) and t_grid[j] < b - same_time_tol_h(b):
             j += 1
         t_eval = np.concatenate([t_grid[gi:j], [b]])
         tol = RTOL if rtol is None else rtol
@@ -153,7 +153,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         z = sol.y[:, -1].copy()
         gi = j
         apply_boluses(b)
-        if gi < len(t_grid) and abs(t_grid[gi] - b) <= 1e-12 * max(1.0, b):
+        if gi < len(t_grid) and abs(t_grid[gi] - b) <= same_time_tol_h(b):
             out[gi] = z
             gi += 1
     y, S, S2 = out[:, :n], out[:, n:2 * n], out[:, 2 * n:]
