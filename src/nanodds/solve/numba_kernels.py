@@ -5,12 +5,22 @@ chunk's stacked propagators (~80 kB per patient) from memory and paid numpy's pe
 Here each patient is marched through all its steps while its own propagators stay in the core's cache, and the
 loop releases the GIL (``nogil``) so that chunks run on all cores from a thread pool. The arithmetic is the
 same ETD2 predictor with two corrections (:mod:`nanodds.population.saturable` states the scheme); the kernel
-is compiled on first use and cached on disk (``cache=True``).
+is compiled on first use and cached on disk (``cache=True``) in nanodds' cache directory
+(:func:`nanodds.units.cache_dir` / ``numba``, beside pint's cache) unless ``NUMBA_CACHE_DIR`` is set; with
+``NANODDS_CACHE_DIR=off`` numba keeps its own default (``__pycache__`` beside this file when writable).
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
+
+from nanodds.units import cache_dir
+
+if (_cache := cache_dir()) is not None:  # read by numba at import: keep compiled kernels out of the source tree
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(_cache / "numba"))
+
 from numba import njit
 
 _FAST = {"reassoc", "contract"}
