@@ -14,6 +14,7 @@ from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.magnetic_guidance import add_magnetic_capture
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
+from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.sites import add_sites, site_observables
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
 from nanodds.release.stimuli import default_environment
@@ -79,7 +80,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
         tl = kin["tumour_lymph_flow_fraction"].to("1")
         sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
         if inp.bbb_transcytosis is not None:
-            add_bbb_transcytosis(rb, phys, carrier, inp.bbb_transcytosis)
+            add_bbb_transcytosis(rb, phys, carrier, drug, inp.bbb_transcytosis,
+                                 release_rate_per_h(carrier.release, "tissue", envs["tissue"]))
         if bbb_open and inp.bbb_opening is not None:
             add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
         if magnet_on and inp.magnetic is not None:
@@ -192,13 +194,13 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
             unbound = {free(o): drug.fraction_unbound / (drug.kp[o] * v)}
         obs[f"tissue_unbound_{o}"] = Observable(w(unbound), "mg/L", f"{o} unbound released drug in tissue water [mg/L]")
         if carrier is not None:
-            for part in ("vascular", "interstitial", "phagocyte"):
+            for part in ("vascular", "interstitial", "phagocyte", "parenchyma"):
                 if f"encapsulated:{o}.{part}" in idx:
                     comps[f"encapsulated:{o}.{part}"] = 1.0 / v
         obs[f"tissue_{o}"] = Observable(w(comps), "mg/L", f"{o} total drug [mg/L]")
         obs[f"amount_{o}"] = Observable(w({k: c * v for k, c in comps.items()}), "mg", f"{o} drug [mg]")
         if carrier is not None:
-            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
+            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte", "parenchyma")
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
             if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier
