@@ -83,10 +83,10 @@ def test_transcytosis_adds_exactly_its_terms_to_the_rate_matrix() -> None:
     np.testing.assert_allclose(on.K, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_carriers_at_or_above_the_vesicle_limit_are_not_transcytosed() -> None:
+def test_carriers_at_or_above_the_vesicle_limit_are_refused_smaller_ones_transcytosed() -> None:
     limit = load_yaml("barriers/bbb_transport.yaml")["vesicle_diameter_limit"].to("nm")
-    big = _parse(_raw(diameter=f"{limit:g} nm"))
-    assert transcytosis_rate_per_h(big.physiology, big.carrier, big.bbb_transcytosis) == 0.0
+    with pytest.raises(InputError, match=rf"^carrier.diameter: got '{limit:g} nm'; allowed: below {limit:g} nm"):
+        _parse(_raw(diameter=f"{limit:g} nm"))
     small = _parse(_raw(diameter=f"{0.9 * limit:g} nm"))
     assert transcytosis_rate_per_h(small.physiology, small.carrier, small.bbb_transcytosis) > 0
 
@@ -241,3 +241,18 @@ def test_worked_case_targeted_vs_untargeted_vs_free() -> None:
     # the untargeted liposome (which stays in the brain's vessels)
     assert res["targeted"]["tissue_unbound_brain"] > 1.5 * res["untargeted"]["tissue_unbound_brain"]
     assert res["targeted"]["tissue_released_brain"] > res["untargeted"]["tissue_released_brain"]
+
+
+def test_drug_released_behind_the_barrier_enters_the_brain_interstitial_fluid() -> None:
+    raw = _example()
+    raw["bbb"] = {"transcytosis": True, "opening": {"method": "focused_ultrasound", "start": "0 h", "duration": "1 h"}}
+    model = build(_parse(raw))
+    n = model.names
+    for src in ("encapsulated:brain.interstitial", "encapsulated:brain.parenchyma"):
+        assert model.K[n.index("free:brain.interstitial"), n.index(src)] > 0
+        assert model.K[n.index("free:brain"), n.index(src)] == 0.0
+    # the perfusion-limited drug receives it in its one brain compartment
+    raw["drug"] = _no_bbb()
+    model = build(_parse(raw))
+    n = model.names
+    assert model.K[n.index("free:brain"), n.index("encapsulated:brain.parenchyma")] > 0

@@ -78,7 +78,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
         ck = carrier_kinetics(phys, carrier, kin)
         v_ven, v_art = blood_pools_L(phys)
         tl = kin["tumour_lymph_flow_fraction"].to("1")
-        sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
+        into = {"brain": free("brain.interstitial")} if drug.bbb is not None else None  # behind the BBB
+        sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl, into)
         if inp.bbb_transcytosis is not None:
             add_bbb_transcytosis(rb, phys, carrier, drug, inp.bbb_transcytosis,
                                  release_rate_per_h(carrier.release, "tissue", envs["tissue"]))

@@ -115,7 +115,7 @@ def parse_bbb_transcytosis(raw: Any, carrier: Carrier | None) -> BBBTranscytosis
     ------
     InputError
         A value other than ``true``, a scenario without a carrier or without a ligand, a ligand whose receptor
-        has no brain-endothelial data.
+        has no brain-endothelial data, a carrier too large for the transcytotic vesicles (the key would not act).
     """
     if not isinstance(raw, dict) or "transcytosis" not in raw:
         return None
@@ -130,6 +130,10 @@ def parse_bbb_transcytosis(raw: Any, carrier: Carrier | None) -> BBBTranscytosis
     if rec not in data["receptors"]:
         raise InputError("carrier.ligand.receptor", rec, f"a receptor with brain-endothelial data for "
                          f"bbb.transcytosis: {', '.join(bbb_receptors())}")
+    limit = data["vesicle_diameter_limit"].to("nm")
+    if carrier.diameter_nm >= limit:
+        raise InputError("carrier.diameter", f"{carrier.diameter_nm:g} nm", f"below {limit:g} nm for "
+                         "bbb.transcytosis (larger carriers do not fit the transcytotic vesicles)")
     r = data["receptors"][rec]
     return BBBTranscytosis(receptor=rec, receptors_per_cell=r["receptors_per_endothelial_cell"].to("1"),
                            endothelial_cells_per_mL=data["endothelial_cell_density"].to("1/mL"),
