@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.analysis.pd.params import load_pd
+from nanodds.analysis.pd.params import SimeoniParams, load_pd
 from nanodds.analysis.pd.simeoni import simulate_simeoni, summarise_tgi
 from nanodds.analysis.pd.summary import DRIVERS
 from nanodds.engine import simulate
@@ -61,6 +61,16 @@ _WHY = ("no parameter set from this study: Simeoni growth/transit from Simeoni 2
 
 
 @cache
+def simeoni() -> SimeoniParams:
+    """The Simeoni parameters of the example scenario's drug (its PD file)."""
+    drug = parse_scenario(read_yaml(EXAMPLE)).drug
+    p = load_pd(drug.name, drug.molecular_weight_g_per_mol).simeoni
+    if p is None:
+        raise ValueError(f"the PD file of {drug.name} has no tumour_growth block")
+    return p
+
+
+@cache
 def tumour_unbound(arm: str, dose_mg_kg: float) -> tuple[np.ndarray, np.ndarray, float]:
     """``(t_h, c_mg_per_L, tumour_mL)``: the PD driver in the example's mouse tumour after one bolus of ``arm``."""
     raw: dict[str, Any] = dict(read_yaml(EXAMPLE))
@@ -72,14 +82,13 @@ def tumour_unbound(arm: str, dose_mg_kg: float) -> tuple[np.ndarray, np.ndarray,
     scn = parse_scenario(raw)
     scn = replace(scn, points=round(scn.duration_h / GRID_H) + 1)
     sol = simulate(scn)
-    driver = load_pd("doxorubicin", scn.drug.molecular_weight_g_per_mol).simeoni.driver
-    return sol.times_h, sol.observe(DRIVERS[driver]), scn.physiology.tumour.volume_L * 1e3
+    return sol.times_h, sol.observe(DRIVERS[simeoni().driver]), scn.physiology.tumour.volume_L * 1e3
 
 
 def tgi_percent(arm: str, dose_mg_kg: float, k2_L_per_mg_per_day: float | None = None) -> float:
     """Simeoni TGI (%) at the PD horizon of one arm; ``k2`` overrides the PD file's potency (sensitivity only)."""
     t_h, c, w0 = tumour_unbound(arm, dose_mg_kg)
-    p = load_pd("doxorubicin", 543.52).simeoni
+    p = simeoni()
     if k2_L_per_mg_per_day is not None:
         p = replace(p, k2_L_per_mg_per_day=k2_L_per_mg_per_day)
     td, w = simulate_simeoni(p, t_h, c, w0_mL=w0)
