@@ -79,6 +79,7 @@ class Memo:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self._data: dict[str, Any] | None = None
+        self._file: Path | None = None  # where it was read from, and is written back to
         self._new: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -98,7 +99,8 @@ class Memo:
 
     def _loaded(self) -> dict[str, Any]:
         if self._data is None:
-            self._data = self._read(self._path())
+            self._file = self._path()
+            self._data = self._read(self._file)
         return self._data
 
     def get(self, key: str, compute: Callable[[], Any], check: Callable[[Any], bool]) -> Any:
@@ -122,10 +124,8 @@ class Memo:
         """Write the memo with this process' new entries (oldest dropped beyond :data:`MEMO_MAX_ENTRIES`);
         any failure only loses the memo."""
         with self._lock:
-            if not self._new:
-                return
-            path = self._path()
-            if path is None:
+            path = self._file
+            if not self._new or path is None:
                 return
             merged = self._read(path)
             for key, value in self._new.items():
