@@ -47,10 +47,16 @@ def test_memo_is_bounded(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(dm, "MEMO_MAX_ENTRIES", 3)
     memo = dm.Memo("t")
     for i in range(5):
-        memo.get(str(i), lambda i=i: float(i), dm.is_float)
+        assert memo.get(str(i), lambda i=i: float(i), dm.is_float) == float(i)
+    assert len(memo._new) == 3  # memory bounded within a process
     memo.save()
     (path,) = (tmp_path / "t").glob("*.json")
-    assert json.loads(path.read_text(encoding="utf-8")) == {"2": 2.0, "3": 3.0, "4": 4.0}
+    assert json.loads(path.read_text(encoding="utf-8")) == {"0": 0.0, "1": 1.0, "2": 2.0}
+    later = dm.Memo("t")
+    for i in (7, 8):
+        later.get(str(i), lambda i=i: float(i), dm.is_float)
+    later.save()
+    assert json.loads(path.read_text(encoding="utf-8")) == {"2": 2.0, "7": 7.0, "8": 8.0}  # the newest kept
 
 
 UNITS = st.sampled_from([("nm", "nm"), ("um", "nm"), ("mg/m^2", "mg/m**2"), ("day", "h"), ("mL/min", "L/h"),

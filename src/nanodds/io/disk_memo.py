@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 MEMO_MAX_ENTRIES = 4096
-"""Bound on the unit-conversion memo (a population run converts one value per patient): beyond it the oldest
-entries are dropped when the file is written."""
+"""Bound on the unit-conversion memo (a sweep that rebuilds scenarios converts new values each time): a process
+remembers at most this many new entries (memory stays bounded), and the file keeps the newest this many."""
 
 _SOURCES = ("units.py", "specs/params.py", "io/yaml_safe.py", "io/disk_memo.py")
 """nanodds modules whose code decides the cached values (relative to the package)."""
@@ -114,6 +114,8 @@ class Memo:
                 return data[key]
         value = compute()
         with self._lock:
+            if len(self._new) >= MEMO_MAX_ENTRIES:
+                return value
             data[key] = value
             if not self._new:
                 atexit.register(self.save)
