@@ -48,7 +48,13 @@ def fingerprint() -> str:
             h.update(f.read_bytes() if f.is_file() else b"-")
     package = Path(__file__).resolve().parents[1]
     for rel in _SOURCES:
-        h.update(rel.encode() + b"\0" + (package / rel).read_bytes())
+        try:
+            source = (package / rel).read_bytes()
+        except OSError:  # installed without sources: the version stands for them
+            from nanodds import __version__
+
+            source = f"no source; nanodds {__version__}".encode()
+        h.update(rel.encode() + b"\0" + source)
     return h.hexdigest()
 
 
@@ -93,7 +99,7 @@ class Memo:
             return {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # missing, unreadable, cut or not JSON: start empty
+        except (OSError, ValueError, RecursionError):  # missing, unreadable, cut or not JSON: start empty
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -170,7 +176,7 @@ def cached_tree(relpath: str, data: bytes, compute: Callable[[], Any], encode: C
     path = folder / f"{key}.json"
     try:
         return decode(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError, IndexError):
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
         pass
     tree = compute()
     try:
