@@ -9,7 +9,6 @@ import numpy as np
 from nanodds.model.structure import Model
 from nanodds.solve.linear import PropagatorCache, solve_linear
 from nanodds.solve.solution import Solution
-from nanodds.solve.stiff import solve_stiff
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 
@@ -29,4 +28,6 @@ def solve(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray, backend
     with single_blas_thread():
         if backend == "linear" or (backend == "auto" and not model.saturable):
             return solve_linear(model.linear() if model.saturable else model, events, t_grid, cache=cache)
+        from nanodds.solve.stiff import solve_stiff  # scipy.integrate (~0.3 s): only saturable models need it
+
         return solve_stiff(model, events, t_grid)
