@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from nanodds.analysis.metrics import compute_metrics
-from nanodds.design.scenario_link import scenario_row, settings, solve_tumour
+from nanodds.design.learned_solve import solve_tumour
+from nanodds.design.scenario_link import scenario_row, settings
 from nanodds.engine import simulate
 from nanodds.errors import InputError, RangeWarning
 from nanodds.interfaces.cli import main
