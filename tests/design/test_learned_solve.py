@@ -141,3 +141,21 @@ def test_population_with_learned_solves_once(solves) -> None:
     _, ov = patient_scenario(scn, bw, epr_factor=2.0)
     assert ov["tumour_extravasation_coefficient"] == pytest.approx(2.0 * entry, rel=1e-12)
     assert len(calls) == 1
+
+
+def test_web_simulate_reports_a_solve_warning(solves, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The solve now runs in the job, not at parsing: its one-line warning (a target the whole-body model cannot
+    reach) still reaches the run's warnings."""
+    from nanodds.web import tasks
+
+    _, calls = solves
+    counting = learned_solve.solve_tumour
+
+    def unreachable(reference: Any, de24: float, de168: float) -> learned_solve.TumourSolve:
+        sv = counting(reference, de24, de168)
+        return replace(sv, notes=(f"predicted DE168 {de168:.3g} % not reachable by the whole-body model",))
+
+    monkeypatch.setattr(learned_solve, "solve_tumour", unreachable)
+    out = tasks._simulate({"scenario": yaml.safe_dump(_raw())}, tmp_path, lambda *_: None)
+    assert len(calls) == 1
+    assert any("tumour_delivery: learned: predicted DE168" in w and "not reachable" in w for w in out["warnings"])
