@@ -29,7 +29,12 @@ def output_grid(scn: Scenario) -> np.ndarray:
 
 
 def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> Model:
-    """Assemble the model of a scenario (its nanoformulation, or free drug when ``carrier`` is None)."""
+    """Assemble the model of a scenario (its nanoformulation, or free drug when ``carrier`` is None).
+
+    With ``tumour_delivery: learned`` the tumour parameters are solved here (first build of that content in the
+    process; :class:`nanodds.design.learned_solve.TumourSolver`) and recorded as ``meta["learned_tumour"]``
+    (:class:`nanodds.design.scenario_link.SolvedTumour`).
+    """
     envs = environments_for(scn, default_environments())
     windows = ()
     if scn.hyperthermia is not None:
@@ -45,14 +50,20 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
         for kind in ("tumour", "tumour_vascular"):
             lit[kind] = replace(envs[kind], **on)
         windows = (*windows, (w.start_h, w.end_h, lit))
-    if scn.learned_tumour is not None:  # tumour_delivery: learned (explicit overrides still win)
-        carrier_overrides = {**dict(scn.learned_tumour.overrides), **(carrier_overrides or {})}
+    learned = None
+    if scn.learned_tumour is not None and scn.carrier is not None:  # tumour_delivery: learned
+        from nanodds.design.scenario_link import resolve  # solved here, once per content (solver-owned cache)
+
+        learned = resolve(scn.learned_tumour)
+        carrier_overrides = {**dict(learned.overrides), **(carrier_overrides or {})}  # explicit ones still win
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),
                       bbb_opening=scn.bbb_opening, sites=scn.sites, magnetic=scn.magnetic,
                       bbb_transcytosis=scn.bbb_transcytosis)
     model = build_model(inp)
+    if learned is not None:  # the model (and so its Solution) records the tumour parameters it was built with
+        model = replace(model, meta={**model.meta, "learned_tumour": learned})
     if scn.vehicle is not None:
         from nanodds.model.vehicle import load_vehicle, with_vehicle
 

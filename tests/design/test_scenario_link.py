@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from nanodds.analysis.metrics import compute_metrics
-from nanodds.design.scenario_link import scenario_row, settings, solve_tumour
+from nanodds.design.learned_solve import solve_tumour
+from nanodds.design.scenario_link import scenario_row, settings
 from nanodds.engine import simulate
 from nanodds.errors import InputError, RangeWarning
 from nanodds.interfaces.cli import main
@@ -51,8 +52,9 @@ def test_whole_body_reproduces_the_prediction(learned) -> None:
     assert de24 == pytest.approx(lt.pred("DE24_pred"), rel=1e-6)
     assert de168 == pytest.approx(lt.pred("DE168_pred"), rel=1e-6)
     assert lt.pred("DE24_lo") < lt.pred("DE24_pred") < lt.pred("DE24_hi")
-    assert not any("not reachable" in n for n in lt.notes)
     sol = simulate(learned)
+    solved = sol.model.meta["learned_tumour"]  # the Solution owns the parameters it was computed with
+    assert solved.learned is lt and not any("not reachable" in n for n in solved.notes)
     assert max(sol.mass_balance_rel_error().values()) <= MB_TOL
     mech = parse_scenario(_raw(tumour_delivery="mechanistic"))
     assert mech.learned_tumour is None
@@ -64,7 +66,7 @@ def test_saturable_example_reproduces_the_prediction() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", RangeWarning)  # in domain, targets reached: no warning
         scn = parse_scenario(yaml.safe_load(EXAMPLE.read_text()))
-    de24, de168 = _label_de(scn)
+        de24, de168 = _label_de(scn)
     tol = settings()["saturable_rtol"].to("1")
     assert de24 == pytest.approx(scn.learned_tumour.pred("DE24_pred"), rel=tol)
     assert de168 == pytest.approx(scn.learned_tumour.pred("DE168_pred"), rel=tol)
@@ -90,9 +92,10 @@ def test_unknown_cancer_type_and_missing_zeta_give_notes_not_nan() -> None:
     assert lt.out_of_domain and "cholangiocarcinoma" in lt.ood_reason
     assert any(n.startswith("Zeta missing") for n in lt.notes)
     assert all(math.isfinite(v) and v > 0 for _, v in lt.prediction)
+    sol = simulate(scn)
     de24, de168 = _label_de(scn)
     assert np.isfinite([de24, de168]).all()
-    json.dumps(lt.to_dict(), allow_nan=False)  # JSON-ready, no NaN anywhere
+    json.dumps(sol.model.meta["learned_tumour"].to_dict(), allow_nan=False)  # JSON-ready, no NaN anywhere
 
 
 def test_scenario_row_maps_the_design_keys() -> None:

@@ -223,3 +223,24 @@ def test_graded_saturable_steps_reach_1e6_against_a_tight_stiff_solve(pm):
 
     assert err(res) <= 1e-6
     assert err(coarse) > 2.0 * err(res)
+
+
+def test_patient_keeps_the_tumour_model_and_cancer_type() -> None:
+    """A patient of the scenario's own size is the scenario: the tumour model and cancer type (which scale
+    carrier extravasation and pore size) are kept, not dropped when the physiology is rebuilt."""
+    from nanodds.engine import simulate
+
+    raw = {"species": "mouse", "drug": "doxorubicin", "subject": {"body_weight": "20 g"},
+           "carrier": {"type": "pegylated_liposome", "diameter": "100 nm"},
+           "tumour": {"volume": "0.2 mL", "model": "allograft_orthotopic", "cancer_type": "breast"},
+           "regimen": [{"route": "iv_bolus", "dose": "5 mg/kg"}],
+           "simulation": {"duration": "168 h", "points": 169, "saturable": False}}
+    scn = parse_scenario(raw)
+    ps, _ = patient_scenario(scn, scn.physiology.body_weight_kg)
+    assert ps.physiology.tumour == scn.physiology.tumour
+    pm = PopulationModel(scn, raw["regimen"])
+    grid = np.array([0.0, 24.0, 168.0])
+    res = simulate_population(pm, {"body_weight_kg": np.array([0.02]), "height_cm": np.array([np.nan])},
+                              ["amount_tumour"], t_grid=grid)
+    np.testing.assert_allclose(res.observables["amount_tumour"][0], simulate(scn, t_grid=grid)
+                               .observe("amount_tumour"), rtol=1e-9)

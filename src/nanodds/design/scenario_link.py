@@ -3,9 +3,11 @@
 The scenario's carrier (material or type, diameter, zeta, shape, ligand) and tumour (model, cancer type, volume),
 body weight and first dose are mapped onto the Nano-Tumor DB columns (:func:`scenario_row`, mapping tables in
 ``data/design/scenario_link.yaml``); the shipped predictor gives DE24 and DE168 (% of injected dose in the tumour
-at 24 h and 168 h) with their 90 % intervals and the out-of-domain flag. Tumour parameters of the whole-body
-model are then solved so that its carrier-label DE24 and DE168 after a single IV bolus of the first dose equal the
-predicted values (:func:`solve_tumour`):
+at 24 h and 168 h) with their 90 % intervals and the out-of-domain flag; parsing records these (cheap,
+:class:`LearnedTumour`). When a model is assembled (:func:`nanodds.engine.build` -> :func:`resolve`), tumour
+parameters of the whole-body model are solved so that its carrier-label DE24 and DE168 after a single IV bolus of
+the first dose equal the predicted values (:func:`nanodds.design.learned_solve.solve_tumour`, cached by content in
+:class:`nanodds.design.learned_solve.TumourSolver`; the model's ``meta["learned_tumour"]`` records the result):
 
 - the entry scale ``s``: factor on ``tumour_extravasation_coefficient`` (vascular -> interstitial carrier);
 - the exit rate ``k`` (1/h): interstitial carrier flowing back to the tumour blood
@@ -39,18 +41,12 @@ from nanodds.errors import InputError, RangeWarning
 from nanodds.specs.params import load_yaml
 
 if TYPE_CHECKING:
+    from nanodds.design.learned_solve import TumourSolve, TumourSolver
     from nanodds.design.predict import DeliveryModel
     from nanodds.specs.scenario import Scenario
 
-__all__ = ["LearnedTumour", "TumourSolve", "learned_tumour", "resolve_learned", "scenario_row", "settings",
-           "solve_tumour"]
-
-ENTRY_KEY = "tumour_extravasation_coefficient"
-EXIT_KEY = "tumour_reflux_fraction"
-RETENTION_KEY = "tumour_macrophage_uptake_rate"
-SOLVE_TIMES_H = (0.0, 24.0, 168.0)
-"""Output times of the solve runs (h): DE24 and DE168 are read at the last two."""
-
+__all__ = ["LearnedTumour", "SolvedTumour", "learned_tumour", "predict_learned", "resolve", "scenario_row",
+           "settings"]
 
 def settings() -> dict[str, Any]:
     """The mapping tables and solve settings of ``data/design/scenario_link.yaml``."""
@@ -59,7 +55,10 @@ def settings() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class LearnedTumour:
-    """What ``tumour_delivery: learned`` did for one scenario (all DE in % of the injected carrier dose).
+    """What parsing ``tumour_delivery: learned`` records (cheap: the mapping and the predictor, no solve).
+
+    All DE in % of the injected carrier dose. The tumour parameters are solved when a model is assembled
+    (:func:`resolve`, :class:`SolvedTumour`).
 
     Attributes
     ----------
@@ -71,20 +70,13 @@ class LearnedTumour:
         The scenario lies outside the predictor's training domain (reasons in ``ood_reason``).
     ood_reason : str
     notes : tuple of str
-        Imputed or re-mapped inputs and solve notes (a target the whole-body model cannot reach).
+        Imputed or re-mapped inputs.
     features : tuple of (str, object)
         The database row the scenario was mapped to.
-    entry_scale : float
-        Factor on the calibrated tumour extravasation coefficient (-).
-    exit_rate_per_h : float
-        Exit rate of interstitial carrier to the tumour blood (1/h).
-    retention_factor : float
-        Factor on the tumour macrophage (cell) uptake rate (-); below 1 only when exit alone cannot bring DE168
-        down to the prediction.
-    overrides : tuple of (str, float)
-        Values of ``carriers/<species>.yaml`` keys the whole-body model runs with (file units).
-    whole_body_de24_percent, whole_body_de168_percent : float
-        Carrier-label DE24 and DE168 of the whole-body model after a single IV bolus of the first dose.
+    reference : Scenario
+        The experiment whose whole-body DE24/DE168 must equal the prediction: the parsed scenario as a single IV
+        bolus of its first dose (:func:`nanodds.design.learned_solve.reference_experiment`). Kept as parsed, so a
+        scenario derived from it (a virtual patient) runs with the tumour parameters of the scenario as written.
     """
 
     prediction: tuple[tuple[str, float], ...]
@@ -93,27 +85,11 @@ class LearnedTumour:
     ood_reason: str
     notes: tuple[str, ...]
     features: tuple[tuple[str, Any], ...]
-    entry_scale: float
-    exit_rate_per_h: float
-    retention_factor: float
-    overrides: tuple[tuple[str, float], ...]
-    whole_body_de24_percent: float
-    whole_body_de168_percent: float
+    reference: Scenario
 
     def pred(self, name: str) -> float:
         """One predicted value, e.g. ``pred("DE24_pred")`` (% of dose)."""
         return dict(self.prediction)[name]
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (for ``metrics.json``)."""
-        return {"mode": "learned", "predicted_percent": dict(self.prediction),
-                "interval_coverage": self.coverage, "out_of_domain": self.out_of_domain, "ood_reason": self.ood_reason,
-                "notes": list(self.notes), "features": {k: v for k, v in self.features},
-                "entry_scale": self.entry_scale, "exit_rate_per_h": self.exit_rate_per_h,
-                "retention_factor": self.retention_factor,
-                "overrides": dict(self.overrides),
-                "whole_body_single_bolus_de24_percent": self.whole_body_de24_percent,
-                "whole_body_single_bolus_de168_percent": self.whole_body_de168_percent}
 
     def summary_line(self) -> str:
         """One console line: prediction, interval, domain."""
@@ -121,6 +97,53 @@ class LearnedTumour:
         return (f"learned tumour delivery: DE24 {self.pred('DE24_pred'):.3g} % ({100 * self.coverage:g} % interval "
                 f"{self.pred('DE24_lo'):.3g}-{self.pred('DE24_hi'):.3g}), DE168 {self.pred('DE168_pred'):.3g} % "
                 f"({self.pred('DE168_lo'):.3g}-{self.pred('DE168_hi'):.3g}); {dom}")
+
+
+@dataclass(frozen=True)
+class SolvedTumour:
+    """A :class:`LearnedTumour` with its solved tumour parameters (``model.meta["learned_tumour"]`` of a model
+    built from a learned scenario, so its Solution carries it).
+
+    Attributes
+    ----------
+    learned : LearnedTumour
+    solve : TumourSolve
+        Entry scale (-), exit rate (1/h), retention factor (-), the ``carriers/<species>.yaml`` overrides (file
+        units) and the whole-body carrier-label DE24/DE168 of the reference experiment (% of dose).
+    """
+
+    learned: LearnedTumour
+    solve: TumourSolve
+
+    @property
+    def overrides(self) -> tuple[tuple[str, float], ...]:
+        """Values of ``carriers/<species>.yaml`` keys the whole-body model runs with (file units)."""
+        return self.solve.overrides
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Mapping and predictor notes, then solve notes (a target the whole-body model cannot reach)."""
+        return self.learned.notes + self.solve.notes
+
+    def pred(self, name: str) -> float:
+        """One predicted value (% of dose)."""
+        return self.learned.pred(name)
+
+    def summary_line(self) -> str:
+        """One console line: prediction, interval, domain."""
+        return self.learned.summary_line()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (for ``metrics.json``)."""
+        lt, sv = self.learned, self.solve
+        return {"mode": "learned", "predicted_percent": dict(lt.prediction),
+                "interval_coverage": lt.coverage, "out_of_domain": lt.out_of_domain, "ood_reason": lt.ood_reason,
+                "notes": list(self.notes), "features": {k: v for k, v in lt.features},
+                "entry_scale": sv.entry_scale, "exit_rate_per_h": sv.exit_rate_per_h,
+                "retention_factor": sv.retention_factor,
+                "overrides": dict(sv.overrides),
+                "whole_body_single_bolus_de24_percent": sv.de24_percent,
+                "whole_body_single_bolus_de168_percent": sv.de168_percent}
 
 
 def scenario_row(scn: Scenario) -> tuple[pd.DataFrame, list[str]]:
@@ -157,165 +180,15 @@ def scenario_row(scn: Scenario) -> tuple[pd.DataFrame, list[str]]:
     return pd.DataFrame([row]), notes
 
 
-def _single_bolus(scn: Scenario) -> Scenario:
-    """The scenario as the database's experiment: one IV bolus of its first dose at t = 0, mechanistic tumour."""
-    from nanodds.specs.regimen import DoseEvent, Regimen
-
-    ev = DoseEvent(0.0, scn.regimen.first_dose_mg, 0.0)
-    return replace(scn, regimen=Regimen((ev,)), duration_h=SOLVE_TIMES_H[-1], tumour_delivery="mechanistic",
-                   learned_tumour=None)
-
-
-@dataclass(frozen=True)
-class TumourSolve:
-    """Result of :func:`solve_tumour` (DE in % of the injected carrier dose, single IV bolus)."""
-
-    entry_scale: float
-    exit_rate_per_h: float
-    retention_factor: float
-    overrides: tuple[tuple[str, float], ...]
-    de24_percent: float
-    de168_percent: float
-    notes: tuple[str, ...]
-
-
-def solve_tumour(scn: Scenario, de24_target: float, de168_target: float) -> TumourSolve:
-    """Tumour entry, exit and retention that give the whole-body carrier-label DE24/DE168 targets (% of dose).
-
-    Nested bracketed search: for an exit rate ``k``, the entry scale ``s(k)`` that gives DE24 (log-secant, Brent
-    fallback); ``k`` so that DE168 matches too: the first bracket on a log grid of ``k`` (``exit_rate_scan_points``)
-    where DE168 crosses the target, then Brent. When DE168 stays above the target at every exit rate (label held
-    in tumour cells: the whole-body model never loses it), the retention factor ``f`` (x tumour macrophage uptake
-    rate) is lowered by Brent until DE168 matches, at the exit rate closest to the target and at the fastest exit;
-    the one that misses the targets least is kept. The searches
-    run on the exact linear path (saturable MPS terms at their unsaturated limit); a saturable scenario then
-    corrects the targets by the full model's result (fixed point, ``max_rounds``) until it reaches them within
-    ``saturable_rtol``.
-    """
-    from scipy.optimize import brentq
-
-    from nanodds.engine import build, simulate
-    from nanodds.model.free_drug import phys_fraction, phys_volume
-
-    cfg = settings()
-    rtol = cfg["solve_rtol"].to("1")
-    k_lo, k_hi = cfg["exit_rate_min"].to("1/h"), cfg["exit_rate_max"].to("1/h")
-    v_lo, v_hi = math.log(cfg["entry_scale_min"].to("1")), math.log(cfg["entry_scale_max"].to("1"))
-    w_lo = math.log(cfg["retention_factor_min"].to("1"))
-    full = _single_bolus(scn)
-    lin = replace(full, solver="linear")
-    phys = full.physiology
-    kin = load_yaml(f"carriers/{phys.species}.yaml")
-    c0, m0 = kin[ENTRY_KEY].value, kin[RETENTION_KEY].value
-    pa0 = build(full).meta["carrier_kinetics"].pa_L_per_h["tumour"]
-    v_int = phys_volume(phys, "tumour") * phys_fraction(phys, "tumour", "interstitial")
-    grid = np.array(SOLVE_TIMES_H)
-
-    def overrides(s: float, k: float, f: float) -> dict[str, float]:
-        return {ENTRY_KEY: c0 * s, EXIT_KEY: k * v_int / (pa0 * s), RETENTION_KEY: m0 * f}
-
-    def de(s: float, k: float, f: float, model_scn: Scenario = lin) -> tuple[float, float]:
-        sol = simulate(model_scn, t_grid=grid, carrier_overrides=overrides(s, k, f))
-        lab = sol.observe("carrier_label_amount_tumour")
-        return 100.0 * lab[1] / sol.dosed["carrier"], 100.0 * lab[2] / sol.dosed["carrier"]
-
-    def solve(t24: float, t168: float, v_start: float) -> tuple[float, float, float]:
-        cache: dict[tuple[float, float], tuple[float, tuple[float, float]]] = {}
-        last = [v_start]
-
-        def s_of(k: float, fr: float) -> tuple[float, tuple[float, float]]:
-            if (k, fr) in cache:
-                return cache[(k, fr)]
-
-            def f(v: float) -> float:
-                return math.log(de(math.exp(v), k, fr)[0] / t24)
-
-            v0 = last[0]
-            f0 = f(v0)
-            v1 = min(max(v0 - f0, v_lo), v_hi)
-            for _ in range(12):
-                if abs(f0) <= rtol / 10 or v1 == v0:
-                    break
-                f1 = f(v1)
-                slope = (f1 - f0) / (v1 - v0)
-                v0, f0 = v1, f1
-                if not slope > 0:
-                    break
-                v1 = min(max(v1 - f1 / slope, v_lo), v_hi)
-            if abs(f0) > rtol / 10:  # secant failed (flow limit, bounds): bracketed search
-                if f(v_lo) >= 0:
-                    v0 = v_lo
-                elif f(v_hi) <= 0:
-                    v0 = v_hi
-                else:
-                    v0 = brentq(f, v_lo, v_hi, xtol=1e-12)
-            last[0] = v0
-            cache[(k, fr)] = (v0, de(math.exp(v0), k, fr))
-            return cache[(k, fr)]
-
-        def g(u: float, fr: float = 1.0) -> float:
-            return math.log(s_of(math.exp(u), fr)[1][1] / t168)
-
-        # DE168/DE24 along the DE24 = target curve first falls with k, but can rise again once entry is so fast
-        # that exiting carrier re-enters (flow limit): take the first sign change on a log grid from k_lo up
-        us = np.linspace(math.log(k_lo), math.log(k_hi), int(cfg["exit_rate_scan_points"].to("1")))
-        gs = [g(float(u)) for u in us]
-        if gs[0] <= 0:  # DE168 at or below the target without exit: more exit cannot raise it
-            return s_of(k_lo, 1.0)[0], k_lo, 1.0
-        for a, b, ga, gb in zip(us[:-1], us[1:], gs[:-1], gs[1:], strict=True):
-            if ga > 0 >= gb:
-                k = math.exp(brentq(g, float(a), float(b), xtol=1e-10))
-                return s_of(k, 1.0)[0], k, 1.0
-        # DE168 above the target at every exit rate: the label is held in tumour cells. Lower the cell retention
-        # (Brent) at the exit rate closest to the target and at the fastest exit (interstitial carrier follows
-        # plasma); keep the one that misses the two targets least (summed |log error|)
-        best: tuple[float, float, float, float] | None = None
-        for k in dict.fromkeys((math.exp(float(us[int(np.argmin(gs))])), k_hi)):
-
-            def h(w: float, k: float = k) -> float:
-                return g(math.log(k), math.exp(w))
-
-            fr = cfg["retention_factor_min"].to("1") if h(w_lo) >= 0 else math.exp(brentq(h, w_lo, 0.0, xtol=1e-10))
-            v, (d24, d168) = s_of(k, fr)
-            err = abs(math.log(d24 / t24)) + abs(math.log(d168 / t168))
-            if best is None or err < best[0]:
-                best = (err, v, k, fr)
-        assert best is not None
-        return best[1], best[2], best[3]
-
-    t24, t168 = de24_target, de168_target
-    v, k, fr = solve(t24, t168, 0.0)
-    reached = de(math.exp(v), k, fr, full)
-    saturable = full.solver != "linear" and full.saturable
-    tol = cfg["saturable_rtol"].to("1") if saturable else rtol
-    if saturable:
-        for _ in range(int(cfg["max_rounds"].to("1"))):
-            if abs(reached[0] / de24_target - 1) <= tol and abs(reached[1] / de168_target - 1) <= tol:
-                break
-            t24, t168 = t24 * de24_target / reached[0], t168 * de168_target / reached[1]
-            v, k, fr = solve(t24, t168, v)
-            reached = de(math.exp(v), k, fr, full)
-    notes: list[str] = []
-    s = math.exp(v)
-    if abs(reached[0] / de24_target - 1.0) > tol:
-        notes.append(f"predicted DE24 {de24_target:.3g} % not reachable by the whole-body model (entry scale "
-                     f"{s:.3g}); whole-body DE24 {reached[0]:.3g} %")
-    if abs(reached[1] / de168_target - 1.0) > tol:
-        why = "no exit" if k == k_lo else "lowest tumour-cell retention"
-        notes.append(f"predicted DE168 {de168_target:.3g} % not reachable by the whole-body model ({why}); "
-                     f"whole-body DE168 {reached[1]:.3g} %")
-    return TumourSolve(s, k, fr, tuple(sorted(overrides(s, k, fr).items())), float(reached[0]), float(reached[1]),
-                       tuple(notes))
-
-
 def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> LearnedTumour:
-    """Predict DE24/DE168 for the scenario and solve the whole-body tumour parameters (see module docstring).
+    """Map the scenario and predict DE24/DE168 (see module docstring); no solve (that is :func:`resolve`).
 
     Raises
     ------
     InputError
         Species other than the predictor's (mouse), or no carrier or no tumour.
     """
+    from nanodds.design.learned_solve import reference_experiment
     from nanodds.design.predict import load_model, predict_delivery
 
     species = settings()["species"]
@@ -329,15 +202,27 @@ def learned_tumour(scn: Scenario, model: DeliveryModel | None = None) -> Learned
     names = [f"{t}_{s}" for t in ("DE24", "DE168", "Demax") for s in ("pred", "lo", "hi")]
     prediction = tuple((n, float(p[n])) for n in names)
     notes += model_notes(row, model)
-    sv = solve_tumour(scn, float(p["DE24_pred"]), float(p["DE168_pred"]))
     features = tuple((c, _plain(v)) for c, v in row.iloc[0].items())
     m = model or load_model()
     return LearnedTumour(prediction=prediction, coverage=float(m.meta["interval_coverage"]),
-                         out_of_domain=bool(p["out_of_domain"]),
-                         ood_reason=str(p["ood_reason"]), notes=tuple(notes) + sv.notes, features=features,
-                         entry_scale=sv.entry_scale, exit_rate_per_h=sv.exit_rate_per_h,
-                         retention_factor=sv.retention_factor, overrides=sv.overrides,
-                         whole_body_de24_percent=sv.de24_percent, whole_body_de168_percent=sv.de168_percent)
+                         out_of_domain=bool(p["out_of_domain"]), ood_reason=str(p["ood_reason"]),
+                         notes=tuple(notes), features=features, reference=reference_experiment(scn))
+
+
+def resolve(lt: LearnedTumour, solver: TumourSolver | None = None) -> SolvedTumour:
+    """The learned record with its tumour parameters, solved through ``solver``'s content-keyed cache.
+
+    ``solver`` defaults to :data:`nanodds.design.learned_solve.DEFAULT_SOLVER` (one per process). Warns
+    (:class:`~nanodds.errors.RangeWarning`, one line) for each predicted value the whole-body model cannot reach,
+    on every call (the answer does not depend on whether the solve was cached).
+    """
+    from nanodds.design.learned_solve import DEFAULT_SOLVER
+
+    sv = (solver or DEFAULT_SOLVER).solve(lt.reference, lt.pred("DE24_pred"), lt.pred("DE168_pred"))
+    for n in sv.notes:
+        if "not reachable" in n:
+            warnings.warn(RangeWarning(f"tumour_delivery: learned: {n}"), stacklevel=2)
+    return SolvedTumour(lt, sv)
 
 
 def _plain(v: Any) -> Any:
@@ -354,11 +239,11 @@ def model_notes(row: pd.DataFrame, model: DeliveryModel | None = None) -> list[s
     return (model or load_model()).features(row)[2][0]
 
 
-def resolve_learned(scn: Scenario) -> Scenario:
-    """The scenario with its tumour parameters set by the learned predictor (``tumour_delivery: learned``).
+def predict_learned(scn: Scenario) -> Scenario:
+    """The scenario with ``tumour_delivery: learned`` and its prediction recorded (called at parsing; cheap).
 
-    Warns (:class:`~nanodds.errors.RangeWarning`, one line) when the scenario is out of the predictor's domain
-    or a predicted value cannot be reached by the whole-body model.
+    Warns (:class:`~nanodds.errors.RangeWarning`, one line) when the scenario is out of the predictor's domain.
+    The tumour parameters are solved when a model is built from the scenario (:func:`resolve`).
     """
     lt = learned_tumour(scn)
     if lt.out_of_domain:
@@ -367,7 +252,4 @@ def resolve_learned(scn: Scenario) -> Scenario:
             f"predicted DE24 {lt.pred('DE24_pred'):.3g} % of dose ({100 * lt.coverage:g} % interval "
             f"{lt.pred('DE24_lo'):.3g}-"
             f"{lt.pred('DE24_hi'):.3g} %) is an extrapolation"), stacklevel=2)
-    for n in lt.notes:
-        if "not reachable" in n:
-            warnings.warn(RangeWarning(f"tumour_delivery: learned: {n}"), stacklevel=2)
     return replace(scn, tumour_delivery="learned", learned_tumour=lt)

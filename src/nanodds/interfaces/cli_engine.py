@@ -124,16 +124,18 @@ def _print_table(table: Any) -> None:
     Console(file=sys.stdout, width=None if sys.stdout.isatty() else 110).print(table)
 
 
-def learned_section(scn: Any) -> dict[str, Any]:
-    """``{"tumour_delivery": ...}`` (prediction, interval, domain, solved parameters) for a learned scenario."""
-    return {} if scn.learned_tumour is None else {"tumour_delivery": scn.learned_tumour.to_dict()}
+def learned_section(sol: Any) -> dict[str, Any]:
+    """``{"tumour_delivery": ...}`` (prediction, interval, domain, solved parameters) of a solution whose model was
+    built from a learned scenario (``model.meta["learned_tumour"]``), else ``{}``."""
+    lt = sol.model.meta.get("learned_tumour")
+    return {} if lt is None else {"tumour_delivery": lt.to_dict()}
 
 
-def print_learned(scn: Any) -> None:
+def print_learned(sol: Any) -> None:
     """Console lines of ``tumour_delivery: learned``: prediction with its 90 % interval, domain, notes."""
-    if scn.learned_tumour is None:
+    lt = sol.model.meta.get("learned_tumour")
+    if lt is None:
         return
-    lt = scn.learned_tumour
     print(lt.summary_line())
     if lt.notes:
         print("learned tumour delivery notes: " + "; ".join(lt.notes))
@@ -154,7 +156,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg)
     from nanodds.analysis.acting import acting_metrics
 
-    metrics = {"scenario": scn.name, **metrics, "acting": acting_metrics(sol), **learned_section(scn)}
+    metrics = {"scenario": scn.name, **metrics, "acting": acting_metrics(sol), **learned_section(sol)}
     with _status("writing outputs..."):
         _write_run(sol, metrics, out, netcdf=True)
         if not args.no_plots:
@@ -176,7 +178,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         table.add_row(label, _fmt(get_path(metrics, key)), unit)
     table.add_row("mass balance (max rel. error)", _fmt(metrics["mass_balance_rel_error"], ".2e"), "-")
     _print_table(table)
-    print_learned(scn)
+    print_learned(sol)
     print(f"wrote {out / 'metrics.json'}, timecourse.csv, timecourse.nc"
           + ("" if args.no_plots else " and plots"))
     return 0
@@ -205,10 +207,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from nanodds.analysis.pd.summary import pd_section
 
         doc["pd"] = pd_section(scn, doc, sol_nano, sol_conv)
-    doc.update(learned_section(scn))
+    doc.update(learned_section(sol_nano))
     write_comparison(out, doc, sol_nano, sol_conv, plots=not args.no_plots)
     print_comparison(doc, scn.name)
-    print_learned(scn)
+    print_learned(sol_nano)
     from nanodds.interfaces.cli_safety import print_pd
 
     print_pd(doc)

@@ -201,7 +201,7 @@ def pore_median_factor(cancer_type: str | None) -> float:
 
 
 def check_delivery_mode(mode: object) -> str:
-    """Validate ``tumour_delivery``; ``learned`` is resolved by :func:`nanodds.design.scenario_link.resolve_learned`."""
+    """Validate ``tumour_delivery``; ``learned`` is predicted at parsing (:mod:`nanodds.design.scenario_link`)."""
     if mode not in TUMOUR_DELIVERY_MODES:
         raise InputError("tumour_delivery", mode, " or ".join(TUMOUR_DELIVERY_MODES))
     return str(mode)

@@ -86,7 +86,8 @@ def patient_scenario(scn: Scenario, body_weight_kg: float, height_cm: float | No
     tum = None if ph0.tumour is None else {
         "volume_L": ph0.tumour.volume_L, "flow_L_per_h": ph0.tumour.flow_L_per_h,
         "vascular_fraction": ph0.tumour.vascular_fraction,
-        "interstitial_fraction": ph0.tumour.interstitial_fraction, "pore_cutoff_nm": ph0.tumour.pore_cutoff_nm}
+        "interstitial_fraction": ph0.tumour.interstitial_fraction, "pore_cutoff_nm": ph0.tumour.pore_cutoff_nm,
+        "model": ph0.tumour.model, "cancer_type": ph0.tumour.cancer_type}
     height = ph0.height_cm if height_cm is None else height_cm
     phys = build_physiology(scn.species, body_weight_kg, height, tum)
     phys = replace(phys, gfr_L_per_h=phys.gfr_L_per_h * f["gfr_factor"])
@@ -101,11 +102,15 @@ def patient_scenario(scn: Scenario, body_weight_kg: float, height_cm: float | No
     out = replace(scn, physiology=phys, bsa_m2=bsa, drug=drug, regimen=regimen, flow_scale=flow_scale)
     overrides: dict[str, float] = {}
     if scn.carrier is not None:
-        kin = load_yaml(f"carriers/{scn.species}.yaml")
-        overrides = {"mps_extraction_total": kin["mps_extraction_total"].value * f["mps_uptake_factor"],
-                     "mps_capacity": kin["mps_capacity"].value * f["mps_capacity_factor"],
-                     "tumour_extravasation_coefficient":
-                         kin["tumour_extravasation_coefficient"].value * f["epr_factor"]}
+        data = load_yaml(f"carriers/{scn.species}.yaml")
+        kin = {k: data[k].value for k in ("mps_extraction_total", "mps_capacity", "tumour_extravasation_coefficient")}
+        if scn.learned_tumour is not None:  # the factors scale the scenario's values: the learned entry rate
+            from nanodds.design.scenario_link import resolve  # (cached by content: solved once per process)
+
+            kin.update(resolve(scn.learned_tumour).overrides)
+        overrides = {"mps_extraction_total": kin["mps_extraction_total"] * f["mps_uptake_factor"],
+                     "mps_capacity": kin["mps_capacity"] * f["mps_capacity_factor"],
+                     "tumour_extravasation_coefficient": kin["tumour_extravasation_coefficient"] * f["epr_factor"]}
     return out, overrides
 
 

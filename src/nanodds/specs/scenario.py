@@ -99,8 +99,8 @@ class Scenario:
     tumour_delivery: str = "mechanistic"
     """How the tumour parameters are set: ``mechanistic`` or ``learned`` (the delivery predictor)."""
     learned_tumour: LearnedTumour | None = None
-    """With ``learned``: the prediction and the solved tumour parameters
-    (:func:`nanodds.design.scenario_link.resolve_learned`)."""
+    """With ``learned``: the prediction (:func:`nanodds.design.scenario_link.predict_learned`); the tumour
+    parameters are solved when the model is built (:func:`nanodds.engine.build`)."""
     magnetic: MagneticGuidance | None = None
     """A magnet over a target tissue capturing carriers during its window (``magnetic:``), or None."""
 
@@ -276,9 +276,9 @@ def parse_scenario(raw: Any) -> Scenario:
                    bbb_opening=bbb_opening, triggers=triggers, sites=sites, magnetic=magnetic,
                    bbb_transcytosis=parse_bbb_transcytosis(raw.get("bbb"), carrier))
     if raw.get("tumour_delivery") == "learned":
-        from nanodds.design.scenario_link import resolve_learned
+        from nanodds.design.scenario_link import predict_learned
 
-        scn = resolve_learned(scn)
+        scn = predict_learned(scn)
     return scn
 
 

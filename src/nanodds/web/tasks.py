@@ -57,7 +57,10 @@ def _simulate(inputs: dict[str, Any], workdir: Path, progress: Progress) -> dict
 
     _, scn, notes = parse_scenario_text(inputs["scenario"], Limits.from_data())
     progress(0.1, f"simulating {scn.name}")
-    sol = simulate(scn)
+    with warnings.catch_warnings(record=True) as caught:  # tumour_delivery: learned warns when it solves
+        warnings.simplefilter("always", RangeWarning)
+        sol = simulate(scn)
+    notes = list(dict.fromkeys(notes + _warnings(caught)))
     progress(0.8, "computing metrics")
     metrics = {"scenario": scn.name, **compute_metrics(sol, scn.regimen, scn.bsa_m2)}
     return {"scenario": scn.name, "method": sol.method, "metrics": metrics, "warnings": notes,
