@@ -8,11 +8,16 @@ import numpy as np
 
 from nanodds.errors import ResultError
 from nanodds.model.assemble import ModelInputs, build_model, default_environments
+from nanodds.model.free_drug import phys_flow, phys_volume
 from nanodds.model.structure import Model
 from nanodds.solve.api import solve
 from nanodds.solve.solution import Solution, same_time_tol_h
+from nanodds.specs.environment import Environment
 from nanodds.specs.params import load_yaml
 from nanodds.specs.scenario import Scenario, environments_for
+from nanodds.specs.triggers import TriggerWindow
+
+SECONDS_PER_HOUR = 3600.0
 
 METRIC_TIMES_H = (24.0, 168.0)
 """Times always on the grid so that DE24/DE168 are exact values, not interpolations."""
@@ -43,13 +48,8 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
             hot[kind] = replace(envs[kind], temperature_c=scn.hyperthermia.temperature_c)
         h = scn.hyperthermia
         windows = ((h.start_h, h.start_h + h.duration_h, hot),)
-    for w in scn.triggers:  # light / ultrasound / AMF on the tumour (no overlaps: checked at parsing)
-        lit = dict(envs)
-        on = ({"amf_field_a_per_m": w.field_a_per_m, "amf_frequency_hz": w.frequency_hz} if w.kind == "amf"
-              else {f"{w.kind}_on": True})
-        for kind in ("tumour", "tumour_vascular"):
-            lit[kind] = replace(envs[kind], **on)
-        windows = (*windows, (w.start_h, w.end_h, lit))
+    for w in scn.triggers:  # light / ultrasound / AMF on a region (no overlaps: checked at parsing)
+        windows = (*windows, (w.start_h, w.end_h, window_environments(scn, envs, w)))
     learned = None
     if scn.learned_tumour is not None and scn.carrier is not None:  # tumour_delivery: learned
         from nanodds.design.scenario_link import resolve  # solved here, once per content (solver-owned cache)
@@ -70,6 +70,28 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
         vehicle = load_vehicle(scn.vehicle, scn.physiology.hematocrit)
         model = with_vehicle(model, scn.physiology, scn.drug, vehicle, scn.regimen.events, scn.duration_h)
     return model
+
+
+def window_environments(scn: Scenario, envs: dict[str, Environment], w: TriggerWindow) -> dict[str, Environment]:
+    """The environments during a light / ultrasound / AMF window: its region's interstitium and blood lit.
+
+    The tumour has environments of its own (``tumour``, ``tumour_vascular``); the brain gets its own
+    (``brain``, ``brain_vascular``: the tissue and blood environments with the field on, read by
+    :func:`nanodds.model.carrier.add_carrier` for the brain only) and, for AMF heating, the brain's perfusion
+    (blood flow / volume of the scenario's physiology) in the Pennes balance.
+    """
+    lit = dict(envs)
+    on: dict[str, object] = ({"amf_field_a_per_m": w.field_a_per_m, "amf_frequency_hz": w.frequency_hz}
+                             if w.kind == "amf" else {f"{w.kind}_on": True})
+    if w.region == "tumour":
+        for kind in ("tumour", "tumour_vascular"):
+            lit[kind] = replace(envs[kind], **on)
+        return lit
+    phys = scn.physiology
+    perf = phys_flow(phys, w.region) / phys_volume(phys, w.region) / SECONDS_PER_HOUR
+    lit[w.region] = replace(envs["tissue"], **on, perfusion_per_s=perf)
+    lit[f"{w.region}_vascular"] = replace(envs["blood"], **on, perfusion_per_s=perf)
+    return lit
 
 
 def simulate(scn: Scenario, t_grid: np.ndarray | None = None,

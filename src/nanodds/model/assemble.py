@@ -12,7 +12,12 @@ from nanodds.model.bbb_drug import brain_volumes
 from nanodds.model.bbb_transcytosis import add_bbb_transcytosis
 from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
-from nanodds.model.magnetic_guidance import add_magnetic_capture
+from nanodds.model.magnetic_guidance import (
+    ENDOTHELIUM,
+    add_endothelium_pool,
+    add_magnetic_capture,
+    held_at_endothelium,
+)
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
 from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.sites import add_sites, site_observables
@@ -27,6 +32,9 @@ from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import Physiology
 from nanodds.specs.sites import Site
 
+CARRIER_PARTS = ("vascular", "interstitial", "phagocyte", "parenchyma", ENDOTHELIUM)
+"""Compartments of an organ that may hold carriers (parenchyma: brain, receptor-mediated transcytosis;
+endothelium: brain, held by a magnet)."""
 ENV_COMPARTMENT = {"blood": "blood", "tumour_vascular": "blood", "tissue": "tissue",
                    "tumour": "tumour_interstitium", "phagocyte": "lysosome"}
 
@@ -85,6 +93,8 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
                                  release_rate_per_h(carrier.release, "tissue", envs["tissue"]))
         if bbb_open and inp.bbb_opening is not None:
             add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
+        if inp.magnetic is not None and held_at_endothelium(inp.magnetic):
+            add_endothelium_pool(rb, carrier, inp.magnetic, envs)  # every segment: fixed state order
         if magnet_on and inp.magnetic is not None:
             add_magnetic_capture(rb, phys, inp.magnetic)
         meta["carrier_kinetics"] = ck
@@ -195,13 +205,13 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
             unbound = {free(o): drug.fraction_unbound / (drug.kp[o] * v)}
         obs[f"tissue_unbound_{o}"] = Observable(w(unbound), "mg/L", f"{o} unbound released drug in tissue water [mg/L]")
         if carrier is not None:
-            for part in ("vascular", "interstitial", "phagocyte", "parenchyma"):
+            for part in CARRIER_PARTS:
                 if f"encapsulated:{o}.{part}" in idx:
                     comps[f"encapsulated:{o}.{part}"] = 1.0 / v
         obs[f"tissue_{o}"] = Observable(w(comps), "mg/L", f"{o} total drug [mg/L]")
         obs[f"amount_{o}"] = Observable(w({k: c * v for k, c in comps.items()}), "mg", f"{o} drug [mg]")
         if carrier is not None:
-            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte", "parenchyma")
+            cw = {f"carrier:{o}.{p}": 1.0 for p in CARRIER_PARTS
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
             if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier

@@ -100,6 +100,24 @@ def plasma_pools_L(phys: Physiology, v_ven_blood: float, v_art_blood: float) -> 
     return v_ven_blood * (1 - phys.hematocrit), v_art_blood * (1 - phys.hematocrit)
 
 
+def organ_release_rates(carrier: Carrier, envs: dict[str, Environment],
+                        organs: tuple[str, ...]) -> dict[str, float]:
+    """Release constants (1/h) of organs that have environments of their own in ``envs``.
+
+    A window may give an organ other than the tumour its own interstitial (key ``<organ>``) and vascular-blood
+    (``<organ>_vascular``) environment, e.g. the brain under an alternating magnetic field; every other organ
+    releases at the shared ``tissue`` and ``blood`` rates. Returns ``{key: k}`` for those keys only.
+    """
+    out = {}
+    for o in organs:
+        if o == "tumour":
+            continue
+        for key, kind in ((o, "tissue"), (f"{o}_vascular", "blood")):
+            if key in envs:
+                out[key] = release_rate_per_h(carrier.release, kind, envs[key])
+    return out
+
+
 def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: CarrierKinetics,
                 v_ven_blood: float, v_art_blood: float, envs: dict[str, Environment],
                 tumour_lymph_fraction: float, interstitial_release_into: dict[str, str] | None = None,
@@ -117,6 +135,7 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
     organs = phys.organs()
     rel = {kind: release_rate_per_h(carrier.release, kind, envs[kind])
            for kind in ("blood", "tumour_vascular", "tissue", "tumour", "phagocyte")}
+    rel.update(organ_release_rates(carrier, envs, organs))
     sat: list[tuple[str, str, str, float, float]] = []
     for sp in SPECIES:
         def s(comp: str, sp: str = sp) -> str:
@@ -178,9 +197,9 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
                 if o == "tumour":
                     rb.flow(vas, free(o), rel["tumour_vascular"], "release_tumour_vascular")
                 else:
-                    rb.flow(vas, free(o), rel["blood"], "release_blood")
+                    rb.flow(vas, free(o), rel.get(f"{o}_vascular", rel["blood"]), "release_blood")
                 rb.flow(inter, (interstitial_release_into or {}).get(o, free(o)),
-                        rel["tumour" if o == "tumour" else "tissue"],
+                        rel["tumour"] if o == "tumour" else rel.get(o, rel["tissue"]),
                         "release_tumour" if o == "tumour" else "release_tissue")
                 if has_pc:
                     rb.flow(s(f"{o}.phagocyte"), free(o), ck.pc_degradation_per_h, "pc_degradation")

@@ -109,7 +109,8 @@ def heating_temperature_c(env: Environment, particle_mg_per_ml: float, core_diam
     core_diameter_nm, hydrodynamic_diameter_nm : float
         Particle sizes (nm); hydrodynamic defaults to core + 2 x coating thickness.
     perfusion_per_s : float, optional
-        Blood perfusion (1/s); defaults to the tumour value of ``data/release/magnetic.yaml``.
+        Blood perfusion (1/s); defaults to ``env.perfusion_per_s``, else the tumour value of
+        ``data/release/magnetic.yaml``.
 
     Notes
     -----
@@ -121,7 +122,7 @@ def heating_temperature_c(env: Environment, particle_mg_per_ml: float, core_diam
         return env.temperature_c
     sar = mag.sar_w_per_g(env.amf_field_a_per_m, env.amf_frequency_hz, core_diameter_nm, env.temperature_c,
                           hydrodynamic_diameter_nm)
-    tissue = mag.TissueThermal.tumour(perfusion_per_s)
+    tissue = mag.TissueThermal.tumour(perfusion_per_s if perfusion_per_s is not None else env.perfusion_per_s)
     return env.temperature_c + mag.steady_state_rise_k(sar, particle_mg_per_ml, tissue)
 
 
@@ -148,7 +149,7 @@ def _tsl_temperature(spec: dict[str, Any], env: Environment, where: str) -> floa
     conc = _q(m, "particle_concentration", "mg/mL", w, nonnegative=True)
     core = _q(m, "core_diameter", "nm", w, positive=True)
     hyd = _q(m, "hydrodynamic_diameter", "nm", w, positive=True) if "hydrodynamic_diameter" in m else None
-    perf = _q(m, "perfusion", "1/s", w, positive=True) if "perfusion" in m else None
+    perf = _q(m, "perfusion", "1/s", w, positive=True) if "perfusion" in m else env.perfusion_per_s
     return heating_temperature_c(env, conc, core, hydrodynamic_diameter_nm=hyd, perfusion_per_s=perf)
 
 

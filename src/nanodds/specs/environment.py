@@ -28,6 +28,9 @@ class Environment:
     light_on, ultrasound_on : bool
         Whether the compartment is illuminated / insonated in this time segment (``environment.light`` /
         ``environment.ultrasound`` windows of a scenario).
+    perfusion_per_s : float or None
+        Blood perfusion of the region (m^3 blood / m^3 tissue / s) for the Pennes balance of AMF heating; None:
+        the tumour value of ``data/release/magnetic.yaml`` (set for the brain from its blood flow and volume).
     """
 
     ph: float
@@ -38,3 +41,4 @@ class Environment:
     light_on: bool = False
     ultrasound_on: bool = False
     mmp_nM: float | None = None
+    perfusion_per_s: float | None = None

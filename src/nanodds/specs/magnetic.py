@@ -8,6 +8,7 @@
       core: {volume_fraction: 0.3, saturation_magnetisation: 478 kA/m}
       vessel: {radius: 75 um, blood_speed: 10 mm/s}
       window: {start: 0 h, end: 4 h}
+      transcytosis_half_life: 12 h        # brain target only (required there)
 
 ``magnet.distance`` is from the magnet axis to the vessel axis (Furlani & Ng 2006,
 :mod:`nanodds.model.magnetic`). ``core`` is the carrier's magnetic core: a carrier type with a core in
@@ -15,26 +16,36 @@
 ``core.volume_fraction``. ``core.saturation_magnetisation`` and ``vessel`` default to the data file's base case
 (magnetite; an arteriole). The captured fraction of the carriers crossing the target is computed once here
 (particle radius = carrier diameter / 2).
+
+The brain is a target only with a stated barrier crossing: the magnet holds captured carriers at the brain
+endothelium (they do not pass an intact blood-brain barrier by the magnetic force alone: iron oxide
+nanoparticles did not cross an intact brain-endothelial monolayer with or without a magnet in vitro,
+doi:10.2147/IJN.S62260), and they reach the brain interstitium by transcytosis with the half-life
+``transcytosis_half_life`` (:mod:`nanodds.model.magnetic_guidance`). Any other target takes captured carriers
+into its interstitium directly (leaky vessels) and refuses that key.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.model.bbb import BRAIN
 from nanodds.model.magnetic import DATA_FILE, MagneticCapture, base_case, captured_fraction
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.params import load_yaml
 from nanodds.specs.validity import check_range
 from nanodds.units import to_canonical
 
-KEYS = {"target", "magnet", "core", "vessel", "window"}
+KEYS = {"target", "magnet", "core", "vessel", "window", "transcytosis_half_life"}
 MAGNET_KEYS = {"radius", "magnetisation", "distance"}
 CORE_KEYS = {"volume_fraction", "saturation_magnetisation"}
 VESSEL_KEYS = {"radius", "blood_speed"}
 WINDOW_KEYS = {"start", "end"}
 NM_PER_M = 1e9
+LN2 = math.log(2.0)
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,9 @@ class MagneticGuidance:
     """Share of the carriers crossing the target's vessels that the magnet captures (Furlani & Ng 2006)."""
     capture: MagneticCapture
     """The capture problem (SI) the fraction was computed from."""
+    transcytosis_per_h: float | None = None
+    """Brain target: first-order crossing of carriers held at the endothelium into the interstitium (1/h);
+    None for other targets (captured straight into the interstitium)."""
 
 
 def _block(raw: dict[str, Any], key: str, keys: set[str], allowed: str) -> dict[str, Any]:
@@ -68,8 +82,9 @@ def parse_magnetic(raw: Any, carrier: Carrier | None, organs: tuple[str, ...],
     ------
     InputError
         An unknown key, a missing magnet quantity or window end, a target that is not a tissue of the
-        scenario, a scenario without a carrier or with a carrier without a magnetic core, a window that ends
-        before it starts, or a magnet so close that the vessel would lie inside it.
+        scenario, a brain target without ``transcytosis_half_life`` (or that key with another target), a
+        scenario without a carrier or with a carrier without a magnetic core, a window that ends before it
+        starts, or a magnet so close that the vessel would lie inside it.
     """
     if raw is None:
         return None
@@ -138,4 +153,20 @@ def parse_magnetic(raw: Any, carrier: Carrier | None, organs: tuple[str, ...],
     if end <= start:
         raise InputError("magnetic.window.end", window["end"], f"a time after the start ({start:g} h)")
     return MagneticGuidance(target=str(target), start_h=start, end_h=end,
-                            captured_fraction=captured_fraction(capture), capture=capture)
+                            captured_fraction=captured_fraction(capture), capture=capture,
+                            transcytosis_per_h=_transcytosis(raw, str(target)))
+
+
+def _transcytosis(raw: dict[str, Any], target: str) -> float | None:
+    """The brain's endothelial crossing rate ln 2 / half-life (1/h); None (and the key refused) elsewhere."""
+    written = raw.get("transcytosis_half_life")
+    if target != BRAIN:
+        if written is not None:
+            raise InputError("magnetic.transcytosis_half_life", written, f"only with target: {BRAIN} (captured "
+                             f"carriers enter the {target} interstitium directly; the key would change nothing)")
+        return None
+    if written is None:
+        raise InputError("magnetic.transcytosis_half_life", None, "the half-life of the crossing of carriers held "
+                         "at the brain endothelium into the brain (e.g. '12 h'): the magnet alone does not carry "
+                         "particles across an intact blood-brain barrier")
+    return LN2 / to_canonical(written, "h", "magnetic.transcytosis_half_life", positive=True)

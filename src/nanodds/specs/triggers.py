@@ -13,10 +13,11 @@ During the window the tumour's environments (interstitium and its blood) are ill
 elsewhere and at other times. A window without a matching carrier, or such a carrier without a window, is
 refused: either would be accepted and change nothing.
 
-An ``amf`` window (``{region, start, duration, field, frequency}``) applies the field to the tumour; a
-``thermosensitive`` carrier with a ``magnetic`` block (its core concentration and size) heats there (Rosensweig
-SAR and a Pennes balance, :func:`nanodds.release.invivo.heating_temperature_c`) and releases at the heated
-temperature. H f beyond the Hergt & Dutz limit warns.
+An ``amf`` window (``{region, start, duration, field, frequency}``) applies the field to the tumour or the
+brain (its interstitium and its vascular blood); a ``thermosensitive`` carrier with a ``magnetic`` block (its
+core concentration and size) heats there (Rosensweig SAR and a Pennes balance with the region's perfusion,
+:func:`nanodds.release.invivo.heating_temperature_c`) and releases at the heated temperature. H f beyond the
+Hergt & Dutz limit warns. Light and ultrasound windows act on the tumour only.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ TRIGGERS = {"light": "light_triggered", "ultrasound": "ultrasound_triggered", "a
 ``magnetic`` block, heated by the field through its magnetic cores)."""
 WINDOW_KEYS = {"region", "start", "duration"}
 AMF_KEYS = {"field", "frequency"}
-REGIONS = ("tumour",)
+REGIONS = {"light": ("tumour",), "ultrasound": ("tumour",), "amf": ("tumour", "brain")}
+"""Regions each window may act on: a region has an environment of its own (``tumour``: interstitium and its blood;
+``brain``: brain interstitium and brain vascular blood, with the brain's own perfusion for AMF heating)."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def parse_triggers(env: dict[str, Any], release: dict[str, Any] | None,
     release : dict or None
         The carrier's release spec (None without a carrier).
     has_tumour : bool
-        Whether the scenario has a tumour (the only region so far).
+        Whether the scenario has a tumour (required by a window on the tumour).
     """
     out = []
     for kind, model in TRIGGERS.items():
@@ -91,9 +94,9 @@ def parse_triggers(env: dict[str, Any], release: dict[str, Any] | None,
             raise InputError(field, w, "a mapping {region, start, duration}")
         reject_unknown_keys(w, WINDOW_KEYS | (AMF_KEYS if kind == "amf" else set()), field)
         region = w.get("region", "tumour")
-        if region not in REGIONS:
-            raise InputError(f"{field}.region", region, ", ".join(REGIONS))
-        if not has_tumour:
+        if region not in REGIONS[kind]:
+            raise InputError(f"{field}.region", region, ", ".join(REGIONS[kind]))
+        if region == "tumour" and not has_tumour:
             raise InputError(field, w, "a scenario with a tumour (the window's region)")
         if not _reacts(kind, release):
             what = "with a 'magnetic' block (its cores heat in the field)" if kind == "amf" else ""
