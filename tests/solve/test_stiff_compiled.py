@@ -137,3 +137,20 @@ def test_elimination_order_fill_covers_the_factors() -> None:
         cols = u_idx[u_ptr[k]:u_ptr[k + 1]]
         x[p] = (x[p] - F[p, cols] @ x[cols]) / F[p, p]
     np.testing.assert_allclose(A @ x, b, rtol=0, atol=1e-12)
+
+
+def test_one_shot_simulate_command_does_not_load_numba(tmp_path: Path) -> None:
+    """``nanodds simulate`` solves once and exits: it keeps scipy's BDF (no numba import, no first dispatch) and
+    records so in the solution it writes; a library ``simulate`` of the same scenario takes the compiled BDF."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from nanodds.interfaces.cli import main; "
+            f"rc = main(['simulate', {str(EXAMPLES / 'doxil_vs_doxorubicin_human.yaml')!r}, '--no-plots', "
+            f"'--out', {str(tmp_path / 'out')!r}]); "
+            "print(rc, 'numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split()[-2:] == ["0", "False"], done.stdout + done.stderr
+    from nanodds.engine import simulate
+
+    assert simulate(SATURABLE["doxil_vs_doxorubicin_human"]).method == "stiff-bdf-numba"
