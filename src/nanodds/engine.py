@@ -50,7 +50,8 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),
-                      bbb_opening=scn.bbb_opening, sites=scn.sites, magnetic=scn.magnetic)
+                      bbb_opening=scn.bbb_opening, sites=scn.sites, magnetic=scn.magnetic,
+                      bbb_transcytosis=scn.bbb_transcytosis)
     model = build_model(inp)
     if scn.vehicle is not None:
         from nanodds.model.vehicle import load_vehicle, with_vehicle

@@ -1,6 +1,9 @@
 """Unit handling at the boundaries (pint), canonical plain floats inside.
 
 Canonical units: time h, volume L, mass mg, length nm, body mass kg, flow L/h, concentration mg/L.
+
+pint is imported on first use (:func:`ureg`), not with this module: the conversions of a run are memoised on
+disk (:mod:`nanodds.io.disk_memo`), so that a repeated run needs no pint at all.
 """
 
 from __future__ import annotations
@@ -9,7 +12,12 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from nanodds.errors import InputError
+
+if TYPE_CHECKING:
+    import pint
 
 
 def _import_pint() -> Any:
@@ -31,13 +39,13 @@ def _import_pint() -> Any:
     return pint
 
 
-pint = _import_pint()
-
-from nanodds.errors import InputError  # noqa: E402  (after pint, on purpose)
-
 CACHE_ENV = "NANODDS_CACHE_DIR"
 """Directory of nanodds' caches (default: ``$XDG_CACHE_HOME/nanodds`` or ``~/.cache/nanodds``); ``off`` disables
-them. Holds pint's parsed unit definitions (pint's own disk cache, keyed by the definitions' content)."""
+them. Holds pint's parsed unit definitions (pint's own disk cache, keyed by the definitions' content) and
+:mod:`nanodds.io.disk_memo`'s conversions and parsed data files, with which a warm run does not import pint."""
+
+PERCENT_DEFINITION = "percent_ = 0.01 = pct"
+"""The one unit nanodds adds to pint's definitions."""
 
 CANONICAL: dict[str, str] = {
     "time": "h",
@@ -76,6 +84,7 @@ def ureg() -> pint.UnitRegistry:
     ~0.03 s. Any failure of the cache (unwritable directory, a file cut by a concurrent writer) falls back to
     parsing the definitions, so the cache can only change the time, never the units.
     """
+    pint = _import_pint()
     folder = cache_dir()
     reg = None
     if folder is not None:
@@ -86,7 +95,7 @@ def ureg() -> pint.UnitRegistry:
             reg = None
     if reg is None:
         reg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    reg.define("percent_ = 0.01 = pct")
+    reg.define(PERCENT_DEFINITION)
     return reg
 
 
@@ -99,6 +108,7 @@ def parse_quantity(text: Any, field: str) -> pint.Quantity:
         If the text is not a number followed by a unit pint understands.
     """
     reg = ureg()
+    pint = _import_pint()
     if isinstance(text, bool):
         raise InputError(field, text, "a number with a unit, e.g. '85 nm'")
     if isinstance(text, int | float):
@@ -127,7 +137,12 @@ def is_bare(q: pint.Quantity) -> bool:
 
 def is_dimensionless(unit: str) -> bool:
     """True for the dimensionless target units ``""`` and ``"1"`` (and e.g. ``"percent"``)."""
-    return unit in ("", "1") or ureg().Unit(unit).dimensionless
+    if unit in ("", "1"):
+        return True
+    from nanodds.io.disk_memo import UNITS, memo_key
+
+    return UNITS.get(memo_key("dimensionless", unit), lambda: bool(ureg().Unit(unit).dimensionless),
+                     lambda v: type(v) is bool)
 
 
 def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
@@ -153,28 +168,19 @@ def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
         field, a wrong dimension, NaN or infinity, a magnitude beyond
         :func:`nanodds.specs.validity.magnitude_limit` (no physical meaning), a sign not allowed.
     """
+    from nanodds.io.disk_memo import UNITS, is_float, memo_key
     from nanodds.specs.validity import check_finite
 
-    reg = ureg()
     if isinstance(text, int | float) and not isinstance(text, bool):
         if not is_dimensionless(unit):
             raise InputError(field, text, f"a quantity with units, e.g. '{text} {unit}'")
         value = float(text)
-    else:
-        q = parse_quantity(text, field)
-        if is_bare(q) and not is_dimensionless(unit):
-            raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} {unit}'")
-        try:
-            value = float(q.to(unit if unit != "1" else "").magnitude)
-        except pint.DimensionalityError as exc:
-            target = reg.Unit(unit)
-            raise InputError(field, text, f"a quantity with the dimension of {target:~} "
-                             f"({target.dimensionality})") from exc
-        except OverflowError as exc:
-            raise InputError(field, text, f"a finite value in {unit}") from exc
+    else:  # pint's conversion, memoised on disk by what it depends on (the text and the unit)
+        value = UNITS.get(memo_key("to", text, unit), lambda: _convert(text, unit, field), is_float)
     check_finite(value, text, field, unit)
-    if reg.Unit(unit or "").dimensionality == {"[temperature]": 1}:
-        kelvin = reg.Quantity(value, unit).to("K").magnitude
+    if UNITS.get(memo_key("temperature", unit), lambda: _is_temperature(unit), lambda v: type(v) is bool):
+        kelvin = UNITS.get(memo_key("K", value, unit), lambda: float(ureg().Quantity(value, unit).to("K").magnitude),
+                           is_float)
         if kelvin <= 0:
             raise InputError(field, text, "a temperature above absolute zero (-273.15 degC)")
     if positive and value <= 0:
@@ -182,3 +188,24 @@ def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
     if nonnegative and value < 0:
         raise InputError(field, text, f"a value >= 0 {unit}".rstrip())
     return value
+
+
+def _convert(text: Any, unit: str, field: str) -> float:
+    """``text`` (a quantity string) as a float in ``unit`` by pint; errors as :func:`to_canonical`'s."""
+    reg = ureg()
+    pint = _import_pint()
+    q = parse_quantity(text, field)
+    if is_bare(q) and not is_dimensionless(unit):
+        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} {unit}'")
+    try:
+        return float(q.to(unit if unit != "1" else "").magnitude)
+    except pint.DimensionalityError as exc:
+        target = reg.Unit(unit)
+        raise InputError(field, text, f"a quantity with the dimension of {target:~} "
+                         f"({target.dimensionality})") from exc
+    except OverflowError as exc:
+        raise InputError(field, text, f"a finite value in {unit}") from exc
+
+
+def _is_temperature(unit: str) -> bool:
+    return bool(ureg().Unit(unit or "").dimensionality == {"[temperature]": 1})

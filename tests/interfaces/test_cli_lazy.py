@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,47 @@ def test_simulate_run_imports_no_dataframe_or_dask_stack(tmp_path) -> None:
                          cwd=Path(__file__).resolve().parents[2]).stdout
     assert out.strip().splitlines()[-1] == "0 []"
     assert (tmp_path / "out" / "timecourse.nc").is_file() and (tmp_path / "out" / "timecourse.csv").is_file()
+
+
+def _simulate(out: Path, cache: str, scenario: str = "examples/doxorubicin_doxil_human.yaml") -> list[str]:
+    """Run ``simulate --no-plots`` in a fresh interpreter; the heavy modules it imported."""
+    heavy = ("pint", "numba", "pandas", "xarray", "matplotlib", "scipy.stats", "scipy.optimize")
+    code = ("import sys; from nanodds.interfaces.cli import main; "
+            f"rc = main(['simulate', {scenario!r}, '--no-plots', '--out', {str(out)!r}]); "
+            f"print(rc, *sorted(m for m in {heavy!r} if m in sys.modules))")
+    env = {**os.environ, "NANODDS_CACHE_DIR": cache}
+    out_text = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env,
+                              cwd=Path(__file__).resolve().parents[2]).stdout
+    rc, *mods = out_text.strip().splitlines()[-1].split()
+    assert rc == "0"
+    return mods
+
+
+def test_warm_simulate_needs_no_pint_and_writes_the_same_bytes(tmp_path) -> None:
+    """With the conversions and data files memoised (a second run), ``simulate --no-plots`` imports no pint; a
+    linear scenario (exact solver) imports no numba, scipy.integrate or scipy.optimize either; the files are those
+    of a run without any cache."""
+    for scenario, stiff in (("examples/doxorubicin_doxil_human.yaml", True),
+                            ("examples/design_peg_liposome_mouse.yaml", False)):
+        cache = str(tmp_path / "cache")
+        out = tmp_path / Path(scenario).stem
+        assert "pint" in _simulate(out / "cold", cache, scenario)
+        warm = _simulate(out / "warm", cache, scenario)
+        assert not {"pint", "pandas", "xarray", "matplotlib", "scipy.stats"} & set(warm)
+        if not stiff:
+            assert warm == []
+        _simulate(out / "off", "off", scenario)
+        for name in ("metrics.json", "timecourse.csv", "timecourse.nc"):
+            want = (out / "off" / name).read_bytes()
+            assert (out / "cold" / name).read_bytes() == want and (out / "warm" / name).read_bytes() == want
+
+
+def test_scenario_and_model_import_no_ode_integrator() -> None:
+    """Loading a scenario and building its model imports no scipy.integrate (~0.3 s with scipy.optimize): only
+    the stiff solver and the magnetic particle paths integrate, and they import it where they do."""
+    code = ("import sys; from nanodds.specs.scenario import load_scenario; from nanodds.engine import build; "
+            "build(load_scenario('examples/doxorubicin_doxil_human.yaml')); "
+            "print([m for m in ('scipy.integrate', 'scipy.optimize', 'numba') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2]).stdout
+    assert out.strip().splitlines()[-1] == "[]"

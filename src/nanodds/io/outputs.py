@@ -105,17 +105,25 @@ def timecourse_blocks(sol: Solution) -> list[tuple[str, str, np.ndarray, np.ndar
 def timecourse_csv(sol: Solution) -> str:
     """:func:`timecourse_frame` as CSV text, the same bytes as ``timecourse_frame(sol).to_csv(index=False)``
     (tested) without importing pandas: floats in their shortest round-trip form, NaN as an empty field."""
-    t = [repr(float(v)) for v in sol.times_h]
+    t = list(map(repr, sol.times_h.tolist()))
+    empty = [""] * len(t)
     lines = [",".join(TIMECOURSE_COLUMNS)]
     for comp, species, amount, conc in timecourse_blocks(sol):
         head = f"{_csv_field(comp)},{_csv_field(species)}"
-        lines.extend(f"{ti},{head},{_num(a)},{_num(c)}" for ti, a, c in zip(t, amount.tolist(), conc.tolist(),
-                                                                            strict=True))
+        lines.extend(f"{ti},{head},{a},{c}" for ti, a, c in zip(t, _texts(amount, empty), _texts(conc, empty),
+                                                                strict=True))
     return "\n".join(lines) + "\n"
 
 
-def _num(v: float) -> str:
-    return "" if v != v else repr(v)
+def _texts(values: np.ndarray, empty: list[str]) -> list[str]:
+    """CSV fields of a float column: ``repr`` (shortest round-trip), NaN as ``""`` (``empty``: all-NaN column)."""
+    nan = np.isnan(values)
+    if nan.all():
+        return empty
+    out = list(map(repr, values.tolist()))
+    for i in np.flatnonzero(nan).tolist():
+        out[i] = ""
+    return out
 
 
 def _csv_field(text: str) -> str:

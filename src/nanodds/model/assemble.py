@@ -8,14 +8,17 @@ import numpy as np
 
 from nanodds.errors import InputError
 from nanodds.model.bbb import add_bbb_opening
+from nanodds.model.bbb_drug import brain_volumes
+from nanodds.model.bbb_transcytosis import add_bbb_transcytosis
 from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.magnetic_guidance import add_magnetic_capture
 from nanodds.model.metabolite import add_metabolite, metabolite, metabolite_drug, metabolite_mass_ratio
+from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.sites import add_sites, site_observables
 from nanodds.model.structure import Model, Observable, RateBuilder, SaturableTerm
 from nanodds.release.stimuli import default_environment
-from nanodds.specs.bbb import BBBOpening
+from nanodds.specs.bbb import BBBOpening, BBBTranscytosis
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.drug import Drug
 from nanodds.specs.environment import Environment
@@ -54,6 +57,8 @@ class ModelInputs:
     sites: tuple[Site, ...] = ()
     # a magnet over a target tissue (carriers are captured there during its window), or None
     magnetic: MagneticGuidance | None = None
+    # receptor-mediated transcytosis of the carrier's ligand across the BBB (``bbb: {transcytosis: true}``)
+    bbb_transcytosis: BBBTranscytosis | None = None
 
 
 def _rates(inp: ModelInputs, envs: dict[str, Environment],
@@ -73,7 +78,11 @@ def _rates(inp: ModelInputs, envs: dict[str, Environment],
         ck = carrier_kinetics(phys, carrier, kin)
         v_ven, v_art = blood_pools_L(phys)
         tl = kin["tumour_lymph_flow_fraction"].to("1")
-        sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl)
+        into = {"brain": free("brain.interstitial")} if drug.bbb is not None else None  # behind the BBB
+        sat += add_carrier(rb, phys, carrier, ck, v_ven, v_art, envs, tl, into)
+        if inp.bbb_transcytosis is not None:
+            add_bbb_transcytosis(rb, phys, carrier, drug, inp.bbb_transcytosis,
+                                 release_rate_per_h(carrier.release, "tissue", envs["tissue"]))
         if bbb_open and inp.bbb_opening is not None:
             add_bbb_opening(rb, phys, carrier, kin, inp.bbb_opening)
         if magnet_on and inp.magnetic is not None:
@@ -174,21 +183,25 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
                                                       "mg/L", f"Plasma unbound {met.name} (metabolite) [mg/L]")
     for o in phys.organs():
         v = phys_volume(phys, o)
-        comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound") if nm in idx}
+        comps = {nm: 1.0 / v for nm in (free(o), f"{free(o)}.bound", f"{free(o)}.interstitial", f"{free(o)}.cells")
+                 if nm in idx}
         obs[f"tissue_released_{o}"] = Observable(w(comps), "mg/L",
                                                  f"{o} released (non-encapsulated) drug [mg/L]")
-        # unbound drug in tissue water: the exchangeable state at equilibrium with plasma holds Kp * Cp, so
-        # Cu = fu * Cp = fu / Kp * A / V (the same assumption as nanodds.model.tissue_binding; bound drug excluded)
-        obs[f"tissue_unbound_{o}"] = Observable(w({free(o): drug.fraction_unbound / (drug.kp[o] * v)}), "mg/L",
-                                                f"{o} unbound released drug in tissue water [mg/L]")
+        if f"{free(o)}.interstitial" in idx:  # permeability-limited brain: the unbound drug is the ISF's
+            unbound = {f"{free(o)}.interstitial": 1.0 / brain_volumes(phys, drug).interstitial_L}
+        else:
+            # unbound drug in tissue water: the exchangeable state at equilibrium with plasma holds Kp * Cp, so
+            # Cu = fu * Cp = fu / Kp * A / V (as nanodds.model.tissue_binding; bound drug excluded)
+            unbound = {free(o): drug.fraction_unbound / (drug.kp[o] * v)}
+        obs[f"tissue_unbound_{o}"] = Observable(w(unbound), "mg/L", f"{o} unbound released drug in tissue water [mg/L]")
         if carrier is not None:
-            for part in ("vascular", "interstitial", "phagocyte"):
+            for part in ("vascular", "interstitial", "phagocyte", "parenchyma"):
                 if f"encapsulated:{o}.{part}" in idx:
                     comps[f"encapsulated:{o}.{part}"] = 1.0 / v
         obs[f"tissue_{o}"] = Observable(w(comps), "mg/L", f"{o} total drug [mg/L]")
         obs[f"amount_{o}"] = Observable(w({k: c * v for k, c in comps.items()}), "mg", f"{o} drug [mg]")
         if carrier is not None:
-            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte")
+            cw = {f"carrier:{o}.{p}": 1.0 for p in ("vascular", "interstitial", "phagocyte", "parenchyma")
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
             if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier

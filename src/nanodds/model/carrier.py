@@ -102,8 +102,12 @@ def plasma_pools_L(phys: Physiology, v_ven_blood: float, v_art_blood: float) -> 
 
 def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: CarrierKinetics,
                 v_ven_blood: float, v_art_blood: float, envs: dict[str, Environment],
-                tumour_lymph_fraction: float) -> list[tuple[str, str, str, float, float]]:
+                tumour_lymph_fraction: float, interstitial_release_into: dict[str, str] | None = None,
+                ) -> list[tuple[str, str, str, float, float]]:
     """Add carrier and encapsulated-drug states; return the (unindexed) saturable MPS terms.
+
+    ``interstitial_release_into`` maps an organ to the free-drug state that receives the drug released in its
+    interstitium (default: the organ's free drug; the brain's interstitial fluid for a drug with BBB data).
 
     Returns a list of ``(src, dst, pc, k, capacity)`` tuples by state name, resolved by the caller.
     """
@@ -175,7 +179,8 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
                     rb.flow(vas, free(o), rel["tumour_vascular"], "release_tumour_vascular")
                 else:
                     rb.flow(vas, free(o), rel["blood"], "release_blood")
-                rb.flow(inter, free(o), rel["tumour" if o == "tumour" else "tissue"],
+                rb.flow(inter, (interstitial_release_into or {}).get(o, free(o)),
+                        rel["tumour" if o == "tumour" else "tissue"],
                         "release_tumour" if o == "tumour" else "release_tissue")
                 if has_pc:
                     rb.flow(s(f"{o}.phagocyte"), free(o), ck.pc_degradation_per_h, "pc_degradation")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nanodds.errors import InputError
+from nanodds.model.bbb_drug import add_brain_barrier
 from nanodds.model.structure import RateBuilder
 from nanodds.model.tissue_binding import add_dna_binding
 from nanodds.specs.drug import Drug
@@ -80,6 +81,8 @@ def add_free_drug(rb: RateBuilder, phys: Physiology, drug: Drug, flow_scale: flo
             rb.flow(free(o), free("liver"), outflow_rate(o, q), "flow")
         elif o == "liver":
             rb.flow(free(o), free("venous_blood"), outflow_rate(o, liver_blood_flow_L_per_h(phys)), "flow")
+        elif o == "brain" and drug.bbb is not None:  # permeability-limited brain (nanodds.model.bbb_drug)
+            add_brain_barrier(rb, phys, drug, q, free, free("venous_blood"))
         else:
             rb.flow(free(o), free("venous_blood"), outflow_rate(o, q), "flow")
     rb.flow(free("liver"), free("sink.hepatic"),

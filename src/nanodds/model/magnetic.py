@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from nanodds.specs.params import load_yaml
 
@@ -107,6 +106,8 @@ def trajectory(p: MagneticCapture, x0_m: float, z0_m: float, t_end_s: float) -> 
 
     Returns the ``scipy`` solution; ``sol.t_events[0]`` holds the capture time if it was captured.
     """
+    from scipy.integrate import solve_ivp  # here, not at import: every scenario load imports this module
+
     def rhs(_t: float, y: np.ndarray) -> list[float]:
         return list(velocity_m_per_s(p, float(y[0]), float(y[1])))
 

@@ -151,7 +151,16 @@ def avid_kd_nM(lig: Ligand) -> float:
 
 def bound_fraction(lig: Ligand, receptors_per_cell: float, cells_per_mL: float) -> float:
     """Fraction of carrier receptor-bound at equilibrium with receptors in excess (-): ``R / (R + Kd_eff)``."""
-    r_nM = receptors_per_cell * cells_per_mL * 1e3 / N_AVOGADRO * 1e9  # per mL -> per L, mol -> nmol
+    return occupancy(lig, receptor_nM(receptors_per_cell, cells_per_mL))
+
+
+def receptor_nM(receptors_per_cell: float, cells_per_mL: float) -> float:
+    """Receptor concentration (nmol/L) of ``receptors_per_cell`` on ``cells_per_mL`` cells per mL."""
+    return receptors_per_cell * cells_per_mL * 1e3 / N_AVOGADRO * 1e9  # per mL -> per L, mol -> nmol
+
+
+def occupancy(lig: Ligand, r_nM: float) -> float:
+    """Fraction of carrier receptor-bound with receptors in excess at ``r_nM`` (-): ``R / (R + Kd_eff)``."""
     return r_nM / (r_nM + avid_kd_nM(lig))
 
 

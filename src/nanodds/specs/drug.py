@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nanodds.errors import InputError
-from nanodds.specs.params import available, load_yaml
+from nanodds.specs.drug_bbb import DrugBBB, parse_drug_bbb
+from nanodds.specs.params import Param, available, load_yaml
 
 TISSUES_WITH_KP: tuple[str, ...] = (
     "lung", "heart", "liver", "spleen", "gut", "kidney", "brain",
@@ -75,6 +76,8 @@ class Drug:
         None when the file has neither.
     metabolite : MetaboliteLink or None
         Active metabolite (``metabolite`` block of the drug file), None when the file has none.
+    bbb : DrugBBB or None
+        Blood-brain-barrier transport (``bbb`` block); None keeps the brain perfusion-limited.
     """
 
     name: str
@@ -86,6 +89,7 @@ class Drug:
     renal_plasma_cl_L_per_h: float
     dna_binding: IntracellularBinding | None = field(default=None, compare=False)
     metabolite: MetaboliteLink | None = field(default=None, compare=False)
+    bbb: DrugBBB | None = None
 
     def kp_blood(self, tissue: str) -> float:
         """Tissue:blood partition coefficient Kp / (B:P)."""
@@ -116,7 +120,15 @@ def load_drug(name: str, species: str) -> Drug:
         renal_plasma_cl_L_per_h=cl[species]["renal_plasma"].to("L/h"),
         dna_binding=_intracellular_binding(d, name, species),
         metabolite=_metabolite(d.get("metabolite"), name),
+        bbb=parse_drug_bbb(d.get("bbb"), f"drug {name} bbb", _param_leaf),
     )
+
+
+def _param_leaf(node: object, field: str, unit: str) -> float:
+    """A data-file leaf (:class:`~nanodds.specs.params.Param`) in ``unit``."""
+    if not isinstance(node, Param):
+        raise InputError(field, node, "a {value, unit, source} entry")
+    return node.to(unit)
 
 
 def _metabolite(raw: dict | None, name: str) -> MetaboliteLink | None:

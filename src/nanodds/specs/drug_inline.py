@@ -15,6 +15,9 @@ is accepted too) so that every number carries its unit and where it came from::
         hepatic_blood: {value: 20 L/h, source: "..."}   # of this scenario's species' reference individual
         renal_plasma: {value: 0.5 L/h, source: "..."}
       kp: {brain: {value: 0.1, source: "..."}}          # optional, per tissue
+      bbb:                                              # optional: permeability-limited brain
+        permeability_surface: {value: 2 uL/min/g, source: "..."}
+        kp_uu: {value: 0.1, source: "..."}
 
 Tissue:plasma partition coefficients not given in ``kp`` are derived with Rodgers & Rowland
 (:mod:`nanodds.model.partition`, rat tissue composition as for the packaged drug files). A packaged drug's
@@ -29,12 +32,13 @@ from typing import Any
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.partition import rodgers_rowland_kp_all
 from nanodds.specs.drug import TISSUES_WITH_KP, Drug, drug_names
+from nanodds.specs.drug_bbb import parse_drug_bbb
 from nanodds.specs.validity import check_range
 from nanodds.units import to_canonical
 
 REQUIRED = ("molecular_weight", "log_p", "fraction_unbound", "blood_plasma_ratio")
 OPTIONAL = ("pka_base", "pka_acid")
-KEYS = {"name", "clearance", "kp", *REQUIRED, *OPTIONAL}
+KEYS = {"name", "clearance", "kp", "bbb", *REQUIRED, *OPTIONAL}
 CLEARANCE_KEYS = {"hepatic_blood", "renal_plasma"}
 LEAF_KEYS = {"value", "unit", "source"}
 
@@ -123,4 +127,5 @@ def build_inline_drug(raw: dict[str, Any], field: str = "drug") -> Drug:
     for t, leaf in given.items():
         kp[t] = _leaf(leaf, f"{field}.kp.{t}", "1", positive=True)
     return Drug(name=name, molecular_weight_g_per_mol=mw, fraction_unbound=fu, blood_plasma_ratio=bp, kp=kp,
-                hepatic_blood_cl_L_per_h=cl_h, renal_plasma_cl_L_per_h=cl_r)
+                hepatic_blood_cl_L_per_h=cl_h, renal_plasma_cl_L_per_h=cl_r,
+                bbb=parse_drug_bbb(raw.get("bbb"), f"{field}.bbb", _leaf))

@@ -35,7 +35,12 @@ class Param:
     source: str
 
     def to(self, unit: str) -> float:
-        """Value converted to ``unit`` (a pint unit string)."""
+        """Value converted to ``unit`` (a pint unit string; pint's result, memoised on disk by value and units)."""
+        from nanodds.io.disk_memo import UNITS, is_float, memo_key
+
+        return UNITS.get(memo_key("param", self.value, self.unit, unit), lambda: self._to(unit), is_float)
+
+    def _to(self, unit: str) -> float:
         q = ureg().Quantity(self.value, self.unit if self.unit not in ("1", "") else "")
         return float(q.to(unit if unit not in ("1",) else "").magnitude)
 
@@ -77,15 +82,54 @@ def load_yaml(relpath: str) -> dict[str, Any]:
     DataFileError
         If a leaf is missing its unit or source.
     """
-    from nanodds.io.yaml_safe import read_yaml_file
+    from nanodds.io.disk_memo import cached_tree
+    from nanodds.io.yaml_safe import parse_yaml, read_text_file
 
-    if not (DATA_ROOT / relpath).is_file():
-        raise FileNotFoundError(2, "No such file", str(DATA_ROOT / relpath))
+    path = DATA_ROOT / relpath
+    if not path.is_file():
+        raise FileNotFoundError(2, "No such file", str(path))
     try:
-        raw = read_yaml_file(DATA_ROOT / relpath, relpath, prefix=relpath, mapping=False, bounded=False)
+        text = read_text_file(path, relpath, bounded=False)
     except InputError as exc:  # a packaged file: its defect is ours, not the user's
         raise DataFileError(str(exc)) from None
-    return _check(raw, relpath)
+
+    def parse() -> Any:
+        try:
+            raw = parse_yaml(text, relpath, source=str(path), prefix=relpath, mapping=False, bounded=False)
+        except InputError as exc:
+            raise DataFileError(str(exc)) from None
+        return _check(raw, relpath)
+
+    return cached_tree(relpath, text.encode("utf-8"), parse, _encode, _decode)  # a warm run parses nothing
+
+
+def _encode(node: Any) -> Any:
+    """A checked tree as JSON data: ``["P", value, unit, source]``, ``["D", {...}]``, ``["L", [...]]``,
+    ``["S", scalar]``; ``TypeError`` for anything else (e.g. a YAML date: that file is then not cached)."""
+    if isinstance(node, Param):
+        return ["P", node.value, node.unit, node.source]
+    if isinstance(node, dict):
+        return ["D", {k: _encode(v) for k, v in node.items()}]
+    if isinstance(node, list):
+        return ["L", [_encode(v) for v in node]]
+    if node is None or isinstance(node, str | int | float):
+        return ["S", node]
+    raise TypeError(f"not cached: {type(node).__name__}")
+
+
+def _decode(node: Any) -> Any:
+    """Inverse of :func:`_encode`; ``ValueError``/``TypeError`` on anything else (a damaged cache entry)."""
+    tag, body = node[0], node[1]
+    if tag == "P" and len(node) == 4 and type(body) is float and isinstance(node[2], str) \
+            and isinstance(node[3], str):
+        return Param(body, node[2], node[3])
+    if tag == "D" and type(body) is dict:
+        return {k: _decode(v) for k, v in body.items()}
+    if tag == "L" and type(body) is list:
+        return [_decode(v) for v in body]
+    if tag == "S" and (body is None or type(body) in (str, int, float, bool)):
+        return body
+    raise ValueError(f"damaged cache entry: {tag!r}")
 
 
 def available(folder: str) -> list[str]:

@@ -44,28 +44,42 @@ class Regimen:
         return max(e.start_h + e.duration_h for e in self.events)
 
 
+DOSE_KINDS: dict[str, str] = {"mass": "mg", "per_mass": "mg/kg", "per_area": "mg/m**2"}
+"""The three ways to write a dose, each with the unit its value is converted to."""
+
+
 def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | None) -> float:
     """Convert ``"50 mg/m^2"``, ``"9 mg/kg"`` or ``"100 mg"`` to mg for this subject."""
+    from nanodds.io.disk_memo import UNITS, memo_key
     from nanodds.specs.validity import check_finite
 
-    q = parse_quantity(text, field)
     allowed = "a dose in mg, mg/kg or mg/m^2 (e.g. '50 mg/m^2'), > 0"
-    if is_bare(q):  # a bare 9 is not 9 kg/kg
-        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} mg/kg'")
-    if q.check("[mass]"):
-        mg = float(q.to("mg").magnitude)
-    elif q.check("[mass]/[mass]"):
-        mg = float(q.to("mg/kg").magnitude) * body_weight_kg
-    elif q.check("[mass]/[length]**2"):
+    kind, value = UNITS.get(memo_key("dose", text), lambda: list(_dose_kind(text, field, allowed)),
+                            lambda v: isinstance(v, list) and len(v) == 2 and v[0] in DOSE_KINDS
+                            and type(v[1]) is float)
+    if kind == "mass":
+        mg = value
+    elif kind == "per_mass":
+        mg = value * body_weight_kg
+    else:
         if bsa_m2 is None:
             raise InputError(field, text, "mg or mg/kg (no height known for a body surface area)")
-        mg = float(q.to("mg/m**2").magnitude) * bsa_m2
-    else:
-        raise InputError(field, text, allowed)
+        mg = value * bsa_m2
     check_finite(mg, text, field, "mg")
     if not mg > 0:
         raise InputError(field, text, allowed)
     return mg
+
+
+def _dose_kind(text: Any, field: str, allowed: str) -> tuple[str, float]:
+    """(kind in :data:`DOSE_KINDS`, value in its unit) of a dose as pint reads it."""
+    q = parse_quantity(text, field)
+    if is_bare(q):  # a bare 9 is not 9 kg/kg
+        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} mg/kg'")
+    for kind, dims in (("mass", "[mass]"), ("per_mass", "[mass]/[mass]"), ("per_area", "[mass]/[length]**2")):
+        if q.check(dims):
+            return kind, float(q.to(DOSE_KINDS[kind]).magnitude)
+    raise InputError(field, text, allowed)
 
 
 def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None, field: str = "regimen") -> Regimen:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.model.tumour_delivery import check_delivery_mode
-from nanodds.specs.bbb import BBBOpening, parse_bbb
+from nanodds.specs.bbb import BBBOpening, BBBTranscytosis, parse_bbb, parse_bbb_transcytosis
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
 from nanodds.specs.drug_inline import build_inline_drug, is_inline
@@ -92,6 +92,8 @@ class Scenario:
     """Light / ultrasound windows (``environment.light`` / ``environment.ultrasound``)."""
     bbb_opening: BBBOpening | None = None
     """A transient opening of the blood-brain barrier (``bbb: {opening: ...}``), or None."""
+    bbb_transcytosis: BBBTranscytosis | None = None
+    """Receptor-mediated transcytosis of the carrier's ligand (``bbb: {transcytosis: true}``), or None."""
     sites: tuple[Site, ...] = ()
     """Disease sites (``sites:``, :mod:`nanodds.specs.sites`): compartments with their own environment."""
     tumour_delivery: str = "mechanistic"
@@ -271,7 +273,8 @@ def parse_scenario(raw: Any) -> Scenario:
                    drug=drug, carrier=carrier, regimen=regimen, duration_h=duration, points=points,
                    saturable=saturable, solver=solver, tumour_ph=tumour_ph, hyperthermia=hyper,
                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
-                   bbb_opening=bbb_opening, triggers=triggers, sites=sites, magnetic=magnetic)
+                   bbb_opening=bbb_opening, triggers=triggers, sites=sites, magnetic=magnetic,
+                   bbb_transcytosis=parse_bbb_transcytosis(raw.get("bbb"), carrier))
     if raw.get("tumour_delivery") == "learned":
         from nanodds.design.scenario_link import resolve_learned
 
