@@ -95,11 +95,13 @@ def window_environments(scn: Scenario, envs: dict[str, Environment], w: TriggerW
 
 
 def simulate(scn: Scenario, t_grid: np.ndarray | None = None,
-             carrier_overrides: dict[str, float] | None = None) -> Solution:
-    """Simulate a scenario on its output grid (or ``t_grid``)."""
+             carrier_overrides: dict[str, float] | None = None, stiff_method: str | None = None) -> Solution:
+    """Simulate a scenario on its output grid (or ``t_grid``); ``stiff_method`` overrides the stiff path's
+    default back-end (:func:`nanodds.solve.api.solve`)."""
     model = build(scn, carrier_overrides)
     grid = output_grid(scn) if t_grid is None else np.asarray(t_grid, dtype=float)
-    sol = solve(model, scn.regimen.events, grid, backend=scn.solver)
+    kw = {} if stiff_method is None else {"stiff_method": stiff_method}
+    sol = solve(model, scn.regimen.events, grid, backend=scn.solver, **kw)
     check_solution(sol, scn.describe_inputs())
     return sol
 

@@ -160,18 +160,39 @@ def test_cached_data_files_are_not_written_by_model_building() -> None:
 
 
 def test_stiff_solver_steps_over_a_stalled_bdf_segment() -> None:
-    """Free doxorubicin (saturable DNA binding), 2 mg/kg at 0 and 31 h: BDF stalls after the second bolus at
-    rtol 1e-10; the segment is retried with Radau and the result keeps its mass balance (found by hypothesis
-    in tests/analysis/test_fluctuation.py)."""
+    """Free doxorubicin (saturable DNA binding), 2 mg/kg at 0 and 31 h: scipy's BDF stalls after the second
+    bolus at rtol 1e-10; the segment is retried with Radau and the result keeps its mass balance (found by
+    hypothesis in tests/analysis/test_fluctuation.py). The compiled BDF (default) steps through it and agrees."""
     raw = {"species": "mouse", "drug": "doxorubicin",
            "regimen": [{"route": "iv_bolus", "dose": "2 mg/kg", "every": "31 h", "count": 2}],
            "simulation": {"duration": "32 h", "points": 97}}
     scn = parse_scenario(raw)
     model = build(scn)
     assert model.saturable
-    sol = solve(model, scn.regimen.events, output_grid(scn))
+    sol = solve_stiff(model, scn.regimen.events, output_grid(scn), method="BDF")
     assert sol.method == "stiff-bdf+radau"
     assert max(sol.mass_balance_rel_error().values()) < 1e-9
     radau = solve_stiff(model, scn.regimen.events, output_grid(scn), method="Radau")
     w = model.observables["plasma_total"].weights
     np.testing.assert_allclose(sol.y @ w, radau.y @ w, rtol=1e-6)
+    compiled = solve(model, scn.regimen.events, output_grid(scn))
+    assert compiled.method == "stiff-bdf-numba"
+    assert max(compiled.mass_balance_rel_error().values()) < 1e-9
+    np.testing.assert_allclose(compiled.y @ w, radau.y @ w, rtol=1e-6)
+
+
+def test_compiled_stiff_segment_that_fails_is_retried_with_radau(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment the compiled stepper gives up on (here: a step budget of 1 per hour) is solved by scipy's
+    Radau; the solution names both and matches Radau alone."""
+    import nanodds.solve.stiff as stiff
+
+    raw = {"species": "mouse", "drug": "doxorubicin",
+           "regimen": [{"route": "iv_bolus", "dose": "2 mg/kg", "every": "31 h", "count": 2}],
+           "simulation": {"duration": "32 h", "points": 97}}
+    scn = parse_scenario(raw)
+    model = build(scn)
+    monkeypatch.setattr(stiff, "MAX_STEPS_PER_H", 1)
+    sol = solve_stiff(model, scn.regimen.events, output_grid(scn))
+    assert sol.method == "stiff-bdf-numba+radau"
+    radau = solve_stiff(model, scn.regimen.events, output_grid(scn), method="Radau")
+    np.testing.assert_allclose(sol.y, radau.y, rtol=0, atol=1e-12 * np.abs(radau.y).max())

@@ -150,9 +150,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
+    from nanodds.solve.api import ONE_SHOT_STIFF_METHOD
 
     with _status(f"simulating {scn.name}..."):
-        sol = simulate(scn)
+        sol = simulate(scn, stiff_method=ONE_SHOT_STIFF_METHOD)
         metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg)
     from nanodds.analysis.acting import acting_metrics
 

@@ -41,7 +41,8 @@ class Solution:
     dosed : dict
         Administered amount of each mass group (mg).
     method : str
-        ``"linear-expm"`` or ``"stiff-bdf"``.
+        ``"linear-expm"``, ``"stiff-bdf-numba"`` (compiled BDF) or ``"stiff-bdf"``/``"stiff-radau"`` (scipy), with
+        ``+radau`` when a segment fell back to scipy's Radau.
     dose_events : tuple of DoseEvent
         The administrations this solution was computed for (its dosing and mass balance read them).
 
