@@ -120,7 +120,7 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
         sl = slice(c0, min(c0 + chunk, len(rows)))
         idx = rows[sl]
         cache = shared_cache if shared_k else {}
-        ch = Chunk(K if shared_k else K[idx], ns, sinks, W if W.shape[0] == 1 else W[idx], cache, bounds)
+        ch = Chunk(K, ns, sinks, W, cache, bounds, idx)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
         contiguous = bool(np.all(np.diff(idx) == 1))
         buf = None

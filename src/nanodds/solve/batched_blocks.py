@@ -87,12 +87,15 @@ class Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int]) -> None:
+                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None) -> None:
+        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each."""
         self.bounds = bounds
-        self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
-        self.Ks = K[:, sinks][:, :, ns]
-        self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
-        self.Ws = W[:, :, sinks]
+        pk = slice(None) if rows is None or K.shape[0] == 1 else rows[:, None, None]
+        pw = slice(None) if rows is None or W.shape[0] == 1 else rows[:, None, None]
+        self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
+        self.Ks = K[pk, sinks[:, None], ns]
+        self.Wn = W[pw, np.arange(W.shape[1])[:, None], ns]  # (1 or p, nobs, m)
+        self.Ws = W[pw, np.arange(W.shape[1])[:, None], sinks]
         WsKs = self.Ws @ self.Ks  # (1 or p, nobs, m); zero unless an observable weighs a sink
         if np.any(WsKs != 0):  # W_s Ks K^{-1} = (K^{-T} (W_s Ks)^T)^T
             self.WG = np.swapaxes(solve_lower(self.Kn, bounds, np.swapaxes(WsKs, 1, 2), transpose=True), 1, 2)
@@ -225,15 +228,15 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     B[:, :nobs] = ch.A
     for q in range(1, nq):
         np.matmul(B[:, (q - 1) * nobs:q * nobs], Ec, out=B[:, q * nobs:(q + 1) * nobs])
-    V = mv(pw[0], x)[..., None]
-    lev = 0
-    while V.shape[2] < c:
-        V = np.concatenate([V, pw[lev] @ V], axis=2)
-        lev += 1
-    BV = B @ V  # (p, nq nobs, c): observable o at step q c + j is BV[:, q nobs + o, j]
-    for q in range(nq):
+    V = np.empty((p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
+    V[:, :, 0] = mv(pw[0], x)
+    k = 1
+    while k < c:
+        np.matmul(pw[k.bit_length() - 1], V[:, :, :k], out=V[:, :, k:2 * k])
+        k *= 2
+    for q in range(nq):  # straight into the output (strided views are BLAS operands)
         take = min(c, L - q * c)
-        emit[:, :, q * c:q * c + take] = BV[:, q * nobs:(q + 1) * nobs, :take]
+        np.matmul(B[:, q * nobs:(q + 1) * nobs], V[:, :, :take], out=emit[:, :, q * c:q * c + take])
     r = L - (nq - 1) * c
     y = V[:, :, r - 1]
     for _ in range(nq - 1):
