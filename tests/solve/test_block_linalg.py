@@ -104,3 +104,29 @@ def test_bilinear_read_out_with_sink_weighted_observables_matches_the_single_pat
             ref = sol.y @ wi
             assert np.max(np.abs(res.observables[k][i] - ref)) <= 1e-9 * np.abs(ref).max(), k
             assert abs(res.auc_t[k][i] - sol.cum_int[-1] @ wi) <= 1e-9 * abs(sol.cum_int[-1] @ wi), k
+
+
+def test_linear_population_solve_runs_on_one_blas_thread(monkeypatch) -> None:
+    """The chunks' products are small (30-60 states) and the chunks already run on threads: BLAS must not
+    add its own threads (measured 4x the CPU with them), whatever the caller's BLAS setting."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import nanodds.solve.batched as batched
+
+    seen: list[int] = []
+    orig = batched._solve_group
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+        return orig(*args, **kwargs)
+
+    monkeypatch.setattr(batched, "_solve_group", spy)
+    rng = np.random.default_rng(5)
+    bounds = [0, 3, 7]
+    K = np.zeros((4, 8, 8))
+    K[:, :7, :7] = -_stack(rng, 4, bounds) / 30.0
+    K[:, 7, :7] = -K[:, :7, :7].sum(axis=1)  # column sums zero: all outflow into the sink
+    with threadpool_limits(limits=2, user_api="blas"):
+        res = solve_linear_batch(K, np.eye(8)[0], [], np.linspace(0.0, 1.0, 5), {"a": np.eye(8)[6]})
+    assert res.observables["a"].shape == (4, 5)
+    assert seen and all(n == 1 for n in seen)
