@@ -116,7 +116,7 @@ def test_linear_population_solve_runs_on_one_blas_thread(monkeypatch) -> None:
     seen: list[int] = []
     orig = batched._solve_group
 
-    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def spy(*args: object, **kwargs: object) -> object:
         seen.extend(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
         return orig(*args, **kwargs)
 
