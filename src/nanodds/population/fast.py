@@ -38,6 +38,7 @@ from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
+from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import parse_regimen
@@ -263,13 +264,17 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
         propagators of a chunk stay in a core's L2 cache) or SATURABLE_CHUNK.
     """
     grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
+    sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
+    if not sat:
+        with single_blas_thread():  # the assembly's product too (see solve_linear_batch)
+            K = pm.rate_matrices(patients)
+            W = pm.weights(patients, observe)
+            am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+            return solve_linear_batch(K, pm.dose_vector, pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
+                                      amounts_mg=am, sinks=pm.sinks)
     K = pm.rate_matrices(patients)
     W = pm.weights(patients, observe)
     am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
-    sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    if not sat:
-        return solve_linear_batch(K, pm.dose_vector, pm.events, grid, W, chunk=chunk or LINEAR_CHUNK, amounts_mg=am,
-                                  sinks=pm.sinks)
     from nanodds.population.saturable import graded_substeps, solve_saturable_batch
 
     k, cap = pm.saturation(patients)

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from nanodds.solve.block_expm import expm_steps, inverse
+from nanodds.solve.block_expm import expm_steps, inverse, solve_lower
 from nanodds.specs.regimen import DoseEvent
 
 BLOCK = 32
@@ -87,16 +87,38 @@ class Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int]) -> None:
+                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None) -> None:
+        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each."""
         self.bounds = bounds
-        self.Kn = np.ascontiguousarray(K[:, ns][:, :, ns])
-        self.Ks = K[:, sinks][:, :, ns]
-        self.Wn = W[:, :, ns]  # (1 or p, nobs, m)
-        self.Ws = W[:, :, sinks]
-        self.Kinv = inverse(self.Kn, bounds)  # one block inverse per chunk instead of a solve per use
-        self.WG = (self.Ws @ self.Ks) @ self.Kinv  # W_s Ks K^{-1}, shape (p, nobs, m)
+        pk = slice(None) if rows is None or K.shape[0] == 1 else rows[:, None, None]
+        pw = slice(None) if rows is None or W.shape[0] == 1 else rows[:, None, None]
+        self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
+        self.Ks = K[pk, sinks[:, None], ns]
+        self.Wn = W[pw, np.arange(W.shape[1])[:, None], ns]  # (1 or p, nobs, m)
+        self.Ws = W[pw, np.arange(W.shape[1])[:, None], sinks]
+        WsKs = self.Ws @ self.Ks  # (1 or p, nobs, m); zero unless an observable weighs a sink
+        if np.any(WsKs != 0):  # W_s Ks K^{-1} = (K^{-T} (W_s Ks)^T)^T
+            self.WG = np.swapaxes(solve_lower(self.Kn, bounds, np.swapaxes(WsKs, 1, 2), transpose=True), 1, 2)
+        else:
+            self.WG = np.zeros((1, *WsKs.shape[1:]))
         self.A = self.Wn + self.WG
+        self._Kinv: np.ndarray | None = None
         self._powers = cache
+
+    @property
+    def Kinv(self) -> np.ndarray:
+        """``K^{-1}`` of the non-sink block (p, m, m), computed on first use (block forward substitution)."""
+        if self._Kinv is None:
+            self._Kinv = inverse(self.Kn, self.bounds)
+        return self._Kinv
+
+    def solve(self, R: np.ndarray) -> np.ndarray:
+        """``K^{-1} R`` for vectors R (p, m) or (p, m, k), without forming the inverse."""
+        if self._Kinv is not None:
+            return np.matmul(self._Kinv, R) if R.ndim == 3 else mv(self._Kinv, R)
+        if R.ndim == 2:
+            return solve_lower(self.Kn, self.bounds, R[..., None])[..., 0]
+        return solve_lower(self.Kn, self.bounds, R)
 
     def prepare(self, hs: np.ndarray, counts: dict[float, int] | None = None) -> None:
         """Compute the propagators of all runs of ``hs`` at once (shared ``K^2, K^4, K^6``); ``counts``:
@@ -197,21 +219,24 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     ``m^2 + nobs m``.
     """
     c = BILINEAR_C
-    p, nobs = x.shape[0], ch.A.shape[1]
+    p, nobs, m = x.shape[0], ch.A.shape[1], x.shape[1]
     nq = -(-L // c)
     pw = ch.powers(h, bilinear_levels(L))
     Ec = pw[int(np.log2(c))]
-    rows = [np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))]
-    for _ in range(nq - 1):
-        rows.append(rows[-1] @ Ec)
-    B = np.stack(rows, axis=1).reshape(p, nq * nobs, -1)  # row q nobs + o = (A E^(qc))_o
-    B = B.reshape(p, nq, nobs, -1).transpose(0, 2, 1, 3).reshape(p, nobs * nq, -1)  # row o nq + q
-    V = mv(pw[0], x)[..., None]
-    lev = 0
-    while V.shape[2] < c:
-        V = np.concatenate([V, pw[lev] @ V], axis=2)
-        lev += 1
-    emit[:, :, :] = (B @ V).reshape(p, nobs, nq * c)[:, :, :L]
+    # rows q nobs + o = (A E^(qc))_o, each group of nobs rows written in place (no stacking or transposes)
+    B = np.empty((p, nq * nobs, m))
+    B[:, :nobs] = ch.A
+    for q in range(1, nq):
+        np.matmul(B[:, (q - 1) * nobs:q * nobs], Ec, out=B[:, q * nobs:(q + 1) * nobs])
+    V = np.empty((p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
+    V[:, :, 0] = mv(pw[0], x)
+    k = 1
+    while k < c:
+        np.matmul(pw[k.bit_length() - 1], V[:, :, :k], out=V[:, :, k:2 * k])
+        k *= 2
+    for q in range(nq):  # straight into the output (strided views are BLAS operands)
+        take = min(c, L - q * c)
+        np.matmul(B[:, q * nobs:(q + 1) * nobs], V[:, :, :take], out=emit[:, :, q * c:q * c + take])
     r = L - (nq - 1) * c
     y = V[:, :, r - 1]
     for _ in range(nq - 1):
@@ -244,9 +269,8 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     p = dn.shape[0]
     T = len(t_grid)
     tend = float(t_grid[-1])
-    Kinv = np.broadcast_to(ch.Kinv, (p, *ch.Kinv.shape[1:]))
     A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
-    v = mv(Kinv, dn)
+    v = ch.solve(dn)
     g = np.zeros((p, T))
     rho = np.zeros((p, T))
     gint = np.zeros(p)
@@ -299,8 +323,8 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     if on.size:
         obs[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
     yT = x - rho[:, -1:] * v
-    S = mv(Kinv, yT - g[:, -1:] * dn)
+    S, KiyT = np.moveaxis(ch.solve(np.stack([yT - g[:, -1:] * dn, yT], axis=-1)), -1, 0)
     auc = mv(A, S) + q1 * gint[:, None]
-    ainf = auc + mv(ch.Wn, -mv(Kinv, yT))
+    ainf = auc - mv(ch.Wn, KiyT)
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
     return obs, auc, ainf
