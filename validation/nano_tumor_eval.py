@@ -80,6 +80,26 @@ MIN_GROUP = 10
 """Fewest training sets of a tumour model for its perfusion factor to be fitted (assumption: else 1)."""
 MPS_GRID = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 """Factors on a set's MPS multiplier tried when the material's MPS uptake is calibrated within folds."""
+FIT_TARGETS = ("DE24", "DE168", "Demax")
+"""Outcomes whose summed absolute log error picks a material's MPS factor (the time course beyond 24 h separates
+faster blood clearance from higher tumour entry, which DE24 alone cannot)."""
+MPS_SIZE_EXPONENT_GRID = (0.0, 0.5)
+"""MPS size exponents (``size_exponent_mps`` of carriers/mouse.yaml, whose value 1 is an assumption: 'linear for lack
+of a quantitative law') tried within folds beside the data file's value (assumption: 0 = size-independent capture,
+0.5 = half the file's slope)."""
+MIN_MATERIAL = 5
+"""Fewest training sets of a material for its own tumour-delivery scale (assumption: else the liposome scale)."""
+TW_EXPONENT_GRID = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+"""Exponents ``b`` of tumour perfusion per volume ~ (tumour weight)^-b tried within folds (assumption: 0, the
+model's size-independent perfusion per volume, to 0.6; perfusion per gram falls as tumours grow and their cores
+become necrotic, Jain RK. Cancer Res 1988;48:2641, qualitative)."""
+
+
+def reference_tumour_g() -> float:
+    """Tumour weight (g) at which the perfusion-size factor is 1: the mouse default tumour volume at 1 g/mL."""
+    from nanodds.specs.physiology import reference_data
+
+    return float(reference_data("mouse")["tumour"]["volume"].to("mL"))
 
 
 def scenario_raw(row: pd.Series, extended: bool = True, mps_factor: float | None = None) -> dict[str, Any]:
@@ -171,49 +191,79 @@ def baseline(d: pd.DataFrame, col: str, folds: np.ndarray, by: str | None) -> np
     return pred
 
 
-def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame]) -> tuple[pd.DataFrame, list[dict]]:
-    """Out-of-fold predictions with two things fitted on the training folds only.
+def _fit_fold(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], tr: np.ndarray, b: float,
+              full: bool) -> tuple[pd.DataFrame, dict[str, Any], float]:
+    """Fit one training part (boolean mask ``tr``) at tumour-weight exponent ``b``; predict every set.
+
+    Returns the predictions (all sets), the fitted values and the summed absolute log error of DE24 on ``tr``.
+    """
+    weight = (d["TW"] / reference_tumour_g()) ** (-b)
+    gp = {g: p.mul(weight, axis=0) for g, p in grid_preds.items()}
+    lip = tr & (d["MAT"] == "Liposomes").to_numpy()
+    s0 = float(np.exp(np.median(np.log(d.loc[lip, "DE24"] / gp[1.0].loc[lip, "pred_DE24"]))))
+    pred = pd.DataFrame(index=d.index, columns=["pred_DE24", "pred_DE168", "pred_Demax"], dtype=float)
+    fac: dict[str, float] = {}
+    scale: dict[str, float] = {}
+    for mat in d["MAT"].unique():
+        m = tr & (d["MAT"] == mat).to_numpy()
+        best: tuple[float, float, float] = (math.inf, 1.0, s0)
+        for g in ((1.0,) if mat == "Liposomes" or not m.any() else gp):
+            s = s0
+            if full and m.sum() >= MIN_MATERIAL:
+                s = float(np.exp(np.median(np.log(d.loc[m, "DE24"] / gp[g].loc[m, "pred_DE24"]))))
+            err = sum(float(np.nansum(np.abs(np.log(d.loc[m, c] / (s * gp[g].loc[m, f"pred_{c}"])))))
+                      for c in FIT_TARGETS) if m.any() else 0.0
+            if err < best[0]:
+                best = (err, g, s)
+        sel = (d["MAT"] == mat).to_numpy()
+        pred.loc[sel] = best[2] * gp[best[1]].loc[sel].to_numpy()
+        fac[str(mat)], scale[str(mat)] = best[1], best[2]
+    # group factors: median training residual of DE24 per tumour model (DE is near-proportional to tumour flow:
+    # 3x flow -> 2.93x DE24) and, in the full fit, per targeting strategy (groups with >= MIN_GROUP training sets)
+    groups: dict[str, dict[str, float]] = {}
+    for key in ("TM", "TS") if full else ("TM",):
+        resid = np.log(d["DE24"] / pred["pred_DE24"])
+        groups[key] = {}
+        for v in d[key].dropna().unique():
+            m = tr & (d[key] == v).to_numpy()
+            groups[key][str(v)] = float(np.exp(np.median(resid[m]))) if m.sum() >= MIN_GROUP else 1.0
+            pred.loc[(d[key] == v).to_numpy()] *= groups[key][str(v)]
+    err = float(np.sum(np.abs(np.log(d.loc[tr, "DE24"] / pred.loc[tr, "pred_DE24"]))))
+    fitted = {"tumour_weight_exponent": b, "liposome_scale": s0, "mps_factor": fac, "group_factor": groups}
+    if full:
+        fitted["material_scale"] = scale
+    return pred, fitted, err
+
+
+def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], full: bool = True,
+                   size_grids: dict[float, dict[float, pd.DataFrame]] | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """Out-of-fold predictions with a few parameters fitted on the training folds only.
 
     1. A tumour-delivery scale ``s`` (one number): the median log ratio observed/predicted DE24 of the training
        liposome sets at the reference MPS (liposomes are the reference carrier of the MPS calibration).
     2. Each other material's MPS factor: the grid value (:data:`MPS_GRID`) minimising the summed absolute log
-       error of ``s * DE24`` over that material's training sets.
-    3. Each tumour model's perfusion factor: the median log residual of DE24 of its training sets after 1-2.
-    DE168 and Demax take the same ``s`` and factors.
+       error of DE24 over that material's training sets; in the ``full`` fit together with the material's own
+       tumour-delivery scale (median log ratio, materials with >= :data:`MIN_MATERIAL` training sets, else ``s``).
+    3. Each tumour model's perfusion factor (and, ``full``, each targeting strategy's factor): the median log
+       residual of DE24 of its training sets after 1-2.
+    4. ``full``: tumour perfusion per volume falling with tumour size, DE x (TW / reference)^-b, ``b`` from
+       :data:`TW_EXPONENT_GRID` minimising the training error of 1-3.
+    5. ``size_grids`` (optional): the same MPS grids simulated at other MPS size exponents
+       (:data:`MPS_SIZE_EXPONENT_GRID`, keyed by exponent); the exponent with the lowest training error of 1-4 wins.
+    DE168 and Demax take the same factors. ``full=False`` is the fit before 2026-12-04 (1-3 without the
+    material scale and targeting factor).
     """
+    grids: dict[float | None, dict[float, pd.DataFrame]] = {None: grid_preds, **(size_grids or {})}
     folds = study_folds(d)
     out = pd.DataFrame(index=d.index, columns=["pred_DE24", "pred_DE168", "pred_Demax"], dtype=float)
     fitted = []
-    ref = grid_preds[1.0]
     for f in np.unique(folds):
         tr = folds != f
-        lip = tr & (d["MAT"] == "Liposomes").to_numpy()
-        s = float(np.exp(np.median(np.log(d.loc[lip, "DE24"] / ref.loc[lip, "pred_DE24"]))))
-        fac: dict[str, float] = {"Liposomes": 1.0}
-        for mat in d["MAT"].unique():
-            if mat == "Liposomes":
-                continue
-            m = tr & (d["MAT"] == mat).to_numpy()
-            if not m.any():
-                fac[mat] = 1.0
-                continue
-            err = {g: float(np.sum(np.abs(np.log(d.loc[m, "DE24"] / (s * p.loc[m, "pred_DE24"])))))
-                   for g, p in grid_preds.items()}
-            fac[mat] = min(err, key=err.__getitem__)
-        fold_pred = pd.DataFrame(index=d.index, columns=out.columns, dtype=float)
-        for mat, g in fac.items():
-            sel = (d["MAT"] == mat).to_numpy()
-            fold_pred.loc[sel] = s * grid_preds[g].loc[sel].to_numpy()
-        # 3. tumour-model perfusion factor: median training residual per tumour model (models with at least
-        # MIN_GROUP training sets); DE is near-proportional to tumour flow (measured: 3x flow -> 2.93x DE24)
-        resid = np.log(d["DE24"] / fold_pred["pred_DE24"])
-        perf: dict[str, float] = {}
-        for tm in d["TM"].unique():
-            m = tr & (d["TM"] == tm).to_numpy()
-            perf[str(tm)] = float(np.exp(np.median(resid[m]))) if m.sum() >= MIN_GROUP else 1.0
-            sel = ~tr & (d["TM"] == tm).to_numpy()
-            out.loc[sel] = perf[str(tm)] * fold_pred.loc[sel].to_numpy()
-        fitted.append({"fold": int(f), "scale": s, "mps_factor": fac, "perfusion_factor": perf})
+        fits = [(e, *_fit_fold(d, gp, tr, b, full)) for e, gp in grids.items()
+                for b in (TW_EXPONENT_GRID if full else (0.0,))]
+        e, pred, fit, _ = min(fits, key=lambda x: x[3])
+        out.loc[~tr] = pred.loc[~tr].to_numpy()
+        fitted.append({"fold": int(f), "mps_size_exponent": e, **fit})
     return out, fitted
 
 
@@ -236,6 +286,10 @@ def breakdown(d: pd.DataFrame, pred: pd.DataFrame) -> dict[str, dict[str, float]
     for name, key in (("size_nm", bands), ("material", d["MAT"]), ("targeting", d["TS"]), ("model", d["TM"])):
         g = r.groupby(key, observed=True).median()
         out[name] = {str(k): round(float(10**v), 3) for k, v in g.items()}
+    for mat, idx in d.groupby("MAT").groups.items():
+        s = scores(d.loc[idx, "DE24"], pred.loc[idx, "pred_DE24"])
+        out.setdefault("material_mfe", {})[str(mat)] = round(s["median_fold_error"], 2)
+        out.setdefault("material_spearman", {})[str(mat)] = round(s["spearman"], 2)
     return out
 
 
@@ -259,6 +313,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--legacy", action="store_true", help="scenarios without the design keys (old physics)")
     ap.add_argument("--calibrate", action="store_true",
                     help="fit the tumour scale and material MPS factors within study-grouped folds (out-of-fold)")
+    ap.add_argument("--calibrate-basic", action="store_true",
+                    help="with --calibrate: the fit before 2026-12-04 (no material scale, targeting or size factor)")
     ap.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                     help="replace a top-level value of carriers/mouse.yaml (experiments; file units)")
     args = ap.parse_args(argv)
@@ -267,9 +323,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     fitted: list[dict] = []
     if args.calibrate:
         grid = {g: predict(d, ov, procs=args.procs, mps_factor=g) for g in MPS_GRID}
-        pred, fitted = calibrated_oof(d, grid)
+        size_grids = {} if args.calibrate_basic else {
+            e: {g: predict(d, {**(ov or {}), "size_exponent_mps": e}, procs=args.procs, mps_factor=g)
+                for g in MPS_GRID} for e in MPS_SIZE_EXPONENT_GRID}
+        pred, fitted = calibrated_oof(d, grid, full=not args.calibrate_basic, size_grids=size_grids)
         for fi in fitted:
-            print("fold", fi["fold"], f"scale {fi['scale']:.3g}", fi["mps_factor"])
+            print("fold", fi["fold"], {k: v for k, v in fi.items() if k != "fold"})
     else:
         pred = predict(d, ov, procs=args.procs, extended=not args.legacy)
     res = evaluate(d, pred)

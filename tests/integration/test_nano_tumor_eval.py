@@ -47,3 +47,44 @@ def test_one_set_simulates_to_a_positive_delivery() -> None:
     d = mappable(load_sets())
     de24, de168, demax = simulate_set((scenario_raw(d.iloc[0]), None))
     assert 0 < de24 <= demax and 0 < de168 <= demax
+
+
+def _synthetic_grid(d, exponent: float = 0.0):
+    """Grid predictions proportional to tumour weight (like the model), MPS factor g lowering them as g^-0.2."""
+    import pandas as pd
+    from validation.nano_tumor_eval import MPS_GRID, reference_tumour_g
+
+    base = (d["TW"] / reference_tumour_g()).to_numpy()
+    cols = ["pred_DE24", "pred_DE168", "pred_Demax"]
+    return {g: pd.DataFrame({c: base * g ** -0.2 for c in cols}, index=d.index) for g in MPS_GRID}
+
+
+def test_fold_fit_recovers_a_tumour_weight_exponent() -> None:
+    """Observed DE falling as TW^-0.3 relative to the flow-proportional model: every fold fits b = 0.3 and the
+    held-out sets are predicted exactly (the fit before 2026-12-04 had no such term)."""
+    from validation.nano_tumor_eval import calibrated_oof, reference_tumour_g
+
+    d = mappable(load_sets())
+    grid = _synthetic_grid(d)
+    truth = 0.5 * grid[1.0]["pred_DE24"] * (d["TW"] / reference_tumour_g()) ** -0.3
+    for c in ("DE24", "DE168", "Demax"):
+        d[c] = truth
+    pred, fitted = calibrated_oof(d, grid)
+    assert all(f["tumour_weight_exponent"] == pytest.approx(0.3) for f in fitted)
+    assert scores(d["DE24"], pred["pred_DE24"])["median_fold_error"] == pytest.approx(1.0)
+
+
+def test_fold_fit_is_out_of_fold() -> None:
+    """A held-out fold's calibrated prediction does not move when that fold's own observations change."""
+    from validation.nano_tumor_eval import calibrated_oof
+
+    d = mappable(load_sets())
+    grid = _synthetic_grid(d)
+    folds = study_folds(d)
+    p1, _ = calibrated_oof(d, grid)
+    d2 = d.copy()
+    for c in ("DE24", "DE168", "Demax"):
+        d2.loc[folds == 0, c] *= 100.0
+    p2, _ = calibrated_oof(d2, grid)
+    assert np.allclose(p1.loc[folds == 0].to_numpy(), p2.loc[folds == 0].to_numpy())
+    assert not np.allclose(p1.loc[folds != 0].to_numpy(), p2.loc[folds != 0].to_numpy())
