@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from nanodds.analysis.nca import last_dosing_interval
 from nanodds.errors import ResultError
 from nanodds.model.assemble import ModelInputs, build_model, default_environments
 from nanodds.model.free_drug import phys_flow, phys_volume
@@ -24,9 +25,18 @@ METRIC_TIMES_H = (24.0, 168.0)
 
 
 def output_grid(scn: Scenario) -> np.ndarray:
-    """Uniform output times (h) over the duration, plus dose times and the metric times."""
+    """Uniform output times (h) over the duration, plus dose starts, infusion ends and the metric times.
+
+    Infusion ends are the peaks of an infusion and the end of the last dosing interval is where the fluctuation
+    metric reads its trough: without them a grid-read Cmax could fall below the interval's exact average
+    (found by the fluctuation property test: 1 h infusions every 4 h on a 2.5 h grid, Cavg 1.5x the read Cmax).
+    """
     grid = np.linspace(0.0, scn.duration_h, scn.points)
-    extra = [t for t in (*METRIC_TIMES_H, *(e.start_h for e in scn.regimen.events)) if t <= scn.duration_h]
+    events = scn.regimen.events
+    ends = [e.start_h + e.duration_h for e in events if e.duration_h > 0]
+    interval = last_dosing_interval([e.start_h for e in events], scn.duration_h)
+    bounds = list(interval) if isinstance(interval, tuple) else []
+    extra = [t for t in (*METRIC_TIMES_H, *(e.start_h for e in events), *ends, *bounds) if t <= scn.duration_h]
     out = np.union1d(grid, extra)
     # one point per instant: a dose at 4.000000000000001 h does not add a second point beside 4.0 h
     keep = np.concatenate([[True], np.diff(out) > np.array([same_time_tol_h(t) for t in out[1:]])])

@@ -30,6 +30,7 @@ def _scenario(every_h: float, count: int, duration_h: float, infusion_h: float, 
 @given(every=st.floats(4.0, 72.0), count=st.integers(2, 8), duration=st.floats(6.0, 240.0),
        infusion=st.sampled_from([0.0, 0.0, 1.0, 3.0]), carrier=st.booleans())
 @example(every=4.000000000000001, count=2, duration=6.0, infusion=0.0, carrier=False)  # found by hypothesis
+@example(every=4.0, count=3, duration=240.0, infusion=1.0, carrier=False)  # infusion end off the grid
 def test_fluctuation_interval_inside_window(every, count, duration, infusion, carrier):
     scn = _scenario(every, count, duration, infusion, carrier)
     sol = simulate(scn)
@@ -85,3 +86,16 @@ def test_trough_excludes_the_next_bolus():
     before = c[(t > 24.0) & (t < 48.0)]
     assert fl["cmin_mg_per_L"] <= before.min()
     assert fl["cmax_mg_per_L"] == pytest.approx(float(c[np.isclose(t, 24.0)][0]), rel=1e-12)
+
+
+def test_grid_holds_infusion_ends_and_the_interval_end():
+    # 1 h infusions every 4 h on a 2.5 h grid: the peaks (9 h...) and the trough at the interval's end (12 h)
+    # were read off the grid, so the read Cmax (0.050 mg/L) was below the interval's exact average (0.075)
+    from nanodds.engine import output_grid
+
+    scn = _scenario(4.0, 3, 240.0, 1.0, False)
+    grid = output_grid(scn)
+    for t in (1.0, 5.0, 9.0, 12.0):
+        assert np.isclose(grid, t, rtol=0, atol=1e-12).any(), t
+    fl = compute_metrics(simulate(scn), scn.regimen)["plasma_total"]["fluctuation"]
+    assert fl["cmin_mg_per_L"] < fl["cavg_mg_per_L"] < fl["cmax_mg_per_L"]
