@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -42,16 +41,6 @@ solve_stiff(model, scn.regimen.events, grid); t2 = time.perf_counter()
 solve_stiff(model, scn.regimen.events, grid); t3 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2)
 """
-
-
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    ts = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def first_call(cache: str) -> tuple[float, float, float]:

@@ -11,12 +11,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
+from tests.refusal import assert_scenario_refused
 
 from nanodds.analysis.metrics import compute_metrics
 from nanodds.engine import build, simulate
 from nanodds.errors import InputError, RangeWarning
-from nanodds.interfaces.cli import main
 from nanodds.model.magnetic import base_case, captured_fraction
 from nanodds.specs.scenario import load_scenario, parse_scenario
 
@@ -111,14 +110,7 @@ def test_iron_oxide_carrier_takes_its_core_from_the_data_file() -> None:
 def test_bad_magnetic_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                magnetic: dict, changes: dict, field: str) -> None:
     raw = _raw(magnetic, **changes)
-    with pytest.raises(InputError) as exc:
-        parse_scenario(raw)
-    assert str(exc.value).startswith(f"{field}:")
-    f = tmp_path / "s.yaml"
-    f.write_text(yaml.safe_dump(raw))
-    assert main(["simulate", str(f), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and field in err[0] and "Traceback" not in err[0]
+    assert_scenario_refused(raw, field, tmp_path, capsys)
 
 
 def test_absurd_magnet_warns_with_the_validated_range() -> None:

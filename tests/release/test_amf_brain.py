@@ -10,13 +10,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.refusal import assert_scenario_refused
 
 from nanodds.engine import build, simulate
-from nanodds.errors import InputError
-from nanodds.interfaces.cli import main
 from nanodds.model.assemble import default_environments
 from nanodds.model.free_drug import phys_flow, phys_volume
 from nanodds.release import magnetic as mag
@@ -108,11 +106,4 @@ def test_tumour_amf_still_uses_the_tumour_perfusion_of_the_data_file() -> None:
 ])
 def test_bad_brain_field_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                   raw: dict, field: str) -> None:
-    with pytest.raises(InputError) as exc:
-        parse_scenario(raw)
-    assert str(exc.value).startswith(f"{field}:")
-    f = tmp_path / "s.yaml"
-    f.write_text(yaml.safe_dump(raw))
-    assert main(["simulate", str(f), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and field in err[0] and "Traceback" not in err[0]
+    assert_scenario_refused(raw, field, tmp_path, capsys)
