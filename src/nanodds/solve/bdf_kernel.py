@@ -5,9 +5,8 @@ Sci. Comput. 18 (1997) 1-22 (orders 1-5, backward differences rescaled on each s
 Newton iteration, local error estimate from the last correction), the same family as ``scipy.integrate``'s
 ``BDF`` which it replaces on the single-scenario stiff path: there the per-step Python overhead (~80 us a step)
 was most of the time. Differences here: the Newton matrix ``I - c J`` is factorised without pivoting along a
-fill-reducing elimination order computed once per model (:func:`elimination_order`; ``I - c J`` of a rate matrix
-with saturable withdrawal is column diagonally dominant, so no pivoting is needed), and only its ``(n, n)`` state
-block is factorised: the integrals ``S`` and ``S2`` of the augmented state are back-substituted.
+fill-reducing elimination order computed once per model, and only its state block is factorised
+(:mod:`nanodds.solve.newton_lu`).
 
 The kernels are compiled on first use and cached on disk (``cache=True``) beside the population kernels
 (:mod:`nanodds.solve.numba_kernels` sets the cache directory before numba is imported).
@@ -17,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nanodds.solve.newton_lu import lu_factor, lu_solve
 from nanodds.solve.numba_kernels import njit
 
 MAX_ORDER = 5
@@ -35,46 +35,6 @@ OK, FAIL_STEP, FAIL_MAXSTEPS = 0, 1, 2
 """Status codes returned by :func:`bdf_segment`."""
 
 
-def elimination_order(pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Greedy Markowitz elimination order of a square sparsity pattern and its filled L/U structure.
-
-    Parameters
-    ----------
-    pattern : ndarray of bool (n, n)
-        Entries that can be non-zero (the diagonal is added).
-
-    Returns
-    -------
-    order : ndarray of int (n,)
-        Pivot (state index) eliminated at each step.
-    l_ptr, l_idx : ndarray of int
-        Rows below the pivot of step ``k`` (still to be eliminated) with a non-zero in the pivot's column:
-        ``l_idx[l_ptr[k]:l_ptr[k + 1]]``.
-    u_ptr, u_idx : ndarray of int
-        Columns of the pivot's row among the states still to be eliminated, likewise.
-    """
-    n = pattern.shape[0]
-    F = np.asarray(pattern, dtype=bool) | np.eye(n, dtype=bool)
-    left = np.ones(n, dtype=bool)
-    order, l_ptr, u_ptr, l_idx, u_idx = [], [0], [0], [], []
-    for _ in range(n):
-        rows = (F & left[:, None] & left[None, :]).sum(axis=0) - 1  # other non-zeros in each column
-        cols = (F & left[:, None] & left[None, :]).sum(axis=1) - 1
-        cost = np.where(left, rows * cols, np.iinfo(np.int64).max)
-        p = int(np.argmin(cost))
-        left[p] = False
-        r = np.flatnonzero(F[:, p] & left)
-        c = np.flatnonzero(F[p, :] & left)
-        F[np.ix_(r, c)] = True
-        order.append(p)
-        l_idx.extend(r.tolist())
-        u_idx.extend(c.tolist())
-        l_ptr.append(len(l_idx))
-        u_ptr.append(len(u_idx))
-    as_int = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-    return as_int(order), as_int(l_ptr), as_int(l_idx), as_int(u_ptr), as_int(u_idx)
-
-
 @njit(cache=True)
 def _rhs(z, n, kp, ki, kx, r, ksat, cap, src, dst, pc, out):
     """``out = dz/dt`` of the augmented state ``z = (y, S, S2)``."""
@@ -91,55 +51,6 @@ def _rhs(z, n, kp, ki, kx, r, ksat, cap, src, dst, pc, out):
         f = ksat[j] * th * z[src[j]]
         out[src[j]] += f
         out[dst[j]] -= f
-
-
-@njit(cache=True)
-def _factor(A, c, K, y, ksat, cap, src, dst, pc, order, l_ptr, l_idx, u_ptr, u_idx):
-    """Overwrite ``A`` with the LU factors of ``I - c J(y)`` (no pivoting, along ``order``)."""
-    n = A.shape[0]
-    for a in range(n):
-        for b in range(n):
-            A[a, b] = -c * K[a, b]
-        A[a, a] += 1.0
-    for j in range(src.shape[0]):
-        th = y[pc[j]] / cap[j]
-        th = 0.0 if th < 0.0 else (1.0 if th > 1.0 else th)
-        dsrc = ksat[j] * th
-        A[src[j], src[j]] -= c * dsrc
-        A[dst[j], src[j]] += c * dsrc
-        if 0.0 < y[pc[j]] < cap[j]:
-            dpc = ksat[j] * y[src[j]] / cap[j]
-            A[src[j], pc[j]] -= c * dpc
-            A[dst[j], pc[j]] += c * dpc
-    for k in range(n):
-        p = order[k]
-        inv = 1.0 / A[p, p]
-        for q in range(l_ptr[k], l_ptr[k + 1]):
-            i = l_idx[q]
-            m = A[i, p] * inv
-            A[i, p] = m
-            if m != 0.0:
-                for w in range(u_ptr[k], u_ptr[k + 1]):
-                    A[i, u_idx[w]] -= m * A[p, u_idx[w]]
-
-
-@njit(cache=True)
-def _solve(A, c, b, n, order, l_ptr, l_idx, u_ptr, u_idx):
-    """Solve ``(I - c J_aug) x = b`` in place, ``A`` holding the factors of the state block."""
-    for k in range(n):
-        p = order[k]
-        bp = b[p]
-        for q in range(l_ptr[k], l_ptr[k + 1]):
-            b[l_idx[q]] -= A[l_idx[q], p] * bp
-    for k in range(n - 1, -1, -1):
-        p = order[k]
-        s = b[p]
-        for w in range(u_ptr[k], u_ptr[k + 1]):
-            s -= A[p, u_idx[w]] * b[u_idx[w]]
-        b[p] = s / A[p, p]
-    for a in range(n):
-        b[n + a] += c * b[a]
-        b[2 * n + a] += c * b[n + a]
 
 
 @njit(cache=True)
@@ -202,7 +113,7 @@ def bdf_segment(K, kp, ki, kx, r, ksat, cap, src, dst, pc, order_lu, l_ptr, l_id
         Saturable rate constants (1/h) and capacities (mg); ``src, dst, pc`` their source, destination and
         capacity-defining states.
     order_lu, l_ptr, l_idx, u_ptr, u_idx : ndarray of int
-        Elimination order and filled structure (:func:`elimination_order`).
+        Elimination order and filled structure (:func:`nanodds.solve.newton_lu.elimination_order`).
     z : ndarray (3 n,)
         State ``(y, S, S2)`` at ``t0``; overwritten with the state at ``t1``.
     t_eval : ndarray (T,)
@@ -305,7 +216,7 @@ def bdf_segment(K, kp, ki, kx, r, ksat, cap, src, dst, pc, order_lu, l_ptr, l_id
             converged = False
             while True:
                 if not have_lu or c != c_lu:
-                    _factor(A, c, K, jac_y, ksat, cap, src, dst, pc, order_lu, l_ptr, l_idx, u_ptr, u_idx)
+                    lu_factor(A, c, K, jac_y, ksat, cap, src, dst, pc, order_lu, l_ptr, l_idx, u_ptr, u_idx)
                     stats[2] += 1
                     have_lu = True
                     c_lu = c
@@ -325,7 +236,7 @@ def bdf_segment(K, kp, ki, kx, r, ksat, cap, src, dst, pc, order_lu, l_ptr, l_id
                             finite = False
                     if not finite:
                         break
-                    _solve(A, c, dy, n, order_lu, l_ptr, l_idx, u_ptr, u_idx)
+                    lu_solve(A, c, dy, n, order_lu, l_ptr, l_idx, u_ptr, u_idx)
                     dy_norm = _rms(dy, scale)
                     rate = -1.0
                     if dy_norm_old > 0.0:

@@ -94,7 +94,7 @@ def _augmented_jacobian(K: np.ndarray, n: int) -> sp.csc_matrix:
 @lru_cache(maxsize=32)
 def _lu_structure(pattern_bits: bytes, n: int) -> tuple[np.ndarray, ...]:
     """Elimination order and filled structure of a Newton-matrix pattern (cached by the pattern's content)."""
-    from nanodds.solve.bdf_kernel import elimination_order
+    from nanodds.solve.newton_lu import elimination_order
 
     pattern = np.unpackbits(np.frombuffer(pattern_bits, dtype=np.uint8), count=n * n).reshape(n, n)
     return elimination_order(pattern.astype(bool))
