@@ -60,7 +60,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _make_parents(directory: Path) -> None:
+def _make_parents(directory: Path, rec: _Recorder | None) -> None:
     missing = []
     d = directory
     while not d.exists():
@@ -69,13 +69,13 @@ def _make_parents(directory: Path) -> None:
             break
         d = d.parent
     directory.mkdir(parents=True, exist_ok=True)
-    rec = ACTIVE.get()
     if rec is not None:
         for m in reversed(missing):
             rec.made_dir(m)
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], Any], *, keep_on_failure: bool = False) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], Any], *, keep_on_failure: bool = False,
+                 run_output: bool = True) -> Path:
     """Call ``write(tmp_path)`` and move the result to ``path`` atomically; returns ``path``.
 
     Parameters
@@ -86,12 +86,15 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any], *, keep_on_fail
         Writes the complete file to the temporary path it is given (e.g. ``lambda p: df.to_csv(p)``).
     keep_on_failure : bool
         Keep this file when the enclosing run fails (population chunks a re-run resumes from).
+    run_output : bool
+        ``False`` for files that are not outputs of the active run (nanodds' own disk caches): they are neither
+        recorded in its manifest nor removed when it fails.
     """
     final = Path(path)
-    rec = ACTIVE.get()
+    rec = ACTIVE.get() if run_output else None
     if rec is not None:
         rec.before_write()
-    _make_parents(final.parent)
+    _make_parents(final.parent, rec)
     tmp = final.with_name(f".{final.stem}.{secrets.token_hex(4)}{TMP_MARK}{final.suffix}")
     try:
         write(tmp)

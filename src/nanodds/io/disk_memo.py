@@ -13,14 +13,14 @@ from __future__ import annotations
 import atexit
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from functools import lru_cache
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+
+from nanodds.io.atomic import write_text
 
 MEMO_MAX_ENTRIES = 4096
 """Bound on the unit-conversion memo (a sweep that rebuilds scenarios converts new values each time): a process
@@ -63,19 +63,6 @@ def _folder(kind: str) -> Path | None:
 
     base = cache_dir()
     return None if base is None else base / kind
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Memo:
@@ -141,7 +128,7 @@ class Memo:
                 merged[key] = value
             keep = dict(list(merged.items())[-MEMO_MAX_ENTRIES:])
             try:
-                _write_atomic(path, json.dumps(keep, separators=(",", ":")))
+                write_text(path, json.dumps(keep, separators=(",", ":")), run_output=False)
             except (OSError, TypeError, ValueError):
                 pass
             self._new = {}
@@ -180,7 +167,7 @@ def cached_tree(relpath: str, data: bytes, compute: Callable[[], Any], encode: C
         pass
     tree = compute()
     try:
-        _write_atomic(path, json.dumps(encode(tree), separators=(",", ":"), allow_nan=False))
+        write_text(path, json.dumps(encode(tree), separators=(",", ":"), allow_nan=False), run_output=False)
     except (OSError, TypeError, ValueError):
         pass
     return tree
