@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanodds.model.free_drug import phys_flow, phys_fraction, phys_volume
+from nanodds.model.free_drug import phys_flow, vascular_plasma_volume_L
 from nanodds.model.hindrance import renkin
 from nanodds.model.structure import RateBuilder
 from nanodds.specs.bbb import BBBOpening
@@ -34,8 +34,7 @@ def opening_extravasation_L_per_h(phys: Physiology, carrier: Carrier, kin: dict[
 def add_bbb_opening(rb: RateBuilder, phys: Physiology, carrier: Carrier, kin: dict[str, Any],
                     opening: BBBOpening) -> None:
     """Add the opened-barrier transfer brain vascular plasma -> brain interstitium (carrier, encapsulated)."""
-    v = phys_volume(phys, BRAIN)
-    vp_vas = v * phys_fraction(phys, BRAIN, "vascular") * (1 - phys.hematocrit)
+    vp_vas = vascular_plasma_volume_L(phys, BRAIN)
     k = opening_extravasation_L_per_h(phys, carrier, kin, opening) / vp_vas
     for sp in ("carrier", "encapsulated"):
         rb.flow(f"{sp}:{BRAIN}.vascular", f"{sp}:{BRAIN}.interstitial", k, "bbb_opening")

@@ -22,7 +22,7 @@ carrier) is not modelled. Data: ``data/barriers/bbb_transport.yaml``.
 
 from __future__ import annotations
 
-from nanodds.model.free_drug import free, phys_fraction, phys_volume
+from nanodds.model.free_drug import free, phys_volume, vascular_plasma_volume_L
 from nanodds.model.structure import RateBuilder
 from nanodds.model.tumour_delivery import occupancy, receptor_nM
 from nanodds.specs.bbb import BBBTranscytosis
@@ -41,7 +41,7 @@ def transcytosis_rate_per_h(phys: Physiology, carrier: Carrier, rmt: BBBTranscyt
     if carrier.ligand is None or carrier.diameter_nm >= rmt.vesicle_diameter_limit_nm:
         return 0.0
     v = phys_volume(phys, BRAIN)
-    vp_vas = v * phys_fraction(phys, BRAIN, "vascular") * (1 - phys.hematocrit)
+    vp_vas = vascular_plasma_volume_L(phys, BRAIN)
     r_nM = receptor_nM(rmt.receptors_per_cell, rmt.endothelial_cells_per_mL) * v / vp_vas
     return occupancy(carrier.ligand, r_nM) * rmt.transcytosis_rate_per_h
 

@@ -119,3 +119,8 @@ def phys_fraction(phys: Physiology, organ: str, which: str) -> float:
         assert phys.tumour is not None
         return phys.tumour.vascular_fraction if which == "vascular" else phys.tumour.interstitial_fraction
     return phys.vascular_fraction[organ] if which == "vascular" else phys.interstitial_fraction[organ]
+
+
+def vascular_plasma_volume_L(phys: Physiology, organ: str) -> float:
+    """Plasma volume (L) of an organ's vascular space: volume x vascular fraction x (1 - haematocrit)."""
+    return phys_volume(phys, organ) * phys_fraction(phys, organ, "vascular") * (1 - phys.hematocrit)

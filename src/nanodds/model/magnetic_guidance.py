@@ -24,7 +24,7 @@ Where captured carriers go depends on the barrier:
 from __future__ import annotations
 
 from nanodds.model.bbb import BRAIN
-from nanodds.model.free_drug import free, phys_flow, phys_fraction, phys_volume
+from nanodds.model.free_drug import free, phys_flow, vascular_plasma_volume_L
 from nanodds.model.magnetic import capture_clearance_L_per_h
 from nanodds.model.release_coupling import release_rate_per_h
 from nanodds.model.structure import RateBuilder
@@ -41,7 +41,7 @@ def capture_rate_per_h(phys: Physiology, guidance: MagneticGuidance) -> float:
     """First-order capture rate (1/h) of carriers in the target's vascular plasma while the magnet is on."""
     o = guidance.target
     qp = phys_flow(phys, o) * (1 - phys.hematocrit)
-    vp_vas = phys_volume(phys, o) * phys_fraction(phys, o, "vascular") * (1 - phys.hematocrit)
+    vp_vas = vascular_plasma_volume_L(phys, o)
     return capture_clearance_L_per_h(guidance.captured_fraction, qp) / vp_vas
 
 
