@@ -28,6 +28,7 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -265,16 +266,13 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     """
     grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
     sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    if not sat:
-        with single_blas_thread():  # the assembly's product too (see solve_linear_batch)
-            K = pm.rate_matrices(patients)
-            W = pm.weights(patients, observe)
-            am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+    with nullcontext() if sat else single_blas_thread():  # linear: the assembly's products too (see solve_linear_batch)
+        K = pm.rate_matrices(patients)
+        W = pm.weights(patients, observe)
+        am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+        if not sat:
             return solve_linear_batch(K, pm.dose_vector, pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
                                       amounts_mg=am, sinks=pm.sinks)
-    K = pm.rate_matrices(patients)
-    W = pm.weights(patients, observe)
-    am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
     from nanodds.population.saturable import graded_substeps, solve_saturable_batch
 
     k, cap = pm.saturation(patients)
