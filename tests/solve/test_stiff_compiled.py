@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.structure import Model
-from nanodds.solve.newton_lu import elimination_order
+from nanodds.solve.bdf_common import elimination_order
 from nanodds.solve.solution import Solution
 from nanodds.solve.stiff import solve_stiff
 from nanodds.specs.regimen import DoseEvent
