@@ -144,6 +144,9 @@ def build(folder: Path | None = None) -> Path:
     failed = path.with_name(path.name + ".failed")
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=path.parent))
     try:
+        if c_compiler() is None:  # before numba's ~10 s of code generation, which would be lost
+            raise RuntimeError(f"no C compiler ({os.environ.get('CC') or sysconfig.get_config_var('CC')!r} is "
+                               "not on PATH; set CC to one)")
         with warnings.catch_warnings():  # numba.pycc is pending deprecation in numba; its output is checked below
             warnings.simplefilter("ignore")
             from numba.pycc import CC
@@ -169,6 +172,15 @@ def build(folder: Path | None = None) -> Path:
     failed.unlink(missing_ok=True)
     load_kernel.cache_clear()
     return path
+
+
+def c_compiler() -> str | None:
+    """Path of the C compiler that ``numba.pycc`` will call (``CC``, else Python's build configuration), or None."""
+    import shlex
+    import shutil
+
+    words = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
+    return shutil.which(words[0]) if words else None
 
 
 def check_against_jit(kernel: Any) -> None:
