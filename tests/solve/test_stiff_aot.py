@@ -144,3 +144,14 @@ def test_kernel_arguments_are_checked(aot_cache: Path, use_cache) -> None:
     with pytest.raises(TypeError, match="z must be"):
         bdf_aot.call(kernel, *([np.zeros(1)] * 15), z, 0.0, 1.0, np.zeros(0), 1e-10, 1e-14, 10, np.zeros((0, 9)),
                      np.zeros(3, dtype=np.int64))
+
+
+def test_build_command_keeps_a_module_that_loads(aot_cache: Path, use_cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``python -m nanodds.solve.bdf_aot`` with the module built does not rebuild it, whatever ``NANODDS_AOT``
+    says (with ``off`` a rebuild once failed its own load check and left a ``.failed`` note)."""
+    monkeypatch.setattr(bdf_aot, "build", lambda: (_ for _ in ()).throw(AssertionError("rebuilt")))
+    for mode in ("off", "load"):
+        use_cache(aot_cache, mode=mode)
+        assert bdf_aot.main([]) == 0
+    path = bdf_aot.module_path()
+    assert path.is_file() and not path.with_name(path.name + ".failed").exists()

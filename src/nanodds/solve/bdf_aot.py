@@ -95,6 +95,11 @@ def load_kernel(path: Path | None = None) -> Any:
     path = module_path() if path is None else path
     if path is None or not path.is_file():
         return None
+    return _import_kernel(path)
+
+
+def _import_kernel(path: Path) -> Any:
+    """``bdf_segment`` of the extension module at ``path`` (plain import machinery), or None (logged)."""
     from importlib.util import module_from_spec, spec_from_file_location
 
     try:
@@ -159,7 +164,7 @@ def build(folder: Path | None = None) -> Path:
             cc.export("bdf_segment", SIGNATURE)(bdf_kernel.bdf_segment.py_func)
             cc.compile()
         built = tmp / path.name
-        got = load_kernel.__wrapped__(built)
+        got = _import_kernel(built)
         if got is None:
             raise RuntimeError("the built module did not load")
         check_against_jit(got)
@@ -247,10 +252,15 @@ def start_background_build() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m nanodds.solve.bdf_aot [--lock FILE]``: build the module now (the lock file is removed after)."""
+    """``python -m nanodds.solve.bdf_aot [--force] [--lock FILE]``: build the module now unless it is built and
+    loads (``--force``: in any case); the lock file is removed at the end."""
     argv = sys.argv[1:] if argv is None else argv
     lock = Path(argv[argv.index("--lock") + 1]) if "--lock" in argv else None
     try:
+        path = module_path()
+        if "--force" not in argv and path is not None and path.is_file() and _import_kernel(path) is not None:
+            print(path)
+            return 0
         print(build())
         return 0
     except RuntimeError as exc:
