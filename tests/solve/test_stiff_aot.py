@@ -109,8 +109,8 @@ def test_a_damaged_module_is_not_used(tmp_path: Path, use_cache, caplog: pytest.
 
 def test_background_build_is_launched_once_and_only_in_auto_mode(tmp_path: Path, use_cache,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    launched = []
-    monkeypatch.setattr(subprocess, "Popen", lambda args, **k: launched.append(args))
+    launched, envs = [], []
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **k: (launched.append(args), envs.append(k["env"])))
     for mode in ("load", "off"):
         use_cache(tmp_path, mode=mode)
         assert bdf_aot.start_background_build() is False
@@ -118,6 +118,10 @@ def test_background_build_is_launched_once_and_only_in_auto_mode(tmp_path: Path,
     assert bdf_aot.start_background_build() is True
     assert bdf_aot.start_background_build() is False  # the first build holds the lock
     assert len(launched) == 1 and launched[0][1:3] == ["-m", "nanodds.solve.bdf_aot"]
+    import nanodds
+
+    # the child builds from these very sources (their hash names the module), not from another nanodds on its path
+    assert envs[0]["PYTHONPATH"].split(os.pathsep)[0] == str(Path(nanodds.__file__).resolve().parents[1])
     lock = Path(launched[0][-1])
     assert lock.is_file()
     monkeypatch.setattr(bdf_aot, "build", lambda: (_ for _ in ()).throw(RuntimeError("no compiler")))

@@ -14,7 +14,8 @@ its signature, numpy's version and the interpreter's ABI, so any change of them 
   saturable problem, and only then moves it into place (atomically). A failed build leaves a ``.failed`` note
   (its reason) so that it is not retried for the same key.
 * :func:`start_background_build` launches ``python -m nanodds.solve.bdf_aot`` detached, once, when the module is
-  missing: the first run takes scipy's path, later runs the compiled kernel.
+  missing: the first run takes scipy's path, later runs the compiled kernel. The module targets numba's
+  generic CPU model of the architecture, so a cache shared between machines is safe.
 
 ``NANODDS_AOT`` (:data:`AOT_ENV`): ``auto`` (default) loads and builds in the background; ``load`` loads a built
 module but never starts a build; ``off`` neither (scipy's BDF).
@@ -243,10 +244,13 @@ def start_background_build() -> bool:
         return False
     import subprocess
 
+    # the child imports this very nanodds (same sources, same key), wherever the parent found it
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     with os.fdopen(fd, "w") as fh, open(path.with_name(path.name + ".log"), "w") as err:
         fh.write(str(os.getpid()))
         subprocess.Popen([sys.executable, "-m", __name__, "--lock", str(lock)], stdin=subprocess.DEVNULL,
-                         stdout=err, stderr=err, start_new_session=True, close_fds=True)
+                         stdout=err, stderr=err, env=env, start_new_session=True, close_fds=True)
     log.info("building the ahead-of-time BDF kernel in the background: this run uses scipy's BDF")
     return True
 
