@@ -4,16 +4,20 @@ scenario's SBML export, in pairs (A B A B ...), so that a drift of the machine's
 ``python benchmarks/bench_startup.py [SCENARIO] [RUNS]`` (default: the Doxil human example, 10 pairs):
 
 1. exports the scenario's SBML (``nanodds export-sbml``) into a temporary folder;
-2. runs one warm-up of each command (it fills nanodds' disk caches, as any earlier run on the machine would);
+2. builds the ahead-of-time BDF kernel if it is missing (``python -m nanodds.solve.bdf_aot``; what the first
+   ``simulate`` of a saturable scenario starts in the background), then runs one warm-up of each command (it
+   fills nanodds' disk caches, as any earlier run on the machine would);
 3. times RUNS pairs: A = ``nanodds simulate SCENARIO --no-plots --out DIR``, B = ``python
    benchmarks/bench_population_rr.py rr-simulate model.xml T_END POINTS`` (load, compile, simulate; rtol 1e-6),
    each a fresh process; wall from a monotonic clock around the child, cpu (user + system) from the operating
    system's accounting of the reaped child;
-4. prints the median of each side and the median of the pair ratios A/B (below 1: nanodds is faster).
+4. prints the stiff back-end that ``simulate`` used, the median of each side and the median of the pair ratios
+   A/B (below 1: nanodds is faster).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -50,10 +54,12 @@ def main(argv: list[str]) -> int:
         a = [*nanodds, "simulate", str(scenario), "--no-plots", "--out", f"{tmp}/out"]
         b = [sys.executable, str(ROOT / "benchmarks" / "bench_population_rr.py"), "rr-simulate",
              f"{tmp}/sbml/model.xml", repr(scn.duration_h), str(scn.points)]
+        subprocess.run([sys.executable, "-m", "nanodds.solve.bdf_aot"], check=False, stdout=subprocess.DEVNULL)
         timed(a), timed(b)  # warm-up: caches and the operating system's file cache
         pairs = [(timed(a), timed(b)) for _ in range(runs)]
+        solver = json.loads(Path(f"{tmp}/out/metrics.json").read_text())["solver"]
     med = statistics.median
-    print(f"{scenario.name}: {runs} pairs, load average {os.getloadavg()[0]:.1f}")
+    print(f"{scenario.name}: {runs} pairs, load average {os.getloadavg()[0]:.1f}, nanodds solver {solver}")
     for i, what in enumerate(("wall", "cpu")):
         ra, rb = [p[0][i] for p in pairs], [p[1][i] for p in pairs]
         ratio = med(x / y for x, y in zip(ra, rb, strict=True))

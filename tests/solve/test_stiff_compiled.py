@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.structure import Model
-from nanodds.solve.newton_lu import elimination_order
+from nanodds.solve.bdf_common import elimination_order
 from nanodds.solve.solution import Solution
 from nanodds.solve.stiff import solve_stiff
 from nanodds.specs.regimen import DoseEvent
@@ -142,8 +142,9 @@ def test_elimination_order_fill_covers_the_factors() -> None:
 
 
 def test_one_shot_simulate_command_does_not_load_numba(tmp_path: Path) -> None:
-    """``nanodds simulate`` solves once and exits: it keeps scipy's BDF (no numba import, no first dispatch) and
-    records so in the solution it writes; a library ``simulate`` of the same scenario takes the compiled BDF."""
+    """``nanodds simulate`` solves once and exits: it takes the kernel built ahead of time when there is one
+    (tests/solve/test_stiff_aot.py), else scipy's BDF - either way no numba import, no first dispatch; a library
+    ``simulate`` of the same scenario takes the JIT-compiled BDF."""
     import subprocess
     import sys
 

@@ -9,14 +9,17 @@ import numpy as np
 from nanodds.model.structure import Model
 from nanodds.solve.linear import PropagatorCache, solve_linear
 from nanodds.solve.solution import Solution
+from nanodds.solve.stiff import AHEAD_OF_TIME
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 
 BACKENDS = ("auto", "linear", "stiff")
-ONE_SHOT_STIFF_METHOD = "BDF"
-"""Stiff back-end of a process that solves one scenario and exits (``nanodds simulate``): the compiled BDF's
+ONE_SHOT_STIFF_METHOD = AHEAD_OF_TIME
+"""Stiff back-end of a process that solves one scenario and exits (``nanodds simulate``): the compiled BDF built
+ahead of time (:data:`nanodds.solve.stiff.AHEAD_OF_TIME`, no numba import), else scipy's BDF. The JIT kernel's
 fixed cost in a fresh process (numba's import and first dispatch, ~0.3-0.7 s cpu, ~100 MB) exceeds scipy's whole
-solve of an example (~0.3-0.4 s); measured in docs/population_tools.md (single-scenario stiff path)."""
+solve of an example (~0.3-0.4 s); measured in docs/population_tools.md (single-scenario stiff path, start-up
+fourth round)."""
 
 
 def solve(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray, backend: str = "auto",

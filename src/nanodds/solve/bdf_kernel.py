@@ -9,13 +9,16 @@ fill-reducing elimination order computed once per model, and only its state bloc
 (:mod:`nanodds.solve.newton_lu`).
 
 The kernels are compiled on first use and cached on disk (``cache=True``) beside the population kernels
-(:mod:`nanodds.solve.numba_kernels` sets the cache directory before numba is imported).
+(:mod:`nanodds.solve.numba_kernels` sets the cache directory before numba is imported). The same Python functions
+are also compiled ahead of time into an extension module that needs only numpy (:mod:`nanodds.solve.bdf_aot`), for
+a process that solves once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from nanodds.solve.bdf_common import FAIL_MAXSTEPS, FAIL_STEP, OK
 from nanodds.solve.newton_lu import lu_factor, lu_solve
 from nanodds.solve.numba_kernels import njit
 
@@ -30,10 +33,6 @@ _ALPHA = (1.0 - _KAPPA) * _GAMMA
 _ERR_CONST = _KAPPA * _GAMMA + 1.0 / np.arange(1, MAX_ORDER + 2)
 _COEF = np.stack([_GAMMA, _ALPHA, _ERR_CONST])
 """Rows: gamma, alpha and the error constant of each order (index = order)."""
-
-OK, FAIL_STEP, FAIL_MAXSTEPS = 0, 1, 2
-"""Status codes returned by :func:`bdf_segment`."""
-
 
 @njit(cache=True)
 def _rhs(z, n, kp, ki, kx, r, ksat, cap, src, dst, pc, out):

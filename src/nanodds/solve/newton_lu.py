@@ -1,56 +1,15 @@
-"""The Newton matrix ``I - c J`` of the compiled BDF step (:mod:`nanodds.solve.bdf_kernel`): its elimination order,
-its factorisation without pivoting and the solve with the augmented state.
+"""The Newton matrix ``I - c J`` of the compiled BDF step (:mod:`nanodds.solve.bdf_kernel`): its factorisation
+without pivoting and the solve with the augmented state.
 
 ``I - c J`` of a rate matrix with saturable withdrawal is column diagonally dominant, so no pivoting is needed; the
-fill-reducing order is computed once per sparsity pattern (:func:`elimination_order`). Only the ``(n, n)`` state
-block is factorised: the integrals ``S`` and ``S2`` of the augmented state are back-substituted in :func:`lu_solve`.
+fill-reducing order is computed once per sparsity pattern (:func:`nanodds.solve.bdf_common.elimination_order`,
+which loads without numba). Only the ``(n, n)`` state block is factorised: the integrals ``S`` and ``S2`` of the
+augmented state are back-substituted in :func:`lu_solve`.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from nanodds.solve.numba_kernels import njit
-
-
-def elimination_order(pattern: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Greedy Markowitz elimination order of a square sparsity pattern and its filled L/U structure.
-
-    Parameters
-    ----------
-    pattern : ndarray of bool (n, n)
-        Entries that can be non-zero (the diagonal is added).
-
-    Returns
-    -------
-    order : ndarray of int (n,)
-        Pivot (state index) eliminated at each step.
-    l_ptr, l_idx : ndarray of int
-        Rows below the pivot of step ``k`` (still to be eliminated) with a non-zero in the pivot's column:
-        ``l_idx[l_ptr[k]:l_ptr[k + 1]]``.
-    u_ptr, u_idx : ndarray of int
-        Columns of the pivot's row among the states still to be eliminated, likewise.
-    """
-    n = pattern.shape[0]
-    F = np.asarray(pattern, dtype=bool) | np.eye(n, dtype=bool)
-    left = np.ones(n, dtype=bool)
-    order, l_ptr, u_ptr, l_idx, u_idx = [], [0], [0], [], []
-    for _ in range(n):
-        rows = (F & left[:, None] & left[None, :]).sum(axis=0) - 1  # other non-zeros in each column
-        cols = (F & left[:, None] & left[None, :]).sum(axis=1) - 1
-        cost = np.where(left, rows * cols, np.iinfo(np.int64).max)
-        p = int(np.argmin(cost))
-        left[p] = False
-        r = np.flatnonzero(F[:, p] & left)
-        c = np.flatnonzero(F[p, :] & left)
-        F[np.ix_(r, c)] = True
-        order.append(p)
-        l_idx.extend(r.tolist())
-        u_idx.extend(c.tolist())
-        l_ptr.append(len(l_idx))
-        u_ptr.append(len(u_idx))
-    as_int = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
-    return as_int(order), as_int(l_ptr), as_int(l_idx), as_int(u_ptr), as_int(u_idx)
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 COMPILED = "compiled"
 """The compiled BDF back-end (:mod:`nanodds.solve.bdf_kernel`); ``Solution.method`` names it ``bdf-numba``."""
+AHEAD_OF_TIME = "compiled-aot"
+"""The same kernel compiled ahead of time (:mod:`nanodds.solve.bdf_aot`; ``Solution.method`` ``bdf-aot``), which
+imports no numba; scipy's :data:`ONE_SHOT_FALLBACK` when that module is not built (a build is then started in
+the background, see :func:`nanodds.solve.bdf_aot.start_background_build`)."""
+ONE_SHOT_FALLBACK = "BDF"
+"""scipy method of :data:`AHEAD_OF_TIME` when the ahead-of-time module is absent."""
 FALLBACK_METHOD = "Radau"
 """Method a segment is retried with when the requested one fails (the solution's ``method`` then names both)."""
 MAX_STEPS_PER_H = 100_000
@@ -94,7 +100,7 @@ def _augmented_jacobian(K: np.ndarray, n: int) -> sp.csc_matrix:
 @lru_cache(maxsize=32)
 def _lu_structure(pattern_bits: bytes, n: int) -> tuple[np.ndarray, ...]:
     """Elimination order and filled structure of a Newton-matrix pattern (cached by the pattern's content)."""
-    from nanodds.solve.newton_lu import elimination_order
+    from nanodds.solve.bdf_common import elimination_order
 
     pattern = np.unpackbits(np.frombuffer(pattern_bits, dtype=np.uint8), count=n * n).reshape(n, n)
     return elimination_order(pattern.astype(bool))
@@ -103,8 +109,9 @@ def _lu_structure(pattern_bits: bytes, n: int) -> tuple[np.ndarray, ...]:
 class _Compiled:
     """Per-solve inputs of the compiled stepper: saturation arrays and the Newton matrix's LU structure."""
 
-    def __init__(self, model: Model, sat: _Saturation, bps: np.ndarray) -> None:
+    def __init__(self, model: Model, sat: _Saturation, bps: np.ndarray, kernel: Any) -> None:
         n = model.n
+        self.kernel = kernel
         pattern = np.eye(n, dtype=bool)
         for a in bps[:-1]:
             pattern |= model.k_at(float(a)) != 0
@@ -118,7 +125,8 @@ class _Compiled:
     def segment(self, K: np.ndarray, r: np.ndarray, z: np.ndarray, a: float, b: float, t_eval: np.ndarray,
                 rtol: float, atol: float) -> tuple[bool, np.ndarray]:
         """Integrate ``[a, b]`` from ``z`` (overwritten with the end state); states at ``t_eval`` (< ``b``)."""
-        from nanodds.solve.bdf_kernel import OK, bdf_segment
+        from nanodds.solve.bdf_aot import call
+        from nanodds.solve.bdf_common import OK
 
         nz = K != 0
         kp = np.concatenate([[0], np.cumsum(nz.sum(axis=1))]).astype(np.int64)
@@ -126,8 +134,8 @@ class _Compiled:
         out = np.empty((len(t_eval), len(z)))
         stats = np.zeros(3, dtype=np.int64)
         max_steps = int(MAX_STEPS_PER_H * max(1.0, b - a))
-        status = bdf_segment(np.ascontiguousarray(K, dtype=float), kp, ki, K[nz].astype(float), r, *self.sat,
-                             *self.lu, z, float(a), float(b), t_eval, rtol, atol, max_steps, out, stats)
+        status = call(self.kernel, K, kp, ki, K[nz], r, *self.sat, *self.lu, z, a, b, t_eval, rtol, atol, max_steps,
+                      out, stats)
         return status == OK, out
 
 
@@ -138,8 +146,9 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
     Parameters
     ----------
     method : str
-        :data:`COMPILED` (the compiled BDF, default) or a stiff ``scipy.integrate.solve_ivp`` method taking a
-        sparse Jacobian (``BDF`` or ``Radau``).
+        :data:`COMPILED` (the compiled BDF, default), :data:`AHEAD_OF_TIME` (the same kernel without numba, or
+        scipy's BDF when it is not built) or a stiff ``scipy.integrate.solve_ivp`` method taking a sparse
+        Jacobian (``BDF`` or ``Radau``).
     rtol : float
         Relative tolerance (default :data:`RTOL`; the mass balance holds to rounding whatever its value).
 
@@ -157,8 +166,11 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
     z = np.zeros(3 * n)
     t_end = float(t_grid[-1])
     bps = breakpoints(events, model, t_end)
-    compiled = _Compiled(model, sat, bps) if method == COMPILED else None
-    used = {"bdf-numba" if compiled is not None else method.lower()}
+    kernel, name = _kernel(method)
+    if kernel is None and method == AHEAD_OF_TIME:
+        method = ONE_SHOT_FALLBACK
+    compiled = _Compiled(model, sat, bps, kernel) if kernel is not None else None
+    used = {name if compiled is not None else method.lower()}
     out = np.empty((len(t_grid), 3 * n))
     boluses = sorted((e.start_h, e.amount_mg) for e in events if e.duration_h == 0)
     bi = 0
@@ -213,6 +225,24 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
         tail_u[ns] = -blk.solve(t_end * y[-1, ns] + st)
     dosed = {g: sum(e.amount_mg for e in events) * model.per_mg_group[g] for g in model.groups}
     return Solution(model, t_grid, y, S, aumc, tail, tail_u, dosed, "stiff-" + "+".join(sorted(used)), events)
+
+
+def _kernel(method: str) -> tuple[Any, str]:
+    """(``bdf_segment`` of ``method``, its name in ``Solution.method``), or (None, "") for scipy's methods and for
+    :data:`AHEAD_OF_TIME` when its module is absent (whose build is then started in the background)."""
+    if method == COMPILED:
+        from nanodds.solve.bdf_kernel import bdf_segment
+
+        return bdf_segment, "bdf-numba"
+    if method == AHEAD_OF_TIME:
+        from nanodds.solve import bdf_aot
+
+        kernel = bdf_aot.load_kernel()
+        if kernel is None:
+            bdf_aot.start_background_build()
+            return None, ""
+        return kernel, "bdf-aot"
+    return None, ""
 
 
 def _scipy_segment(K: np.ndarray, r: np.ndarray, sat: _Saturation, z: np.ndarray, a: float, b: float,
