@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from nanodds.solve.block_expm import expm_steps, inverse, solve_lower
+from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied
 from nanodds.specs.regimen import DoseEvent
 
 BLOCK = 32
@@ -135,6 +135,22 @@ class Chunk:
                              method=EXPM_METHOD)
             for (k, _, _), pw in zip(todo, out, strict=True):
                 self._powers[k] = pw
+
+    def offgrid(self, h: float, count: int, pairs: Sequence[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        """Cache ``[E, E^2, ...]`` (``count`` entries, ``E = expm(K h)``) and return ``expm(K delta) v`` for each
+        ``(delta, v)`` of ``pairs`` (``0 < delta < h``, ``v`` (p, m)).
+
+        With the Taylor path and ``E`` not yet cached (a chunk of its own patients) the off-grid propagators are
+        applied as vector products along ``E``'s squaring chain (:func:`block_expm.taylor_steps_applied`), never
+        formed; otherwise (a shared K already cached, or the Pade path) as the matrices ``expm(K delta)``.
+        """
+        key = round(h, 12)
+        if EXPM_METHOD == "taylor" and key not in self._powers:
+            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs)
+            self._powers[key] = pw
+            return moved
+        self.prepare(np.array([h, *(d for d, _ in pairs)]), {key: count})
+        return [mv(self.powers(d, 1)[0], v) for d, v in pairs]
 
     def powers(self, h: float, count: int) -> list[np.ndarray]:
         """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
@@ -295,11 +311,10 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
             dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
             g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
             gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
-    deltas = sorted({round(d, 12): d for _, d, _, _ in srcs if d > 0}.values())
-    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]), {round(h, 12): bilinear_levels(T - 1)})
+    moved = ch.offgrid(h, bilinear_levels(T - 1), [(d, base) for _, d, _, base in srcs if d > 0])
     inj: dict[int, np.ndarray] = {}
     for k0, d, c, base in srcs:
-        w = c[:, None] * (mv(ch.powers(d, 1)[0], base) if d > 0 else base)
+        w = c[:, None] * (moved.pop(0) if d > 0 else base)
         inj[k0] = inj[k0] + w if k0 in inj else w
     E = ch.powers(h, 1)[0]
     obs = np.empty((p, A.shape[1], T)) if out is None else out
