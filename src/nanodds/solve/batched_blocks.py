@@ -11,8 +11,8 @@
 * :func:`nanodds.solve.block_expm.expm_steps` (block arithmetic and Pade ``expm``, in its own module)
   gives ``expm(K h)`` for several step sizes of one stack of patients.
 * :class:`Chunk`, :func:`propagate` (runs of equal steps), :func:`propagate_bilinear` (observables of a long
-  run as one product ``(A E^(qc)) (E^(j+1) x)``) and :func:`solve_chunk_uniform` (uniform grid from 0: dose
-  responses superposed, only ``E(h)`` and ``E(delta)`` of off-grid dose edges) for :mod:`nanodds.solve.batched`.
+  run as one product ``(A E^(qc)) (E^(j+1) x)``) for :mod:`nanodds.solve.batched` and
+  :mod:`nanodds.solve.batched_uniform` (uniform grids: dose responses superposed).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied
-from nanodds.specs.regimen import DoseEvent
 
 BLOCK = 32
 """Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
@@ -258,88 +257,3 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     for _ in range(nq - 1):
         y = mv(Ec, y)
     return y
-
-
-def uniform_step(t_grid: np.ndarray) -> float | None:
-    """Step of a uniform grid from 0 (to 1e-12), else None."""
-    T = len(t_grid)
-    if T < 3 or t_grid[0] != 0.0:
-        return None
-    h = float(t_grid[-1]) / (T - 1)
-    return h if np.max(np.abs(t_grid - h * np.arange(T))) <= 1e-12 * t_grid[-1] else None
-
-
-def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
-                         t_grid: np.ndarray, h: float, out: np.ndarray | None = None
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The batched solver's chunk on a uniform grid ``t_k = k h``, by superposition of the dose responses.
-
-    A bolus ``a`` at ``tau`` gives ``a E(t - tau) d``, an infusion edge (rate ``+-R`` from ``tau``) gives
-    ``+-R (E(t - tau) - I) v`` with ``v = K^{-1} d``, for ``t >= tau``. With ``k0`` the first grid index at or
-    after ``tau`` and ``delta = t_k0 - tau``, each source is the vector ``c E(delta) base`` injected at ``k0``
-    into one trajectory ``x_k = E(h) x_(k-1) + injections``: only ``E(h)`` (and its powers) and ``E(delta)``
-    are needed, never the propagators of the off-grid steps to and from a breakpoint. Observables are
-    ``A x_k - rho_k A v + g_k (Ws ds - WG d)`` (``rho``: net infusion rate switched on, ``g``: mg given by
-    ``t_k``); ``int_0^T y = K^{-1} (y_T - g_T d)`` and the sinks' AUC follow in closed form.
-    """
-    p = dn.shape[0]
-    T = len(t_grid)
-    tend = float(t_grid[-1])
-    A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
-    v = ch.solve(dn)
-    g = np.zeros((p, T))
-    rho = np.zeros((p, T))
-    gint = np.zeros(p)
-    srcs = []  # (k0, delta, coefficient (p,), base vector (p, m))
-    for i, e in enumerate(events):
-        a = am[:, i]
-        edges = [(e.start_h, a, dn)] if e.duration_h == 0 else \
-            [(e.start_h, a / e.duration_h, v), (e.start_h + e.duration_h, -a / e.duration_h, v)]
-        for tau, c, base in edges:
-            tol = _TOL * max(1.0, abs(tau))
-            if tau > tend + tol:
-                continue
-            k0 = int(np.searchsorted(t_grid, tau - tol))
-            delta = float(t_grid[k0]) - tau
-            srcs.append((k0, 0.0 if abs(delta) <= tol else delta, c, base))
-            if e.duration_h > 0:
-                rho[:, k0:] += c[:, None]
-        if e.duration_h == 0:
-            g[:, np.searchsorted(t_grid, e.start_h - _TOL * max(1.0, e.start_h)):] += a[:, None]
-            gint += a * max(tend - e.start_h, 0.0)
-        else:
-            dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
-            g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
-            gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
-    moved = ch.offgrid(h, bilinear_levels(T - 1), [(d, base) for _, d, _, base in srcs if d > 0])
-    inj: dict[int, np.ndarray] = {}
-    for k0, d, c, base in srcs:
-        w = c[:, None] * (moved.pop(0) if d > 0 else base)
-        inj[k0] = inj[k0] + w if k0 in inj else w
-    E = ch.powers(h, 1)[0]
-    obs = np.empty((p, A.shape[1], T)) if out is None else out
-    x = np.zeros_like(dn)
-    ks = sorted(inj)
-    obs[:, :, :ks[0] if ks else T] = 0.0
-    for si, ka in enumerate(ks):
-        x = x + inj[ka]
-        kb = ks[si + 1] if si + 1 < len(ks) else T
-        obs[:, :, ka] = mv(A, x)
-        if kb - ka > 4 * BILINEAR_C:
-            x = propagate_bilinear(ch, x, kb - ka - 1, h, obs[:, :, ka + 1:kb])
-        elif kb - ka > 1:
-            x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
-        if kb < T:
-            x = mv(E, x)
-    q1 = mv(ch.Ws, ds) - mv(np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:])), dn)
-    if np.any(q1 != 0) and np.any(g != 0):
-        obs += q1[:, :, None] * g[:, None, :]
-    on = np.flatnonzero(np.any(rho != 0, axis=0))  # infusion running
-    if on.size:
-        obs[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
-    yT = x - rho[:, -1:] * v
-    S, KiyT = np.moveaxis(ch.solve(np.stack([yT - g[:, -1:] * dn, yT], axis=-1)), -1, 0)
-    auc = mv(A, S) + q1 * gint[:, None]
-    ainf = auc - mv(ch.Wn, KiyT)
-    ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
-    return obs, auc, ainf
