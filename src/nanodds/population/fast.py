@@ -31,7 +31,6 @@ import os
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +41,7 @@ from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
+from nanodds.solve.batched_blocks import relevant_states
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
@@ -200,16 +200,32 @@ class PopulationModel:
         F = np.stack([_col(patients, TAG_FACTOR.get(t, "_none"), p) for t in self.tags], axis=1)  # (p, tags)
         return (B[:, :, None] * F[:, None, :]).reshape(p, -1)
 
-    def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame) -> np.ndarray:
-        """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors)."""
+    def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame,
+                      states: np.ndarray | None = None) -> np.ndarray:
+        """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors); with
+        ``states`` only their rows and columns (p, s, s)."""
         c = self.coefficients(patients)
-        flat = self.coef.reshape(-1, self.n * self.n)
-        return (c @ flat).reshape(len(c), self.n, self.n)
+        coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
+        m = coef.shape[-1]
+        return (c @ coef.reshape(-1, m * m)).reshape(len(c), m, m)
 
-    def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str]) -> dict[str, np.ndarray]:
-        """Observable weights (p, n) per name (concentrations scale with each patient's volumes)."""
+    def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str],
+                states: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Observable weights (p, n) per name (concentrations scale with each patient's volumes); with
+        ``states`` only their columns (p, s)."""
         B = self._basis(np.asarray(patients["body_weight_kg"], dtype=float) / self.bw0)
-        return {k: B @ self.obs_coef[:, self.obs_names.index(k)] for k in names}
+        cols = slice(None) if states is None else states
+        return {k: B @ self.obs_coef[:, self.obs_names.index(k), cols] for k in names}
+
+    def kept_states(self, observe: Sequence[str]) -> np.ndarray:
+        """States (sorted indices) that reach one of the observables ``observe`` through any patient's transfers
+        (the union of the decomposed parts' patterns), and the elimination sinks (the solver checks that every
+        kept state drains into one): the linear solve needs no others."""
+        pattern = np.any(self.coef != 0, axis=(0, 1))
+        cols = [self.obs_names.index(k) for k in observe]
+        keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)))
+        keep[self.sinks] = True
+        return np.flatnonzero(keep)
 
     def saturation(self, patients: Mapping[str, Any] | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Saturable MPS terms: unsaturated rate (p, m) in 1/h and capacity (p, m) in mg carrier."""
@@ -275,13 +291,17 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     """
     grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
     sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    with nullcontext() if sat else single_blas_thread():  # linear: the assembly's products too (see solve_linear_batch)
-        K = pm.rate_matrices(patients)
-        W = pm.weights(patients, observe)
-        am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
-        if not sat:
-            return solve_linear_batch(K, pm.dose_vector, pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
-                                      amounts_mg=am, sinks=pm.sinks, workers=workers, trajectories=trajectories)
+    am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+    if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
+        keep = pm.kept_states(observe)
+        with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
+            K = pm.rate_matrices(patients, keep)
+            W = pm.weights(patients, observe, keep)
+            return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
+                                      amounts_mg=am, sinks=np.flatnonzero(np.isin(keep, pm.sinks)),
+                                      workers=workers, trajectories=trajectories)
+    K = pm.rate_matrices(patients)
+    W = pm.weights(patients, observe)
     from nanodds.population.saturable import graded_substeps, solve_saturable_batch
 
     k, cap = pm.saturation(patients)

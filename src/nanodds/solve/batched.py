@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ import numpy as np
 from nanodds.solve.batched_blocks import Chunk, block_order, mv, propagate, relevant_states
 from nanodds.solve.batched_uniform import solve_chunk_uniform as _solve_chunk_uniform
 from nanodds.solve.batched_uniform import uniform_base
-from nanodds.solve.block_expm import expm_steps
+from nanodds.solve.block_expm import expm_steps, workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 
@@ -124,17 +123,6 @@ class _Outputs:
     imax: np.ndarray
 
 
-_SCRATCH = threading.local()
-
-
-def _scratch(shape: tuple[int, ...]) -> np.ndarray:
-    """A trajectory buffer reused by this thread's chunks (fresh pages of a new array cost ~10 % in faults)."""
-    buf = getattr(_SCRATCH, "obs", None)
-    if buf is None or buf.shape != shape:
-        buf = _SCRATCH.obs = np.empty(shape)
-    return buf
-
-
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
                  out: _Outputs, rows: np.ndarray, bounds: list[int], workers: int) -> None:
@@ -147,7 +135,7 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
         sl = slice(c0, min(c0 + chunk, len(rows)))
         idx = rows[sl]
         cache = shared_cache if shared_k else {}
-        ch = Chunk(K, ns, sinks, W, cache, bounds, idx)
+        ch = Chunk(K, ns, sinks, W, cache, bounds, idx, private=not shared_k)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
         contiguous = bool(np.all(np.diff(idx) == 1))
         buf = None
@@ -157,7 +145,7 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
             if out.keep is None:
                 buf = out.obs[idx[0]:idx[-1] + 1] if contiguous else None
             else:  # trajectories only summarised here: one buffer per thread, reused chunk after chunk
-                buf = _scratch((len(idx), W.shape[1], len(t_grid)))
+                buf = workspace("chunk_trajectories", (len(idx), W.shape[1], len(t_grid)))
             obs, auc, ainf = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid, ub[0], buf,
                                                   ub[1])
         im = np.argmax(obs, axis=2)  # Cmax while the chunk's trajectories are in cache (and on this thread)

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied
+from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied, workspace
 
 BLOCK = 32
 """Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
@@ -86,13 +86,22 @@ class Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None) -> None:
-        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each."""
+                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None,
+                 private: bool = False) -> None:
+        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each.
+        ``private``: the cache is this chunk's alone (its propagators may live in the thread's workspace)."""
+        self.private = private
         self.bounds = bounds
         pk = slice(None) if rows is None or K.shape[0] == 1 else rows[:, None, None]
         pw = slice(None) if rows is None or W.shape[0] == 1 else rows[:, None, None]
-        self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
-        self.Ks = K[pk, sinks[:, None], ns]
+        if rows is not None and K.shape[0] > 1 and len(rows) and np.all(np.diff(rows) == 1):
+            n = K.shape[1]  # contiguous patients: one take of the flat entries (~4x faster than 3-d indexing)
+            flat = K[rows[0]:rows[-1] + 1].reshape(len(rows), n * n)
+            self.Kn = np.take(flat, (ns[:, None] * n + ns).ravel(), axis=1).reshape(len(rows), len(ns), len(ns))
+            self.Ks = np.take(flat, (sinks[:, None] * n + ns).ravel(), axis=1).reshape(len(rows), len(sinks), len(ns))
+        else:
+            self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
+            self.Ks = K[pk, sinks[:, None], ns]
         self.Wn = W[pw, np.arange(W.shape[1])[:, None], ns]  # (1 or p, nobs, m)
         self.Ws = W[pw, np.arange(W.shape[1])[:, None], sinks]
         WsKs = self.Ws @ self.Ks  # (1 or p, nobs, m); zero unless an observable weighs a sink
@@ -145,7 +154,7 @@ class Chunk:
         """
         key = round(h, 12)
         if EXPM_METHOD == "taylor" and key not in self._powers:
-            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs)
+            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs, scratch=self.private)
             self._powers[key] = pw
             return moved
         self.prepare(np.array([h, *(d for d, _ in pairs)]), {key: count})
@@ -239,11 +248,11 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     pw = ch.powers(h, bilinear_levels(L))
     Ec = pw[int(np.log2(c))]
     # rows q nobs + o = (A E^(qc))_o, each group of nobs rows written in place (no stacking or transposes)
-    B = np.empty((p, nq * nobs, m))
+    B = workspace("bilinear_rows", (p, nq * nobs, m))
     B[:, :nobs] = ch.A
     for q in range(1, nq):
         np.matmul(B[:, (q - 1) * nobs:q * nobs], Ec, out=B[:, q * nobs:(q + 1) * nobs])
-    V = np.empty((p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
+    V = workspace("bilinear_columns", (p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
     V[:, :, 0] = mv(pw[0], x)
     k = 1
     while k < c:
@@ -253,7 +262,7 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
         take = min(c, L - q * c)
         np.matmul(B[:, q * nobs:(q + 1) * nobs], V[:, :, :take], out=emit[:, :, q * c:q * c + take])
     r = L - (nq - 1) * c
-    y = V[:, :, r - 1]
+    y = V[:, :, r - 1].copy()  # V is this thread's workspace
     for _ in range(nq - 1):
         y = mv(Ec, y)
     return y

@@ -9,6 +9,7 @@ are ever computed. :func:`expm_steps` is a degree-13 Pade approximant with scali
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -184,11 +185,12 @@ def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | 
 
 
 def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
-               hook: Callable[[int, np.ndarray], None] | None = None) -> list[np.ndarray]:
+               hook: Callable[[int, np.ndarray], None] | None = None, scratch: bool = False) -> list[np.ndarray]:
     """``[R^(2^s), R^(2^(s+1)), ..., R^(2^(s+extra))]`` by repeated block squaring (dense stacks).
 
     ``hook(j, R^(2^j))`` is called for ``j = 0 .. s + extra`` while that power is alive (it is overwritten by
-    the next squaring below ``s``).
+    the next squaring below ``s``). ``scratch``: the powers past the first live in this thread's
+    :func:`workspace` (valid until the next such call).
     """
     buf = np.empty_like(R)
     for j in range(s):
@@ -197,19 +199,37 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
         buf = dmul(R, R, bounds, out=buf)
         R, buf = buf, R
     pw = [R]
-    for _ in range(extra):
-        pw.append(dmul(pw[-1], pw[-1], bounds))
+    for j in range(extra):
+        pw.append(dmul(pw[-1], pw[-1], bounds, out=workspace(f"power_{j}", R.shape) if scratch else None))
     if hook is not None:
         for j, M in enumerate(pw):
             hook(s + j, M)
     return pw
 
 
+_WORK = threading.local()
+
+
+def workspace(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A scratch array of this thread, reused by the next call with the same ``name`` and ``shape``.
+
+    The linear population path's largest per-chunk arrays (the stacked Taylor powers, the chunk's trajectories)
+    would otherwise be fresh memory each time: above glibc's mmap threshold they are mapped and unmapped per
+    chunk, and every page faults again (measured: twice the system time). Contents are undefined on return;
+    the caller must not keep the array past its own use.
+    """
+    buf = getattr(_WORK, name, None)
+    if buf is None or buf.shape != shape:
+        buf = np.empty(shape)
+        setattr(_WORK, name, buf)
+    return buf
+
+
 def _taylor_setup(K: np.ndarray, bounds: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float]:
     """Stacked ``K^1 .. K^4`` (index 0 unused), ``K^5`` and the norm estimate ``alpha`` of :func:`_taylor_steps`."""
     K = np.ascontiguousarray(K, dtype=float)
     p, m = K.shape[0], K.shape[1]
-    P = np.empty((5, p, m, m))  # K^1 .. K^4 stacked (index 0 unused: the identity is added on the diagonal)
+    P = workspace("taylor_powers", (5, p, m, m))  # K^1 .. K^4 (index 0 unused: the identity goes on the diagonal)
     P[1] = K
     dmul(P[1], P[1], bounds, out=P[2])
     dmul(P[2], P[1], bounds, out=P[3])
@@ -268,7 +288,8 @@ def _taylor_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
 
 
 def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: int,
-                         pairs: Sequence[tuple[float, np.ndarray]]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+                         pairs: Sequence[tuple[float, np.ndarray]],
+                         scratch: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``[E, E^2, ..., E^(2^extra)]`` (``E = expm(K h)``, as :func:`expm_steps` with ``method="taylor"``) and
     ``expm(K delta) v`` for each ``(delta, v)`` of ``pairs`` (``v`` (p, m); ``0 <= delta <= h 2^extra``), the
     latter as vector products only.
@@ -279,6 +300,8 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
     20 block matrix-vector products; ``alpha(f g K) <= alpha(g K) <= THETA_TAYLOR20``, the same bound as ``E``),
     then one matrix-vector product per set bit while the chain is computed. Replaces the ~11 block matrix
     products (3 Horner, ~8 squarings) of a separate ``expm(K delta)`` by ~30 matrix-vector products.
+    ``scratch``: ``E^2 ..`` in this thread's :func:`workspace` (a chunk's private propagators, valid until the
+    next call).
     """
     P, K5, alpha = _taylor_setup(K, bounds)
     acc, s, g = _taylor_root(P, K5, alpha, h, bounds)
@@ -302,7 +325,7 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
             if (q >> j) & 1:
                 vecs[i] = _mv(R, vecs[i])
 
-    return _squarings(acc, s, extra, bounds, hook), vecs
+    return _squarings(acc, s, extra, bounds, hook, scratch), vecs
 
 
 def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
