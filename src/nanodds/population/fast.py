@@ -330,7 +330,8 @@ def iter_population(pm: PopulationModel, patients: pd.DataFrame, observe: Sequen
 
     Linear kinetics: whole blocks (assembly, solve, Cmax) run on ``workers`` threads (default: the CPU count),
     one chunk thread each, so no core waits on another's serial part; results still come in order, with at most
-    ``workers`` blocks ahead of the one the caller holds.
+    ``workers`` blocks ahead of the one the caller holds. BLAS stays limited to one thread from the first block to
+    the end of the iteration (also while the caller works between blocks).
 
     Parameters
     ----------
