@@ -218,9 +218,22 @@ class PopulationModel:
         return {k: B @ self.obs_coef[:, self.obs_names.index(k), cols] for k in names}
 
     def kept_states(self, observe: Sequence[str]) -> np.ndarray:
-        """States (sorted indices) that reach one of the observables ``observe`` through any patient's transfers
-        (the union of the decomposed parts' patterns), and the elimination sinks (the solver checks that every
-        kept state drains into one): the linear solve needs no others."""
+        """States that reach one of the observables through any patient's transfers, and the sinks.
+
+        The union of the decomposed parts' patterns is used, so the set holds for every patient; the elimination
+        sinks are added (the solver checks that every kept state drains into one). The linear solve of these
+        observables needs no other state.
+
+        Parameters
+        ----------
+        observe : sequence of str
+            Observable names of the model.
+
+        Returns
+        -------
+        ndarray of int
+            Sorted state indices.
+        """
         pattern = np.any(self.coef != 0, axis=(0, 1))
         cols = [self.obs_names.index(k) for k in observe]
         keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)))

@@ -33,8 +33,19 @@ def uniform_step(t_grid: np.ndarray) -> float | None:
 
 
 def uniform_base(t_grid: np.ndarray) -> tuple[float, np.ndarray] | None:
-    """``(h, base)`` when ``t_grid`` is a uniform grid ``k h`` from 0 to its last time (indices ``base``, to
-    1e-12 relative) plus at most :data:`MAX_EXTRA` other times; else None."""
+    """The uniform part of an output grid.
+
+    Parameters
+    ----------
+    t_grid : ndarray, shape (T,)
+        Increasing output times (h).
+
+    Returns
+    -------
+    (h, base) or None
+        Step ``h`` (h) and the indices ``base`` of the points ``k h``, ``k = 0 .. n`` (to 1e-12 relative), when
+        ``t_grid`` is such a grid from 0 to its last time plus at most :data:`MAX_EXTRA` other times; else None.
+    """
     h = uniform_step(t_grid)
     if h is not None:
         return h, np.arange(len(t_grid))

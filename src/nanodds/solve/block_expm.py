@@ -217,6 +217,17 @@ def workspace(name: str, shape: tuple[int, ...]) -> np.ndarray:
     would otherwise be fresh memory each time: above glibc's mmap threshold they are mapped and unmapped per
     chunk, and every page faults again (measured: twice the system time). Contents are undefined on return;
     the caller must not keep the array past its own use.
+
+    Parameters
+    ----------
+    name : str
+        The buffer's role (one buffer per name and thread).
+    shape : tuple of int
+
+    Returns
+    -------
+    ndarray
+        Float64, uninitialised.
     """
     buf = getattr(_WORK, name, None)
     if buf is None or buf.shape != shape:
@@ -300,8 +311,25 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
     20 block matrix-vector products; ``alpha(f g K) <= alpha(g K) <= THETA_TAYLOR20``, the same bound as ``E``),
     then one matrix-vector product per set bit while the chain is computed. Replaces the ~11 block matrix
     products (3 Horner, ~8 squarings) of a separate ``expm(K delta)`` by ~30 matrix-vector products.
-    ``scratch``: ``E^2 ..`` in this thread's :func:`workspace` (a chunk's private propagators, valid until the
-    next call).
+
+    Parameters
+    ----------
+    K : ndarray, shape (p, m, m)
+        Rate matrices (1/h), block lower-triangular for ``bounds``.
+    h : float
+        Step (h) of ``E``.
+    extra : int
+        Squarings past ``E`` (the powers returned are ``E .. E^(2^extra)``).
+    pairs : sequence of (float, ndarray (p, m))
+        Off-grid steps ``delta`` (h) and the vectors they act on.
+    scratch : bool
+        ``E^2 ..`` in this thread's :func:`workspace` (a chunk's private propagators, valid until the next call).
+
+    Returns
+    -------
+    powers : list of ndarray (p, m, m)
+    moved : list of ndarray (p, m)
+        ``expm(K delta) v`` in the order of ``pairs``.
     """
     P, K5, alpha = _taylor_setup(K, bounds)
     acc, s, g = _taylor_root(P, K5, alpha, h, bounds)
