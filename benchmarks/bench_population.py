@@ -3,7 +3,8 @@
 Full model (states from the scenario build), one week, 1,000 points, the summarised observables with exact AUC0-t,
 AUC0-inf and Cmax. Timed: (1) linear kinetics, batched exact solver, on all N patients, streamed as the command
 line does (:func:`nanodds.population.fast.iter_population`, blocks of ``SOLVE_BLOCK`` patients, keeping each
-patient's AUCs, Cmax and Tmax: memory flat in N), wall and CPU seconds (CPU: both threads); (2) saturable MPS uptake
+patient's AUCs, Cmax and Tmax: memory flat in N; every trajectory is computed on the whole grid, for Cmax, but
+not returned unless ``BENCH_KEEP_TRAJECTORIES=1``), wall and CPU seconds (CPU: both threads); (2) saturable MPS uptake
 (and DNA binding), batched ETD2 with graded substeps, on all N patients unless a first run on BENCH_SAT_SUBSET
 patients (default 1000) projects more than 60 s, in which case the subset time is extrapolated linearly (printed
 as such). Covariate sampling and K assembly are inside the timed numbers. The comparison with libRoadRunner (model
@@ -45,7 +46,9 @@ def main() -> int:
     pts = sample_patients(N, 1)
     kept = {k: np.empty(N) for k in ("auc_t", "auc_inf", "cmax", "tmax_h")}
     auc_inf = np.empty((len(names), N))
-    for rows, part in iter_population(pm, pts, names, t_grid=GRID, saturable=False, block=SOLVE_BLOCK):
+    keep = None if os.environ.get("BENCH_KEEP_TRAJECTORIES") else []  # each block's trajectories: Cmax only
+    for rows, part in iter_population(pm, pts, names, t_grid=GRID, saturable=False, block=SOLVE_BLOCK,
+                                      trajectories=keep):
         for k in kept:
             kept[k][rows] = getattr(part, k)["plasma_total"]
         auc_inf[:, rows] = np.array([part.auc_inf[k] for k in names])

@@ -121,7 +121,8 @@ def test_chunk_table_is_built_without_fragmentation_warnings(scenario):
 
 def test_chunk_is_solved_in_blocks_with_flat_memory(scenario, monkeypatch):
     """run_chunk streams its patients through iter_population (SOLVE_BLOCK at a time): the same table as one
-    solve of the whole chunk, and its peak memory does not grow with the chunk (4x the patients: within 1.5x)."""
+    solve of the whole chunk, and its peak memory does not grow with the chunk (4x the patients: within 1.5x;
+    both past the few blocks solved ahead on the worker threads)."""
     import tracemalloc
 
     import numpy as np
@@ -130,11 +131,11 @@ def test_chunk_is_solved_in_blocks_with_flat_memory(scenario, monkeypatch):
     from nanodds.population.virtual import sample_patients
 
     text = Path(scenario).read_text(encoding="utf-8")
-    pts = sample_patients(64, 2)
+    pts = sample_patients(256, 2)
     monkeypatch.setattr(run_mod, "SOLVE_BLOCK", 16)
-    df = run_mod.run_chunk(text, pts)
+    df = run_mod.run_chunk(text, pts.iloc[:64])
     pm = run_mod._model(text)
-    whole = simulate_population(pm, pts, run_mod.observed(pm))
+    whole = simulate_population(pm, pts.iloc[:64], run_mod.observed(pm))
     for k in ("plasma_total", "tissue_heart"):
         np.testing.assert_allclose(df[f"{k}_auc_inf"], whole.auc_inf[k], rtol=1e-12)
         np.testing.assert_allclose(df[f"{k}_cmax"], whole.cmax[k], rtol=1e-12)
@@ -147,4 +148,4 @@ def test_chunk_is_solved_in_blocks_with_flat_memory(scenario, monkeypatch):
         finally:
             tracemalloc.stop()
 
-    assert peak(64) < 1.5 * peak(16)
+    assert peak(256) < 1.5 * peak(64)

@@ -27,8 +27,10 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import nullcontext
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -39,6 +41,7 @@ from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
+from nanodds.solve.batched_blocks import relevant_states
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
@@ -197,16 +200,45 @@ class PopulationModel:
         F = np.stack([_col(patients, TAG_FACTOR.get(t, "_none"), p) for t in self.tags], axis=1)  # (p, tags)
         return (B[:, :, None] * F[:, None, :]).reshape(p, -1)
 
-    def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame) -> np.ndarray:
-        """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors)."""
+    def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame,
+                      states: np.ndarray | None = None) -> np.ndarray:
+        """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors); with
+        ``states`` only their rows and columns (p, s, s)."""
         c = self.coefficients(patients)
-        flat = self.coef.reshape(-1, self.n * self.n)
-        return (c @ flat).reshape(len(c), self.n, self.n)
+        coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
+        m = coef.shape[-1]
+        return (c @ coef.reshape(-1, m * m)).reshape(len(c), m, m)
 
-    def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str]) -> dict[str, np.ndarray]:
-        """Observable weights (p, n) per name (concentrations scale with each patient's volumes)."""
+    def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str],
+                states: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Observable weights (p, n) per name (concentrations scale with each patient's volumes); with
+        ``states`` only their columns (p, s)."""
         B = self._basis(np.asarray(patients["body_weight_kg"], dtype=float) / self.bw0)
-        return {k: B @ self.obs_coef[:, self.obs_names.index(k)] for k in names}
+        cols = slice(None) if states is None else states
+        return {k: B @ self.obs_coef[:, self.obs_names.index(k), cols] for k in names}
+
+    def kept_states(self, observe: Sequence[str]) -> np.ndarray:
+        """States that reach one of the observables through any patient's transfers, and the sinks.
+
+        The union of the decomposed parts' patterns is used, so the set holds for every patient; the elimination
+        sinks are added (the solver checks that every kept state drains into one). The linear solve of these
+        observables needs no other state.
+
+        Parameters
+        ----------
+        observe : sequence of str
+            Observable names of the model.
+
+        Returns
+        -------
+        ndarray of int
+            Sorted state indices.
+        """
+        pattern = np.any(self.coef != 0, axis=(0, 1))
+        cols = [self.obs_names.index(k) for k in observe]
+        keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)))
+        keep[self.sinks] = True
+        return np.flatnonzero(keep)
 
     def saturation(self, patients: Mapping[str, Any] | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Saturable MPS terms: unsaturated rate (p, m) in 1/h and capacity (p, m) in mg carrier."""
@@ -249,7 +281,8 @@ over), graded 6/12 h 7.5e-7 (1,409 steps), graded 8/12 h 4.6e-7 (1,554 steps), 1
 
 def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, observe: Sequence[str],
                         t_grid: np.ndarray | None = None, amounts_mg: np.ndarray | None = None,
-                        saturable: bool | None = None, chunk: int | None = None) -> BatchResult:
+                        saturable: bool | None = None, chunk: int | None = None,
+                        trajectories: Sequence[str] | None = None, workers: int | None = None) -> BatchResult:
     """Solve a set of patients (linear exact, or batched saturable); observables only.
 
     Parameters
@@ -263,22 +296,34 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     chunk : int, optional
         Patients per batch (memory ~ chunk x n^2 x 8 bytes x a few). Default: LINEAR_CHUNK (the stacked
         propagators of a chunk stay in a core's L2 cache) or SATURABLE_CHUNK.
+    trajectories : sequence of str, optional
+        Observables (of ``observe``) whose (p, T) trajectories are returned; default all. AUCs, Cmax and Tmax
+        come for every observable either way.
+    workers : int, optional
+        Threads over the chunks of the linear solver (default: the CPU count).
     """
     grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
     sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    with nullcontext() if sat else single_blas_thread():  # linear: the assembly's products too (see solve_linear_batch)
-        K = pm.rate_matrices(patients)
-        W = pm.weights(patients, observe)
-        am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
-        if not sat:
-            return solve_linear_batch(K, pm.dose_vector, pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
-                                      amounts_mg=am, sinks=pm.sinks)
+    am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+    if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
+        keep = pm.kept_states(observe)
+        with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
+            K = pm.rate_matrices(patients, keep)
+            W = pm.weights(patients, observe, keep)
+            return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
+                                      amounts_mg=am, sinks=np.flatnonzero(np.isin(keep, pm.sinks)),
+                                      workers=workers, trajectories=trajectories)
+    K = pm.rate_matrices(patients)
+    W = pm.weights(patients, observe)
     from nanodds.population.saturable import graded_substeps, solve_saturable_batch
 
     k, cap = pm.saturation(patients)
     nsub = graded_substeps(pm.events, grid, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
-    return solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
-                                 pm.events, am, grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
+    res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
+                                pm.events, am, grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
+    if trajectories is not None:
+        res = replace(res, observables={k: v for k, v in res.observables.items() if k in set(trajectories)})
+    return res
 
 
 STREAM_CHUNK = 512
@@ -287,12 +332,19 @@ STREAM_CHUNK = 512
 
 def iter_population(pm: PopulationModel, patients: pd.DataFrame, observe: Sequence[str],
                     t_grid: np.ndarray | None = None, amounts_mg: np.ndarray | None = None,
-                    saturable: bool | None = None, block: int = STREAM_CHUNK) -> Iterator[tuple[slice, BatchResult]]:
+                    saturable: bool | None = None, block: int = STREAM_CHUNK,
+                    trajectories: Sequence[str] | None = None,
+                    workers: int | None = None) -> Iterator[tuple[slice, BatchResult]]:
     """Solve a population block by block, yielding ``(rows, result)`` per block of ``block`` patients.
 
     Same results as :func:`simulate_population` on all patients (the blocks are independent), but the rate
-    matrices and observables of only one block are alive at a time: memory is flat in the number of patients
+    matrices and observables of only a few blocks are alive at a time: memory is flat in the number of patients
     when the caller keeps only what it needs of each block (e.g. the AUCs).
+
+    Linear kinetics: whole blocks (assembly, solve, Cmax) run on ``workers`` threads (default: the CPU count),
+    one chunk thread each, so no core waits on another's serial part; results still come in order, with at most
+    ``workers`` blocks ahead of the one the caller holds. BLAS stays limited to one thread from the first block to
+    the end of the iteration (also while the caller works between blocks).
 
     Parameters
     ----------
@@ -302,11 +354,32 @@ def iter_population(pm: PopulationModel, patients: pd.DataFrame, observe: Sequen
         Doses per patient and event (mg); default :meth:`PopulationModel.amounts` of each block.
     block : int
         Patients per block (>= 1).
+    trajectories : sequence of str, optional
+        Observables whose trajectories each block returns (default all; see :func:`simulate_population`).
+    workers : int, optional
+        Threads over whole blocks of the linear solver (default: the CPU count; 1: in the calling thread).
     """
     if block < 1:
         raise InputError("block", block, "an integer >= 1")
-    for c0 in range(0, len(patients), block):
-        rows = slice(c0, min(c0 + block, len(patients)))
-        am = None if amounts_mg is None else np.asarray(amounts_mg, dtype=float)[rows]
-        yield rows, simulate_population(pm, patients.iloc[rows], observe, t_grid=t_grid, amounts_mg=am,
-                                        saturable=saturable)
+    am_all = None if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+    sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
+    blocks = [slice(c0, min(c0 + block, len(patients))) for c0 in range(0, len(patients), block)]
+    nthreads = min(os.cpu_count() or 1, len(blocks)) if workers is None else min(workers, len(blocks))
+
+    def solve(rows: slice, inner: int | None) -> BatchResult:
+        return simulate_population(pm, patients.iloc[rows], observe, t_grid=t_grid,
+                                   amounts_mg=None if am_all is None else am_all[rows], saturable=saturable,
+                                   trajectories=trajectories, workers=inner)
+
+    if sat or nthreads <= 1:
+        for rows in blocks:
+            yield rows, solve(rows, None)
+        return
+    # one BLAS thread for the whole stream: the blocks' own limits then nest inside it in any order
+    with single_blas_thread(), ThreadPoolExecutor(nthreads) as ex:
+        ahead = deque(ex.submit(solve, rows, 1) for rows in blocks[:nthreads])
+        for i, rows in enumerate(blocks):
+            res = ahead.popleft().result()
+            if i + nthreads < len(blocks):
+                ahead.append(ex.submit(solve, blocks[i + nthreads], 1))
+            yield rows, res

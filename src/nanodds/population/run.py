@@ -89,7 +89,8 @@ def run_chunk(text: str, patients: pd.DataFrame, target_auc: float | None = None
     cols: dict[str, np.ndarray] = {"dose_mg": am.sum(axis=1)}  # joined once (column inserts fragment the frame)
     grid = pm.t_grid
     de_at = {t: np.flatnonzero(np.isclose(grid, t)) for t in (24.0, 168.0)} if "amount_tumour" in names else {}
-    for rows, res in iter_population(pm, patients, names, amounts_mg=am, block=SOLVE_BLOCK):
+    keep = ["amount_tumour"] if de_at else []  # the other trajectories only for their Cmax, block by block
+    for rows, res in iter_population(pm, patients, names, amounts_mg=am, block=SOLVE_BLOCK, trajectories=keep):
         for k in names:
             if k == "amount_tumour":
                 continue

@@ -5,7 +5,8 @@ are shared (or grouped by identical timing). Between breakpoints ``y' = K y + r`
 matrix-exponential propagators, ``y(t+h) = y_p + expm(K h) (y(t) - y_p)``, ``y_p = -K^{-1} r``, computed for
 a chunk of patients at once (stacked block-triangular ``expm`` and batched matmul, chunks on threads). Only
 states that reach an observable are kept, in block lower-triangular order (:mod:`batched_blocks`). On a
-uniform grid from 0 the dose responses are superposed (:func:`batched_blocks.solve_chunk_uniform`); otherwise
+uniform grid from 0 (a few extra times allowed) the dose responses are superposed
+(:func:`batched_uniform.solve_chunk_uniform`); otherwise
 long runs of equal steps are advanced a block of output times per matmul with ``E, E^2, E^4, ...``.
 
 Only the requested observables are kept on the grid: a (patients, times) array each, never a
@@ -29,9 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from nanodds.solve.batched_blocks import Chunk, block_order, mv, propagate, relevant_states
-from nanodds.solve.batched_blocks import solve_chunk_uniform as _solve_chunk_uniform
-from nanodds.solve.batched_blocks import uniform_step as _uniform_step
-from nanodds.solve.block_expm import expm_steps
+from nanodds.solve.batched_uniform import solve_chunk_uniform as _solve_chunk_uniform
+from nanodds.solve.batched_uniform import uniform_base
+from nanodds.solve.block_expm import expm_steps, workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 
@@ -46,7 +47,8 @@ class BatchResult:
     ----------
     times_h : ndarray, shape (T,)
     observables : dict of ndarray, shape (P, T)
-        Trajectory of each requested observable (after any bolus given at an output time).
+        Trajectory of each requested observable (after any bolus given at an output time); only those of
+        ``trajectories`` when the solver was given it.
     auc_t, auc_inf, cmax : dict of ndarray, shape (P,)
         Exact AUC over ``[0, T]``, exact AUC to infinity (no further dosing; ``inf`` when the observable
         weighs a sink), maximum over the output grid.
@@ -108,32 +110,53 @@ def _breakpoints(events: Sequence[DoseEvent], t_end: float) -> np.ndarray:
     return np.array(sorted(p for p in pts if 0.0 <= p <= t_end))
 
 
+@dataclass
+class _Outputs:
+    """Where the chunks write: kept trajectories (P, nkeep, T) of observables ``keep``, AUCs, Cmax and its index
+    (nobs, P)."""
+
+    obs: np.ndarray
+    keep: np.ndarray | None  # indices of the kept observables; None: all, in order
+    auc_t: np.ndarray
+    auc_inf: np.ndarray
+    cmax: np.ndarray
+    imax: np.ndarray
+
+
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
-                 obs_out: np.ndarray, auc_t: np.ndarray, auc_inf: np.ndarray, rows: np.ndarray,
-                 bounds: list[int], workers: int) -> None:
+                 out: _Outputs, rows: np.ndarray, bounds: list[int], workers: int) -> None:
     """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
     shared_k = K.shape[0] == 1
     shared_cache: dict[float, list[np.ndarray]] = {}
-    h = _uniform_step(t_grid)
+    ub = uniform_base(t_grid)  # a uniform grid from 0, possibly with a few extra times: dose responses superposed
 
     def work(c0: int) -> None:
         sl = slice(c0, min(c0 + chunk, len(rows)))
         idx = rows[sl]
         cache = shared_cache if shared_k else {}
-        ch = Chunk(K, ns, sinks, W, cache, bounds, idx)
+        ch = Chunk(K, ns, sinks, W, cache, bounds, idx, private=not shared_k)
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
         contiguous = bool(np.all(np.diff(idx) == 1))
         buf = None
-        if h is None:
+        if ub is None:
             obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
         else:
-            buf = obs_out[idx[0]:idx[-1] + 1] if contiguous else None
-            obs, auc, ainf = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid, h, buf)
-        if obs is not buf:
-            obs_out[idx] = obs
-        auc_t[:, idx] = auc.T
-        auc_inf[:, idx] = ainf.T
+            if out.keep is None:
+                buf = out.obs[idx[0]:idx[-1] + 1] if contiguous else None
+            else:  # trajectories only summarised here: one buffer per thread, reused chunk after chunk
+                buf = workspace("chunk_trajectories", (len(idx), W.shape[1], len(t_grid)))
+            obs, auc, ainf = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid, ub[0], buf,
+                                                  ub[1])
+        im = np.argmax(obs, axis=2)  # Cmax while the chunk's trajectories are in cache (and on this thread)
+        out.imax[:, idx] = im.T
+        out.cmax[:, idx] = np.take_along_axis(obs, im[:, :, None], axis=2)[:, :, 0].T
+        if out.keep is not None:
+            out.obs[idx] = obs[:, out.keep]
+        elif obs is not buf:
+            out.obs[idx] = obs
+        out.auc_t[:, idx] = auc.T
+        out.auc_inf[:, idx] = ainf.T
 
     starts = range(0, len(rows), chunk)
     if workers > 1 and len(starts) > 1 and not shared_k:  # numpy's BLAS/LAPACK calls release the GIL
@@ -227,7 +250,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
                        events: Sequence[DoseEvent] | Sequence[Sequence[DoseEvent]], t_grid: np.ndarray,
                        observe: Mapping[str, np.ndarray], chunk: int = 512,
                        amounts_mg: np.ndarray | None = None, sinks: np.ndarray | None = None,
-                       workers: int | None = None) -> BatchResult:
+                       workers: int | None = None, trajectories: Sequence[str] | None = None) -> BatchResult:
     """Solve the linear kinetics of P patients exactly, keeping only observables.
 
     Parameters
@@ -254,6 +277,9 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         Elimination states; default: the states with no outflow.
     workers : int, optional
         Threads over chunks (default: the CPU count; numpy's BLAS/LAPACK calls release the GIL).
+    trajectories : sequence of str, optional
+        Observables whose trajectories are returned (default: all). The others are still computed on the
+        whole grid, chunk by chunk, for their Cmax and Tmax, but not kept (no (P, T) array each).
     """
     t_grid = np.asarray(t_grid, dtype=float)
     if t_grid.ndim != 1 or len(t_grid) < 1 or np.any(np.diff(t_grid) <= 0) or t_grid[0] < 0:
@@ -291,9 +317,17 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     order, bounds = block_order(pattern[np.ix_(ns, ns)])
     ns = ns[order]
     T = len(t_grid)
-    obs_out = np.empty((P, len(names), T))  # observable i of all patients: the view obs_out[:, i]
-    auc_t = np.empty((len(names), P))
-    auc_inf = np.empty((len(names), P))
+    if trajectories is None:
+        kept, keep = names, None
+    else:
+        unknown = set(trajectories) - set(names)
+        if unknown:
+            raise ValueError(f"trajectories {sorted(unknown)} are not observed ({names})")
+        kept = [k for k in names if k in set(trajectories)]
+        keep = np.array([names.index(k) for k in kept], dtype=int)
+    nobs = len(names)  # observable i of all patients: the view out.obs[:, i]
+    out = _Outputs(np.empty((P, len(kept), T)), keep, np.empty((nobs, P)), np.empty((nobs, P)), np.empty((nobs, P)),
+                   np.empty((nobs, P), dtype=int))
 
     if per_patient:
         if amounts_mg is not None:
@@ -322,16 +356,14 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     # threads, cost 4x the CPU (3.5 vs 0.8 ms per patient, Doxil, 1 week, 1,000 points, 2 cores)
     with single_blas_thread():
         for evs, am, rows in jobs:
-            _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, obs_out, auc_t, auc_inf, rows, bounds,
+            _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, out, rows, bounds,
                          (os.cpu_count() or 1) if workers is None else workers)
 
-    observables = {k: obs_out[:, i] for i, k in enumerate(names)}
-    imax = {k: np.argmax(v, axis=1) for k, v in observables.items()}
     return BatchResult(
         times_h=t_grid,
-        observables=observables,
-        auc_t={k: auc_t[i] for i, k in enumerate(names)},
-        auc_inf={k: auc_inf[i] for i, k in enumerate(names)},
-        cmax={k: np.take_along_axis(v, imax[k][:, None], axis=1)[:, 0] for k, v in observables.items()},
-        tmax_h={k: t_grid[imax[k]] for k in names},
+        observables={k: out.obs[:, i] for i, k in enumerate(kept)},
+        auc_t={k: out.auc_t[i] for i, k in enumerate(names)},
+        auc_inf={k: out.auc_inf[i] for i, k in enumerate(names)},
+        cmax={k: out.cmax[i] for i, k in enumerate(names)},
+        tmax_h={k: t_grid[out.imax[i]] for i, k in enumerate(names)},
     )

@@ -11,8 +11,8 @@
 * :func:`nanodds.solve.block_expm.expm_steps` (block arithmetic and Pade ``expm``, in its own module)
   gives ``expm(K h)`` for several step sizes of one stack of patients.
 * :class:`Chunk`, :func:`propagate` (runs of equal steps), :func:`propagate_bilinear` (observables of a long
-  run as one product ``(A E^(qc)) (E^(j+1) x)``) and :func:`solve_chunk_uniform` (uniform grid from 0: dose
-  responses superposed, only ``E(h)`` and ``E(delta)`` of off-grid dose edges) for :mod:`nanodds.solve.batched`.
+  run as one product ``(A E^(qc)) (E^(j+1) x)``) for :mod:`nanodds.solve.batched` and
+  :mod:`nanodds.solve.batched_uniform` (uniform grids: dose responses superposed).
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from nanodds.solve.block_expm import expm_steps, inverse, solve_lower
-from nanodds.specs.regimen import DoseEvent
+from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied, workspace
 
 BLOCK = 32
 """Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
@@ -87,13 +86,22 @@ class Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None) -> None:
-        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each."""
+                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None,
+                 private: bool = False) -> None:
+        """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each.
+        ``private``: the cache is this chunk's alone (its propagators may live in the thread's workspace)."""
+        self.private = private
         self.bounds = bounds
         pk = slice(None) if rows is None or K.shape[0] == 1 else rows[:, None, None]
         pw = slice(None) if rows is None or W.shape[0] == 1 else rows[:, None, None]
-        self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
-        self.Ks = K[pk, sinks[:, None], ns]
+        if rows is not None and K.shape[0] > 1 and len(rows) and np.all(np.diff(rows) == 1):
+            n = K.shape[1]  # contiguous patients: one take of the flat entries (~4x faster than 3-d indexing)
+            flat = K[rows[0]:rows[-1] + 1].reshape(len(rows), n * n)
+            self.Kn = np.take(flat, (ns[:, None] * n + ns).ravel(), axis=1).reshape(len(rows), len(ns), len(ns))
+            self.Ks = np.take(flat, (sinks[:, None] * n + ns).ravel(), axis=1).reshape(len(rows), len(sinks), len(ns))
+        else:
+            self.Kn = K[pk, ns[:, None], ns]  # (p, m, m) gathered at once: no copy of the full K
+            self.Ks = K[pk, sinks[:, None], ns]
         self.Wn = W[pw, np.arange(W.shape[1])[:, None], ns]  # (1 or p, nobs, m)
         self.Ws = W[pw, np.arange(W.shape[1])[:, None], sinks]
         WsKs = self.Ws @ self.Ks  # (1 or p, nobs, m); zero unless an observable weighs a sink
@@ -135,6 +143,22 @@ class Chunk:
                              method=EXPM_METHOD)
             for (k, _, _), pw in zip(todo, out, strict=True):
                 self._powers[k] = pw
+
+    def offgrid(self, h: float, count: int, pairs: Sequence[tuple[float, np.ndarray]]) -> list[np.ndarray]:
+        """Cache ``[E, E^2, ...]`` (``count`` entries, ``E = expm(K h)``) and return ``expm(K delta) v`` for each
+        ``(delta, v)`` of ``pairs`` (``0 < delta < h``, ``v`` (p, m)).
+
+        With the Taylor path and ``E`` not yet cached (a chunk of its own patients) the off-grid propagators are
+        applied as vector products along ``E``'s squaring chain (:func:`block_expm.taylor_steps_applied`), never
+        formed; otherwise (a shared K already cached, or the Pade path) as the matrices ``expm(K delta)``.
+        """
+        key = round(h, 12)
+        if EXPM_METHOD == "taylor" and key not in self._powers:
+            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs, scratch=self.private)
+            self._powers[key] = pw
+            return moved
+        self.prepare(np.array([h, *(d for d, _ in pairs)]), {key: count})
+        return [mv(self.powers(d, 1)[0], v) for d, v in pairs]
 
     def powers(self, h: float, count: int) -> list[np.ndarray]:
         """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""
@@ -224,11 +248,11 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     pw = ch.powers(h, bilinear_levels(L))
     Ec = pw[int(np.log2(c))]
     # rows q nobs + o = (A E^(qc))_o, each group of nobs rows written in place (no stacking or transposes)
-    B = np.empty((p, nq * nobs, m))
+    B = workspace("bilinear_rows", (p, nq * nobs, m))
     B[:, :nobs] = ch.A
     for q in range(1, nq):
         np.matmul(B[:, (q - 1) * nobs:q * nobs], Ec, out=B[:, q * nobs:(q + 1) * nobs])
-    V = np.empty((p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
+    V = workspace("bilinear_columns", (p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
     V[:, :, 0] = mv(pw[0], x)
     k = 1
     while k < c:
@@ -238,93 +262,7 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
         take = min(c, L - q * c)
         np.matmul(B[:, q * nobs:(q + 1) * nobs], V[:, :, :take], out=emit[:, :, q * c:q * c + take])
     r = L - (nq - 1) * c
-    y = V[:, :, r - 1]
+    y = V[:, :, r - 1].copy()  # V is this thread's workspace
     for _ in range(nq - 1):
         y = mv(Ec, y)
     return y
-
-
-def uniform_step(t_grid: np.ndarray) -> float | None:
-    """Step of a uniform grid from 0 (to 1e-12), else None."""
-    T = len(t_grid)
-    if T < 3 or t_grid[0] != 0.0:
-        return None
-    h = float(t_grid[-1]) / (T - 1)
-    return h if np.max(np.abs(t_grid - h * np.arange(T))) <= 1e-12 * t_grid[-1] else None
-
-
-def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
-                         t_grid: np.ndarray, h: float, out: np.ndarray | None = None
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The batched solver's chunk on a uniform grid ``t_k = k h``, by superposition of the dose responses.
-
-    A bolus ``a`` at ``tau`` gives ``a E(t - tau) d``, an infusion edge (rate ``+-R`` from ``tau``) gives
-    ``+-R (E(t - tau) - I) v`` with ``v = K^{-1} d``, for ``t >= tau``. With ``k0`` the first grid index at or
-    after ``tau`` and ``delta = t_k0 - tau``, each source is the vector ``c E(delta) base`` injected at ``k0``
-    into one trajectory ``x_k = E(h) x_(k-1) + injections``: only ``E(h)`` (and its powers) and ``E(delta)``
-    are needed, never the propagators of the off-grid steps to and from a breakpoint. Observables are
-    ``A x_k - rho_k A v + g_k (Ws ds - WG d)`` (``rho``: net infusion rate switched on, ``g``: mg given by
-    ``t_k``); ``int_0^T y = K^{-1} (y_T - g_T d)`` and the sinks' AUC follow in closed form.
-    """
-    p = dn.shape[0]
-    T = len(t_grid)
-    tend = float(t_grid[-1])
-    A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
-    v = ch.solve(dn)
-    g = np.zeros((p, T))
-    rho = np.zeros((p, T))
-    gint = np.zeros(p)
-    srcs = []  # (k0, delta, coefficient (p,), base vector (p, m))
-    for i, e in enumerate(events):
-        a = am[:, i]
-        edges = [(e.start_h, a, dn)] if e.duration_h == 0 else \
-            [(e.start_h, a / e.duration_h, v), (e.start_h + e.duration_h, -a / e.duration_h, v)]
-        for tau, c, base in edges:
-            tol = _TOL * max(1.0, abs(tau))
-            if tau > tend + tol:
-                continue
-            k0 = int(np.searchsorted(t_grid, tau - tol))
-            delta = float(t_grid[k0]) - tau
-            srcs.append((k0, 0.0 if abs(delta) <= tol else delta, c, base))
-            if e.duration_h > 0:
-                rho[:, k0:] += c[:, None]
-        if e.duration_h == 0:
-            g[:, np.searchsorted(t_grid, e.start_h - _TOL * max(1.0, e.start_h)):] += a[:, None]
-            gint += a * max(tend - e.start_h, 0.0)
-        else:
-            dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
-            g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
-            gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
-    deltas = sorted({round(d, 12): d for _, d, _, _ in srcs if d > 0}.values())
-    ch.prepare(np.concatenate([np.full(T - 1, h), deltas]), {round(h, 12): bilinear_levels(T - 1)})
-    inj: dict[int, np.ndarray] = {}
-    for k0, d, c, base in srcs:
-        w = c[:, None] * (mv(ch.powers(d, 1)[0], base) if d > 0 else base)
-        inj[k0] = inj[k0] + w if k0 in inj else w
-    E = ch.powers(h, 1)[0]
-    obs = np.empty((p, A.shape[1], T)) if out is None else out
-    x = np.zeros_like(dn)
-    ks = sorted(inj)
-    obs[:, :, :ks[0] if ks else T] = 0.0
-    for si, ka in enumerate(ks):
-        x = x + inj[ka]
-        kb = ks[si + 1] if si + 1 < len(ks) else T
-        obs[:, :, ka] = mv(A, x)
-        if kb - ka > 4 * BILINEAR_C:
-            x = propagate_bilinear(ch, x, kb - ka - 1, h, obs[:, :, ka + 1:kb])
-        elif kb - ka > 1:
-            x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
-        if kb < T:
-            x = mv(E, x)
-    q1 = mv(ch.Ws, ds) - mv(np.broadcast_to(ch.WG, (p, *ch.WG.shape[1:])), dn)
-    if np.any(q1 != 0) and np.any(g != 0):
-        obs += q1[:, :, None] * g[:, None, :]
-    on = np.flatnonzero(np.any(rho != 0, axis=0))  # infusion running
-    if on.size:
-        obs[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
-    yT = x - rho[:, -1:] * v
-    S, KiyT = np.moveaxis(ch.solve(np.stack([yT - g[:, -1:] * dn, yT], axis=-1)), -1, 0)
-    auc = mv(A, S) + q1 * gint[:, None]
-    ainf = auc - mv(ch.Wn, KiyT)
-    ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
-    return obs, auc, ainf

@@ -9,7 +9,8 @@ are ever computed. :func:`expm_steps` is a degree-13 Pade approximant with scali
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -183,16 +184,100 @@ def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | 
     return C
 
 
-def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int]) -> list[np.ndarray]:
-    """``[R^(2^s), R^(2^(s+1)), ..., R^(2^(s+extra))]`` by repeated block squaring (dense stacks)."""
+def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
+               hook: Callable[[int, np.ndarray], None] | None = None, scratch: bool = False) -> list[np.ndarray]:
+    """``[R^(2^s), R^(2^(s+1)), ..., R^(2^(s+extra))]`` by repeated block squaring (dense stacks).
+
+    ``hook(j, R^(2^j))`` is called for ``j = 0 .. s + extra`` while that power is alive (it is overwritten by
+    the next squaring below ``s``). ``scratch``: the powers past the first live in this thread's
+    :func:`workspace` (valid until the next such call).
+    """
     buf = np.empty_like(R)
-    for _ in range(s):
+    for j in range(s):
+        if hook is not None:
+            hook(j, R)
         buf = dmul(R, R, bounds, out=buf)
         R, buf = buf, R
     pw = [R]
-    for _ in range(extra):
-        pw.append(dmul(pw[-1], pw[-1], bounds))
+    for j in range(extra):
+        pw.append(dmul(pw[-1], pw[-1], bounds, out=workspace(f"power_{j}", R.shape) if scratch else None))
+    if hook is not None:
+        for j, M in enumerate(pw):
+            hook(s + j, M)
     return pw
+
+
+_WORK = threading.local()
+
+
+def workspace(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A scratch array of this thread, reused by the next call with the same ``name`` and ``shape``.
+
+    The linear population path's largest per-chunk arrays (the stacked Taylor powers, the chunk's trajectories)
+    would otherwise be fresh memory each time: above glibc's mmap threshold they are mapped and unmapped per
+    chunk, and every page faults again (measured: twice the system time). Contents are undefined on return;
+    the caller must not keep the array past its own use.
+
+    Parameters
+    ----------
+    name : str
+        The buffer's role (one buffer per name and thread).
+    shape : tuple of int
+
+    Returns
+    -------
+    ndarray
+        Float64, uninitialised.
+    """
+    buf = getattr(_WORK, name, None)
+    if buf is None or buf.shape != shape:
+        buf = np.empty(shape)
+        setattr(_WORK, name, buf)
+    return buf
+
+
+def _taylor_setup(K: np.ndarray, bounds: Sequence[int]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Stacked ``K^1 .. K^4`` (index 0 unused), ``K^5`` and the norm estimate ``alpha`` of :func:`_taylor_steps`."""
+    K = np.ascontiguousarray(K, dtype=float)
+    p, m = K.shape[0], K.shape[1]
+    P = workspace("taylor_powers", (5, p, m, m))  # K^1 .. K^4 (index 0 unused: the identity goes on the diagonal)
+    P[1] = K
+    dmul(P[1], P[1], bounds, out=P[2])
+    dmul(P[2], P[1], bounds, out=P[3])
+    dmul(P[2], P[2], bounds, out=P[4])
+    K5 = dmul(P[4], P[1], bounds)
+    return P, K5, max(_norm1(P[4]) ** 0.25, _norm1(K5) ** 0.2)
+
+
+def _taylor_root(P: np.ndarray, K5: np.ndarray, alpha: float, h: float,
+                 bounds: Sequence[int]) -> tuple[np.ndarray, int, float]:
+    """``T_20(g K)`` with ``g = h / 2^s`` the scaled step (``alpha g <= THETA_TAYLOR20``); returns it, s, g."""
+    p, m = P.shape[1], P.shape[2]
+    eta = alpha * h
+    s = max(0, int(np.ceil(np.log2(eta / THETA_TAYLOR20)))) if eta > THETA_TAYLOR20 else 0
+    g = h / 2.0**s
+    diag = np.arange(m)
+    Pk = P[1:].reshape(4, -1)
+
+    def block(j: int) -> np.ndarray:
+        """``B_j = sum_(i<5) A^i / (5j+i)!`` (``A = g K``) as a dense stack."""
+        c = np.array([g**i / _FACT[5 * j + i] for i in range(1, 5)])
+        Bj = (c @ Pk).reshape(p, m, m)
+        Bj[:, diag, diag] += 1.0 / _FACT[5 * j]
+        return Bj
+
+    # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 K^5
+    g5 = g**5
+    acc = block(3)
+    acc += (g5 / _FACT[20]) * K5
+    prod = np.empty_like(acc)
+    for j in (2, 1, 0):
+        dmul(K5, acc, bounds, out=prod)
+        acc = block(j) + g5 * prod
+    return acc, s, g
+
+
+_FACT = [float(math.factorial(k)) for k in range(TAYLOR_DEGREE + 1)]
 
 
 def _taylor_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
@@ -205,41 +290,74 @@ def _taylor_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
     Dense stacks throughout, block lower-triangular products by :func:`dmul` (no block dicts, no conversions);
     the four-term combinations ``sum_i c_i A^i`` are one pass over the stacked powers (``tensordot``).
     """
-    K = np.ascontiguousarray(K, dtype=float)
-    p, m = K.shape[0], K.shape[1]
-    P = np.empty((5, p, m, m))  # K^1 .. K^4 stacked (index 0 unused: the identity is added on the diagonal)
-    P[1] = K
-    dmul(P[1], P[1], bounds, out=P[2])
-    dmul(P[2], P[1], bounds, out=P[3])
-    dmul(P[2], P[2], bounds, out=P[4])
-    K5 = dmul(P[4], P[1], bounds)
-    alpha = max(_norm1(P[4]) ** 0.25, _norm1(K5) ** 0.2)
-    fact = [float(math.factorial(k)) for k in range(TAYLOR_DEGREE + 1)]
-    diag = np.arange(m)
-    Pk = P[1:].reshape(4, -1)
+    P, K5, alpha = _taylor_setup(K, bounds)
     out = []
     for n_h, h in enumerate(hs):
-        eta = alpha * h
-        s = max(0, int(np.ceil(np.log2(eta / THETA_TAYLOR20)))) if eta > THETA_TAYLOR20 else 0
-        g = h / 2.0**s
-
-        def block(j: int, g: float = g) -> np.ndarray:
-            """``B_j = sum_(i<5) A^i / (5j+i)!`` (``A = g K``) as a dense stack."""
-            c = np.array([g**i / fact[5 * j + i] for i in range(1, 5)])
-            Bj = (c @ Pk).reshape(p, m, m)
-            Bj[:, diag, diag] += 1.0 / fact[5 * j]
-            return Bj
-
-        # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 K^5
-        g5 = g**5
-        acc = block(3)
-        acc += (g5 / fact[20]) * K5
-        prod = np.empty_like(acc)
-        for j in (2, 1, 0):
-            dmul(K5, acc, bounds, out=prod)
-            acc = block(j) + g5 * prod
+        acc, s, _ = _taylor_root(P, K5, alpha, h, bounds)
         out.append(_squarings(acc, s, 0 if extra is None else extra[n_h], bounds))
     return out
+
+
+def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: int,
+                         pairs: Sequence[tuple[float, np.ndarray]],
+                         scratch: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``[E, E^2, ..., E^(2^extra)]`` (``E = expm(K h)``, as :func:`expm_steps` with ``method="taylor"``) and
+    ``expm(K delta) v`` for each ``(delta, v)`` of ``pairs`` (``v`` (p, m); ``0 <= delta <= h 2^extra``), the
+    latter as vector products only.
+
+    The squaring chain of ``E`` passes through ``R_j = T(g K)^(2^j) = expm(K g 2^j)``, ``g = h / 2^s``. With
+    ``delta = (q + f) g`` (integer ``q``, ``0 <= f < 1``), ``expm(K delta) = expm(K f g) prod_(bits j of q) R_j``
+    (all functions of K commute): ``expm(K f g) v`` by the degree-20 Taylor polynomial on the vector (Horner,
+    20 block matrix-vector products; ``alpha(f g K) <= alpha(g K) <= THETA_TAYLOR20``, the same bound as ``E``),
+    then one matrix-vector product per set bit while the chain is computed. Replaces the ~11 block matrix
+    products (3 Horner, ~8 squarings) of a separate ``expm(K delta)`` by ~30 matrix-vector products.
+
+    Parameters
+    ----------
+    K : ndarray, shape (p, m, m)
+        Rate matrices (1/h), block lower-triangular for ``bounds``.
+    h : float
+        Step (h) of ``E``.
+    extra : int
+        Squarings past ``E`` (the powers returned are ``E .. E^(2^extra)``).
+    pairs : sequence of (float, ndarray (p, m))
+        Off-grid steps ``delta`` (h) and the vectors they act on.
+    scratch : bool
+        ``E^2 ..`` in this thread's :func:`workspace` (a chunk's private propagators, valid until the next call).
+
+    Returns
+    -------
+    powers : list of ndarray (p, m, m)
+    moved : list of ndarray (p, m)
+        ``expm(K delta) v`` in the order of ``pairs``.
+    """
+    P, K5, alpha = _taylor_setup(K, bounds)
+    acc, s, g = _taylor_root(P, K5, alpha, h, bounds)
+    Kd = P[1]
+    vecs, bits = [], []
+    for delta, v in pairs:
+        q = int(np.floor(delta / g))
+        if delta < 0 or q >= 2 ** (s + extra + 1):
+            raise ValueError(f"delta {delta!r} outside [0, h 2^extra] for h={h!r}, extra={extra}")
+        fg = delta - q * g
+        u = np.array(v, dtype=float)
+        if fg > 0.0:
+            w = u.copy()
+            for k in range(TAYLOR_DEGREE, 0, -1):  # u = (I + fgK/1 (I + fgK/2 (... (I + fgK/20))) v
+                u = w + (fg / k) * _mv(Kd, u)
+        vecs.append(u)
+        bits.append(q)
+
+    def hook(j: int, R: np.ndarray) -> None:
+        for i, q in enumerate(bits):
+            if (q >> j) & 1:
+                vecs[i] = _mv(R, vecs[i])
+
+    return _squarings(acc, s, extra, bounds, hook, scratch), vecs
+
+
+def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.matmul(M, v[..., None])[..., 0]
 
 
 def _norm1(M: np.ndarray) -> float:
