@@ -153,9 +153,10 @@ def simulate_set(args: tuple[dict[str, Any], dict[str, float] | None]) -> tuple[
 
 
 def predict(d: pd.DataFrame, overrides: dict[str, float] | None = None, procs: int = 1,
-            extended: bool = True, mps_factor: float | None = None) -> pd.DataFrame:
-    """Predicted carrier DE24/DE168/Demax per set."""
-    jobs = [(scenario_raw(r, extended, mps_factor), overrides) for _, r in d.iterrows()]
+            extended: bool = True, mps_factor: float | None = None, mode: str = "mechanistic") -> pd.DataFrame:
+    """Predicted carrier DE24/DE168/Demax per set (``mode``: the scenarios' ``tumour_delivery``)."""
+    jobs = [({**scenario_raw(r, extended, mps_factor), **({"tumour_delivery": mode} if mode != "mechanistic" else {})},
+             overrides) for _, r in d.iterrows()]
     if procs > 1:
         with Pool(procs) as pool:
             out = pool.map(simulate_set, jobs, chunksize=8)
@@ -315,6 +316,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="fit the tumour scale and material MPS factors within study-grouped folds (out-of-fold)")
     ap.add_argument("--calibrate-basic", action="store_true",
                     help="with --calibrate: the fit before 2026-12-04 (no material scale, targeting or size factor)")
+    ap.add_argument("--write-fit", action="store_true",
+                    help="with --calibrate: write the all-sets fit to data/carriers/tumour_delivery_fitted.yaml")
+    ap.add_argument("--shipped", action="store_true",
+                    help="simulate every set with tumour_delivery: fitted (the shipped factors; in-sample)")
     ap.add_argument("--override", action="append", default=[], metavar="KEY=VALUE",
                     help="replace a top-level value of carriers/mouse.yaml (experiments; file units)")
     args = ap.parse_args(argv)
@@ -322,6 +327,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     d = mappable(load_sets())
     fitted: list[dict] = []
     if args.calibrate:
+        from validation.nano_tumor_fit import FIT_FILE, fit_all, fit_yaml
+
         grid = {g: predict(d, ov, procs=args.procs, mps_factor=g) for g in MPS_GRID}
         size_grids = {} if args.calibrate_basic else {
             e: {g: predict(d, {**(ov or {}), "size_exponent_mps": e}, procs=args.procs, mps_factor=g)
@@ -329,6 +336,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         pred, fitted = calibrated_oof(d, grid, full=not args.calibrate_basic, size_grids=size_grids)
         for fi in fitted:
             print("fold", fi["fold"], {k: v for k, v in fi.items() if k != "fold"})
+        if not args.calibrate_basic:
+            fitted.append({"fold": "all", **fit_all(d, grid, size_grids)})
+            print("all sets", {k: v for k, v in fitted[-1].items() if k != "in_sample_pred_DE24"})
+            if args.write_fit:
+                oof = scores(d["DE24"], pred["pred_DE24"])
+                tmp = FIT_FILE.with_suffix(".tmp")
+                tmp.write_text(fit_yaml(fitted[-1], len(d), oof), encoding="utf-8")
+                tmp.replace(FIT_FILE)
+                print("wrote", FIT_FILE)
+    elif args.shipped:
+        pred = predict(d, ov, procs=args.procs, mode="fitted")
     else:
         pred = predict(d, ov, procs=args.procs, extended=not args.legacy)
     res = evaluate(d, pred)

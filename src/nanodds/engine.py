@@ -66,6 +66,10 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
 
         learned = resolve(scn.learned_tumour)
         carrier_overrides = {**dict(learned.overrides), **(carrier_overrides or {})}  # explicit ones still win
+    fitted = None
+    if scn.tumour_delivery == "fitted" and scn.carrier is not None and scn.physiology.tumour is not None:
+        fitted, fitted_overrides = fitted_tumour(scn)
+        carrier_overrides = {**fitted_overrides, **(carrier_overrides or {})}  # explicit ones still win
     inp = ModelInputs(physiology=scn.physiology, drug=scn.drug, carrier=scn.carrier,
                       flow_scale=scn.flow_scale, environments=envs, saturable=scn.saturable, windows=windows,
                       carrier_overrides=tuple(sorted((carrier_overrides or {}).items())),
@@ -74,12 +78,27 @@ def build(scn: Scenario, carrier_overrides: dict[str, float] | None = None) -> M
     model = build_model(inp)
     if learned is not None:  # the model (and so its Solution) records the tumour parameters it was built with
         model = replace(model, meta={**model.meta, "learned_tumour": learned})
+    if fitted is not None:
+        model = replace(model, meta={**model.meta, "fitted_tumour": fitted})
     if scn.vehicle is not None:
         from nanodds.model.vehicle import load_vehicle, with_vehicle
 
         vehicle = load_vehicle(scn.vehicle, scn.physiology.hematocrit)
         model = with_vehicle(model, scn.physiology, scn.drug, vehicle, scn.regimen.events, scn.duration_h)
     return model
+
+
+def fitted_tumour(scn: Scenario) -> tuple[dict[str, float], dict[str, float]]:
+    """Factors and ``carrier_overrides`` of ``tumour_delivery: fitted`` (:mod:`nanodds.model.tumour_fitted`)."""
+    from nanodds.model import tumour_fitted
+    from nanodds.specs.params import load_yaml
+    from nanodds.specs.physiology import reference_data
+
+    carrier, tumour = scn.carrier, scn.physiology.tumour
+    assert carrier is not None and tumour is not None and carrier.material is not None  # checked at parsing
+    fac = tumour_fitted.factors(carrier.material, tumour.model, carrier.ligand is not None,
+                                tumour.volume_L * 1e3, reference_data(scn.species)["tumour"]["volume"].to("mL"))
+    return fac, tumour_fitted.overrides(fac, load_yaml(f"carriers/{scn.species}.yaml"))
 
 
 def window_environments(scn: Scenario, envs: dict[str, Environment], w: TriggerWindow) -> dict[str, Environment]:

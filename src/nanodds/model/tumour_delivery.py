@@ -26,7 +26,7 @@ from nanodds.specs.params import load_yaml
 N_AVOGADRO = 6.02214076e23
 """Avogadro constant (1/mol), exact SI definition."""
 _GH_NODES, _GH_WEIGHTS = np.polynomial.hermite_e.hermegauss(40)  # probabilists' Gauss-Hermite
-TUMOUR_DELIVERY_MODES = ("mechanistic", "learned")
+TUMOUR_DELIVERY_MODES = ("mechanistic", "fitted", "learned")
 
 
 def params() -> dict:

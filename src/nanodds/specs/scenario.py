@@ -97,7 +97,8 @@ class Scenario:
     sites: tuple[Site, ...] = ()
     """Disease sites (``sites:``, :mod:`nanodds.specs.sites`): compartments with their own environment."""
     tumour_delivery: str = "mechanistic"
-    """How the tumour parameters are set: ``mechanistic`` or ``learned`` (the delivery predictor)."""
+    """How the tumour parameters are set: ``mechanistic``, ``fitted`` (mechanistic with the Nano-Tumor DB design
+    factors, :mod:`nanodds.model.tumour_fitted`) or ``learned`` (the delivery predictor)."""
     learned_tumour: LearnedTumour | None = None
     """With ``learned``: the prediction (:func:`nanodds.design.scenario_link.predict_learned`); the tumour
     parameters are solved when the model is built (:func:`nanodds.engine.build`)."""
@@ -275,6 +276,12 @@ def parse_scenario(raw: Any) -> Scenario:
                    flow_scale=flow_scale, vehicle=vehicle, comparator=comparator, outside_range=tuple(outside),
                    bbb_opening=bbb_opening, triggers=triggers, sites=sites, magnetic=magnetic,
                    bbb_transcytosis=parse_bbb_transcytosis(raw.get("bbb"), carrier))
+    if raw.get("tumour_delivery") == "fitted":
+        from nanodds.model import tumour_fitted
+
+        tumour_fitted.check(species, carrier.material if carrier is not None else None, carrier is not None,
+                            phys.tumour is not None)
+        scn = replace(scn, tumour_delivery="fitted")
     if raw.get("tumour_delivery") == "learned":
         from nanodds.design.scenario_link import predict_learned
 
