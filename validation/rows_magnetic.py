@@ -75,10 +75,7 @@ def tumour_exposure_mg_h(magnet: bool) -> float:
     """AUC (mg h) of the carrier amount in the whole tumour over :data:`MRI_WINDOW_H`."""
     sol = simulate(parse_scenario(scenario_raw(magnet)))
     t = sol.times_h
-    amount = np.zeros_like(t)
-    for name in sol.state_names:
-        if name.startswith("carrier") and "tumour" in name:
-            amount = amount + sol.amount(name)
+    amount = sol.observe("carrier_amount_tumour")  # carrier in the tumour's vascular, interstitial, cell pools
     lo, hi = MRI_WINDOW_H
     sel = (t >= lo - 1e-9) & (t <= hi + 1e-9)
     return float(np.trapezoid(amount[sel], t[sel]))
