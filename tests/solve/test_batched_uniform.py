@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from tests.solve.two_patients import two_patients
 
 import nanodds.solve.batched as batched
-from nanodds.engine import build
 from nanodds.solve.batched import solve_linear_batch
 from nanodds.solve.batched_uniform import MAX_EXTRA, uniform_base
 from nanodds.solve.linear import solve_linear
@@ -36,24 +36,9 @@ def test_uniform_base_finds_the_grid_and_its_extras() -> None:
     assert uniform_base(crowded) is None  # too many extras: the stepping path
 
 
-def _patients() -> tuple[list, list, dict[str, np.ndarray]]:
-    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    raw["regimen"] = [{"route": "iv_infusion", "dose": "50 mg", "duration": "1 h"},
-                      {"route": "iv_bolus", "dose": "20 mg", "start": "30.05 h"}]
-    models, events = [], []
-    for bw in (58.0, 91.0):
-        scn = parse_scenario(dict(raw, subject={"body_weight": f"{bw} kg", "height": "170 cm"}))
-        models.append(build(scn).linear())
-        events.append(scn.regimen.events)
-    obs = {k: np.array([m.observables[k].weights for m in models]) for k in ("plasma_total", "tissue_heart")}
-    for g, mask in models[0].groups.items():
-        obs[f"mass_{g}"] = mask.astype(float)  # weighs the elimination sinks
-    return models, events, obs
-
-
 def test_extra_times_match_the_stepping_path_and_the_single_patient_solver(monkeypatch) -> None:
     grid = np.union1d(BASE, EXTRA)
-    models, events, obs = _patients()
+    models, events, obs = two_patients()
     K, dv = np.array([m.K for m in models]), np.array([m.dose_vector for m in models])
     res = solve_linear_batch(K, dv, events, grid, obs, workers=1)
     with monkeypatch.context() as mp:
@@ -75,7 +60,7 @@ def test_extra_times_match_the_stepping_path_and_the_single_patient_solver(monke
 
 
 def test_kept_trajectories_and_summaries_of_the_rest() -> None:
-    models, events, obs = _patients()
+    models, events, obs = two_patients()
     K, dv = np.array([m.K for m in models]), np.array([m.dose_vector for m in models])
     grid = np.union1d(BASE, EXTRA)
     full = solve_linear_batch(K, dv, events, grid, obs, workers=1)

@@ -5,16 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.solve.two_patients import two_patients
 
-from nanodds.engine import build
 from nanodds.solve.batched import solve_linear_batch
 from nanodds.solve.batched_blocks import BILINEAR_C, Chunk
 from nanodds.solve.block_expm import dmul, solve_lower
 from nanodds.solve.linear import solve_linear
-from nanodds.specs.scenario import parse_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "doxil_vs_doxorubicin_human.yaml"
 
@@ -82,19 +80,9 @@ def test_chunk_solves_without_the_inverse_and_reads_sinks_through_the_transposed
 def test_bilinear_read_out_with_sink_weighted_observables_matches_the_single_patient_solver() -> None:
     """1,000 uniform points (the bilinear read-out, > 4 x BILINEAR_C steps) of concentrations and of mass
     balances that weigh the elimination sinks, an off-grid infusion end and a later off-grid bolus."""
-    raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    raw["regimen"] = [{"route": "iv_infusion", "dose": "50 mg", "duration": "1 h"},
-                      {"route": "iv_bolus", "dose": "20 mg", "start": "30.05 h"}]
     grid = np.linspace(0.0, 168.0, 1000)
     assert len(grid) - 1 > 4 * BILINEAR_C
-    models, events = [], []
-    for bw in (58.0, 91.0):
-        scn = parse_scenario(dict(raw, subject={"body_weight": f"{bw} kg", "height": "170 cm"}))
-        models.append(build(scn).linear())
-        events.append(scn.regimen.events)
-    obs = {k: np.array([m.observables[k].weights for m in models]) for k in ("plasma_total", "tissue_heart")}
-    for g, mask in models[0].groups.items():
-        obs[f"mass_{g}"] = mask.astype(float)
+    models, events, obs = two_patients()
     res = solve_linear_batch(np.array([m.K for m in models]), np.array([m.dose_vector for m in models]), events,
                              grid, obs, workers=1)
     for i, m in enumerate(models):
