@@ -134,3 +134,16 @@ def test_cache_off_writes_nothing(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr("pathlib.Path.home", lambda: tmp_path)
     P.load_yaml.__wrapped__("validity/ranges.yaml")
     assert not any(tmp_path.rglob("*.json"))
+
+
+def test_every_memoising_module_is_in_the_fingerprint() -> None:
+    """A module whose code computes memoised values must be fingerprinted, or a change to its code would keep
+    serving the old values (silently wrong doses: ``specs/regimen.py`` memoised dose kinds unfingerprinted)."""
+    from pathlib import Path
+
+    package = Path(dm.__file__).resolve().parents[1]
+    users = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+             if p.name != "disk_memo.py" and any(s in p.read_text(encoding="utf-8")
+                                                 for s in ("UNITS.get(", "cached_tree("))}
+    assert "specs/regimen.py" in users
+    assert users <= set(dm._SOURCES), sorted(users - set(dm._SOURCES))

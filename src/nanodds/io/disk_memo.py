@@ -26,8 +26,9 @@ MEMO_MAX_ENTRIES = 4096
 """Bound on the unit-conversion memo (a sweep that rebuilds scenarios converts new values each time): a process
 remembers at most this many new entries (memory stays bounded), and the file keeps the newest this many."""
 
-_SOURCES = ("units.py", "specs/params.py", "io/yaml_safe.py", "io/disk_memo.py")
-"""nanodds modules whose code decides the cached values (relative to the package)."""
+_SOURCES = ("units.py", "specs/params.py", "specs/regimen.py", "io/yaml_safe.py", "io/disk_memo.py")
+"""nanodds modules whose code decides the cached values (relative to the package): every module that memoises
+through :data:`UNITS` or :func:`cached_tree` (``specs/regimen.py``: dose kinds and their units)."""
 
 
 @lru_cache(maxsize=1)
