@@ -48,8 +48,9 @@ SOURCES = ("bdf_kernel.py", "newton_lu.py", "bdf_common.py", "numba_kernels.py")
 """Files of this package whose code is compiled into the module (their bytes are part of its key)."""
 LOCK_STALE_S = 3600.0
 """A build lock older than this (s) is taken as left by a build that died; another build may start."""
-_DTYPES = (float,) + (np.int64,) * 2 + (float,) * 4 + (np.int64,) * 8 + (float,)
-"""dtypes of the array arguments of ``bdf_segment`` before ``t0`` (``K`` to ``z``)."""
+_DTYPES = (float,) + (np.int64,) * 2 + (float,) * 4 + (np.int64,) * 8
+"""dtypes of the read-only array arguments of ``bdf_segment`` (``K`` to the last LU array): converted by :func:`call`;
+the arrays it writes (``z``, ``out``, ``stats``) are checked instead."""
 log = logging.getLogger(__name__)
 
 
@@ -121,12 +122,12 @@ def call(kernel: Any, *args: Any) -> int:
     every array is converted here to the C-contiguous float64/int64 array of :data:`SIGNATURE`; arrays that
     are written (``z``, ``out``, ``stats``) must already be so.
     """
-    arrays = [np.ascontiguousarray(a, dtype=d) for a, d in zip(args[:16], _DTYPES, strict=True)]
+    arrays = [np.ascontiguousarray(a, dtype=d) for a, d in zip(args[:15], _DTYPES, strict=True)]
     z, t0, t1, t_eval, rtol, atol, max_steps, out, stats = args[15:]
     for name, a, d in (("z", z, float), ("out", out, float), ("stats", stats, np.int64)):
         if a.dtype != d or not a.flags.c_contiguous:
             raise TypeError(f"bdf_segment: {name} must be a C-contiguous {np.dtype(d)} array")
-    return int(kernel(*arrays[:15], z, float(t0), float(t1), np.ascontiguousarray(t_eval, dtype=float),
+    return int(kernel(*arrays, z, float(t0), float(t1), np.ascontiguousarray(t_eval, dtype=float),
                       float(rtol), float(atol), int(max_steps), out, stats))
 
 
