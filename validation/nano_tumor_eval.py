@@ -192,7 +192,7 @@ def baseline(d: pd.DataFrame, col: str, folds: np.ndarray, by: str | None) -> np
     return pred
 
 
-def _fit_fold(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], tr: np.ndarray, b: float,
+def fit_fold(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], tr: np.ndarray, b: float,
               full: bool) -> tuple[pd.DataFrame, dict[str, Any], float]:
     """Fit one training part (boolean mask ``tr``) at tumour-weight exponent ``b``; predict every set.
 
@@ -260,7 +260,7 @@ def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], full:
     fitted = []
     for f in np.unique(folds):
         tr = folds != f
-        fits = [(e, *_fit_fold(d, gp, tr, b, full)) for e, gp in grids.items()
+        fits = [(e, *fit_fold(d, gp, tr, b, full)) for e, gp in grids.items()
                 for b in (TW_EXPONENT_GRID if full else (0.0,))]
         e, pred, fit, _ = min(fits, key=lambda x: x[3])
         out.loc[~tr] = pred.loc[~tr].to_numpy()

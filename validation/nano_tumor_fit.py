@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from validation.nano_tumor_eval import HERE, MATERIAL_CARRIER, MIN_GROUP, TM_MODEL, TW_EXPONENT_GRID, _fit_fold
+from validation.nano_tumor_eval import HERE, MATERIAL_CARRIER, MIN_GROUP, TM_MODEL, TW_EXPONENT_GRID, fit_fold
 
 FIT_FILE = HERE.parent / "src" / "nanodds" / "data" / "carriers" / "tumour_delivery_fitted.yaml"
 """Where ``--write-fit`` writes the all-sets fit that ``tumour_delivery: fitted`` applies."""
@@ -66,6 +66,6 @@ def fit_all(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame],
     """
     grids: dict[float | None, dict[float, pd.DataFrame]] = {None: grid_preds, **(size_grids or {})}
     tr = np.ones(len(d), dtype=bool)
-    fits = [(e, *_fit_fold(d, gp, tr, b, True)) for e, gp in grids.items() for b in TW_EXPONENT_GRID]
+    fits = [(e, *fit_fold(d, gp, tr, b, True)) for e, gp in grids.items() for b in TW_EXPONENT_GRID]
     e, pred, fit, _ = min(fits, key=lambda x: x[3])
     return {"mps_size_exponent": e, **fit, "in_sample_pred_DE24": pred["pred_DE24"].tolist()}
