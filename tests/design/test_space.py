@@ -49,9 +49,8 @@ BAD = [
     ("variables missing", _space(variables=None), "variables"),
     ("no variables", _vars(), "variables"),
     ("unknown variable", _vars(size={"low": "60 nm", "high": "90 nm"}), "variables.size"),
-    ("ligand not acting yet", _vars(ligand_density={"low": "0 1/nm**2", "high": "1 1/nm**2"}),
-     "variables.ligand_density"),
-    ("zeta not acting", _vars(zeta_potential={"low": "-30 mV", "high": "0 mV"}), "variables.zeta_potential"),
+    ("ligand density without a ligand", _vars(ligand_density={"low": 10, "high": 500}), "variables.ligand_density"),
+    ("zeta alias", _vars(zeta_potential={"low": "-30 mV", "high": "0 mV"}), "variables.zeta_potential"),
     ("bare number", _vars(diameter={"low": 60, "high": "150 nm"}), "variables.diameter.low"),
     ("wrong unit", _vars(diameter={"low": "60 h", "high": "150 nm"}), "variables.diameter.low"),
     ("high below low", _vars(diameter={"low": "150 nm", "high": "60 nm"}), "variables.diameter.high"),
@@ -104,14 +103,6 @@ def test_bad_space_is_one_line_naming_the_field(base, label, space, field):
         parse_space(space, scn, raw, model)
     assert exc.value.field == field
     assert "\n" not in str(exc.value)
-
-
-def test_ligand_and_zeta_messages_say_the_model_does_not_use_them(base):
-    raw, scn, model = base
-    with pytest.raises(InputError, match="does not use ligand density"):
-        parse_space(_vars(ligand={"low": "0 1", "high": "1 1"}), scn, raw, model)
-    with pytest.raises(InputError, match="does not use surface charge"):
-        parse_space(_vars(zeta={"low": "-30 mV", "high": "0 mV"}), scn, raw, model)
 
 
 def test_carrier_rules_depend_on_the_scenario(base):

@@ -3,7 +3,9 @@
 A parameter is addressed by name and set in canonical units:
 
 * carrier design: ``diameter`` (nm), ``mps_multiplier`` (-), ``release_rate_blood`` and
-  ``release_rate_tissue`` (1/h; first-order release models only);
+  ``release_rate_tissue`` (1/h; first-order release models only), ``zeta`` (mV, signed: the MPS charge factor
+  unless the scenario fixes ``mps_multiplier``, and the renal corona) and ``ligand_density`` (ligands per
+  particle, -; multivalent avidity of the carrier's ligand, which the scenario must name);
 * physiology: ``tumour_volume`` (L; the tumour blood flow follows at constant perfusion per volume unless
   ``tumour_blood_flow`` (L/h) is set too);
 * drug: ``drug_clearance_multiplier`` (-), scaling the hepatic and renal clearance transfers
@@ -25,6 +27,7 @@ import numpy as np
 
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.structure import Model
+from nanodds.specs.carrier import Carrier
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.physiology import build_physiology
 from nanodds.specs.scenario import Scenario
@@ -42,8 +45,12 @@ BUILTIN: dict[str, tuple[str, str]] = {
     "tumour_volume": ("L", "tumour volume"),
     "tumour_blood_flow": ("L/h", "tumour blood flow"),
     CLEARANCE: ("1", "multiplier of the drug's hepatic and renal clearance"),
+    "zeta": ("mV", "carrier zeta potential (signed)"),
+    "ligand_density": ("1", "targeting ligands per carrier particle"),
 }
-CARRIER_ONLY = {"diameter", "mps_multiplier", "release_rate_blood", "release_rate_tissue"}
+CARRIER_ONLY = {"diameter", "mps_multiplier", "release_rate_blood", "release_rate_tissue", "zeta", "ligand_density"}
+SIGNED = {"zeta"}
+"""Parameters that may be negative (ranges of the others are checked >= 0)."""
 _CLEARANCE_TAGS = ("hepatic_clearance", "renal_clearance")
 
 
@@ -61,6 +68,8 @@ def param_unit(scn: Scenario, name: str) -> str:
             raise InputError(f"params.{name}", name, "a parameter of a scenario with a tumour")
         if name.startswith("release_rate") and scn.carrier.release.get("model") != "first_order":  # type: ignore
             raise InputError(f"params.{name}", name, "a release rate of a first_order release model")
+        if name == "ligand_density" and scn.carrier.ligand is None:  # type: ignore[union-attr]
+            raise InputError(f"params.{name}", name, "a parameter of a carrier with a ligand (carrier.ligand)")
         return BUILTIN[name][0]
     file_params = carrier_file_params(scn.species)
     if name in file_params and scn.carrier is not None:
@@ -85,6 +94,8 @@ def current_value(scn: Scenario, name: str) -> float:
         "tumour_volume": lambda: t.volume_L,  # type: ignore[union-attr]
         "tumour_blood_flow": lambda: t.flow_L_per_h,  # type: ignore[union-attr]
         CLEARANCE: lambda: 1.0,
+        "zeta": lambda: 0.0 if c.zeta_mV is None else c.zeta_mV,  # type: ignore[union-attr]  # unstated = neutral
+        "ligand_density": lambda: c.ligand.density,  # type: ignore[union-attr]
     }
     if name in direct:
         return float(direct[name]())
@@ -128,8 +139,9 @@ def parse_param_specs(scn: Scenario, raw: Any) -> list[ParamSpec]:
         if not isinstance(it, Mapping) or "low" not in it or "high" not in it:
             raise InputError(f"parameters.{name}", it, "a mapping with low and high (values with units)")
         reject_unknown_keys(dict(it), PARAM_SPEC_KEYS, f"parameters.{name}")
-        lo = to_canonical(it["low"], unit, f"parameters.{name}.low", nonnegative=True)
-        hi = to_canonical(it["high"], unit, f"parameters.{name}.high", nonnegative=True)
+        sign = {} if name in SIGNED else {"nonnegative": True}
+        lo = to_canonical(it["low"], unit, f"parameters.{name}.low", **sign)
+        hi = to_canonical(it["high"], unit, f"parameters.{name}.high", **sign)
         if not hi > lo:
             raise InputError(f"parameters.{name}.high", it["high"], f"a value above low ({lo:g} {unit})")
         log = it.get("log", False)
@@ -156,7 +168,13 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
         if name == "diameter":
             carrier = replace(carrier, diameter_nm=v)  # type: ignore[arg-type]
         elif name == "mps_multiplier":
-            carrier = replace(carrier, mps_multiplier=v)  # type: ignore[arg-type]
+            carrier = replace(carrier, mps_multiplier=v, mps_explicit=True)  # type: ignore[arg-type]
+        elif name == "zeta":
+            carrier = with_zeta(carrier, v)  # type: ignore[arg-type]
+        elif name == "ligand_density":
+            if v <= 0:
+                raise InputError("params.ligand_density", v, "ligands per particle > 0")
+            carrier = replace(carrier, ligand=replace(carrier.ligand, density=v))  # type: ignore
         elif name in ("release_rate_blood", "release_rate_tissue"):
             rel = dict(carrier.release)  # type: ignore[union-attr]
             rel["rate_blood" if name.endswith("blood") else "rate_tissue"] = with_unit(v, "1/h")
@@ -176,6 +194,17 @@ def _scenario_with(scn: Scenario, values: Mapping[str, float]) -> tuple[Scenario
         spec.setdefault("flow_L_per_h", t.flow_L_per_h * spec["volume_L"] / t.volume_L)
         phys = build_physiology(scn.species, phys.body_weight_kg, phys.height_cm, spec)
     return replace(scn, carrier=carrier, physiology=phys), overrides
+
+
+def with_zeta(carrier: Carrier, zeta_mV: float) -> Carrier:
+    """``carrier`` with zeta potential ``zeta_mV`` (mV): the MPS multiplier's charge factor follows (as
+    :func:`nanodds.specs.carrier.build_carrier` applies it) unless the scenario fixed ``mps_multiplier``."""
+    from nanodds.model.tumour_delivery import charge_mps_factor
+
+    mps = carrier.mps_multiplier
+    if not carrier.mps_explicit:
+        mps = mps / charge_mps_factor(carrier.zeta_mV) * charge_mps_factor(zeta_mV)
+    return replace(carrier, zeta_mV=zeta_mV, mps_multiplier=mps)
 
 
 def _scaled(part: np.ndarray, multiplier: float) -> np.ndarray:

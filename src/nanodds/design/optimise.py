@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from nanodds.analysis.forward import ForwardModel
-from nanodds.design.space import DesignSpace, Variable
+from nanodds.design.space import CARRIER_VARIABLES, DesignSpace, Variable
 from nanodds.specs.regimen import Regimen, dose_to_mg
 from nanodds.specs.scenario import Scenario
 from nanodds.units import to_canonical
@@ -101,12 +101,17 @@ class Design:
         raw["name"] = f"{raw.get('name', 'scenario')} [design {design_id}]"
         raw["description"] = (f"Design {design_id} of `nanodds design`: "
                               + ", ".join(f"{v.column} = {_num(xv)}" for v, xv in vals.values()))
-        if any(n in vals for n in ("diameter", "pegylated", "release_rate", "release_rate_blood",
-                                   "release_rate_tissue")):
+        if any(n in vals for n in CARRIER_VARIABLES):
             carrier = raw["carrier"] if isinstance(raw["carrier"], Mapping) else {"type": raw["carrier"]}
             carrier = dict(carrier)
             if "diameter" in vals:
                 carrier["diameter"] = _text(vals["diameter"][1], "nm")
+            if "zeta" in vals:
+                carrier["zeta"] = _text(vals["zeta"][1], "mV")
+            if "ligand_density" in vals:
+                lig = carrier["ligand"]
+                carrier["ligand"] = {**(lig if isinstance(lig, Mapping) else {"type": lig}),
+                                     "density": float(vals["ligand_density"][1])}
             if "pegylated" in vals:
                 carrier["pegylated"] = bool(vals["pegylated"][1])
             rates = {k: vals[n][1] for n in ("release_rate", "release_rate_blood", "release_rate_tissue")

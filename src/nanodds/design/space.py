@@ -8,6 +8,8 @@ variables:                                   # each with low/high as values with
   dose: {low: 20 mg/m^2, high: 60 mg/m^2}    # per administration; mg, mg/kg or mg/m^2
   dose_interval: {low: 7 d, high: 28 d}      # time between administrations
   dose_count: {low: 1, high: 4}              # number of administrations (integers)
+  zeta: {low: -40 mV, high: 10 mV}           # surface charge (signed): MPS charge factor, renal corona
+  ligand_density: {low: 10, high: 500, log: true}   # ligands per particle (the carrier must have a ligand)
 objectives:
   - {name: tumour_released_auc, metric: tumour released AUC, direction: max}
   - {name: heart_released_auc, metric: heart released AUC, direction: min}
@@ -17,8 +19,9 @@ optimiser: {population: 16, generations: 10, seed: 1}      # population x genera
 description: free text, copied to design.json
 ```
 
-Metrics are read by :func:`nanodds.design.metrics.parse_metric`. Ligand density and surface charge are not
-design variables yet: the model does not use them, so they are rejected with a message saying so.
+Metrics are read by :func:`nanodds.design.metrics.parse_metric`. A variable whose range leaves the model
+unchanged (e.g. a ligand density below the avidity range, a zeta inside the near-neutral band while the scenario
+fixes ``mps_multiplier``) is rejected: every accepted variable acts.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from nanodds.design.metrics import Metric, parse_metric
 from nanodds.errors import InputError, reject_unknown_keys
@@ -53,14 +58,14 @@ VARIABLES: dict[str, tuple[str, str, str]] = {
     "dose": ("mg", "", "continuous"),
     "dose_interval": ("h", "_h", "continuous"),
     "dose_count": ("1", "", "integer"),
+    "zeta": ("mV", "_mV", "continuous"),
+    "ligand_density": ("1", "", "continuous"),
 }
-NOT_YET = {
-    "ligand": "the model does not use ligand density yet (carrier.ligand is accepted by scenarios but does not "
-              "act; a pending change makes it act)",
-    "zeta": "the model does not use surface charge: carriers.yaml zeta_potential is reported only",
-}
-NOT_YET_NAMES = {"ligand": "ligand", "ligand_density": "ligand", "zeta": "zeta", "zeta_potential": "zeta",
-                 "charge": "zeta", "surface_charge": "zeta"}
+CARRIER_VARIABLES = ("diameter", "pegylated", "release_rate", "release_rate_blood", "release_rate_tissue", "zeta",
+                     "ligand_density")
+SIGNED = {"zeta"}
+ALIASES = {"ligand": "ligand_density", "ligands": "ligand_density", "zeta_potential": "zeta", "charge": "zeta",
+           "surface_charge": "zeta"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -156,15 +161,15 @@ def _dose_unit(text: Any, field: str) -> str:
 
 def _variable(scn: Scenario, raw: Mapping[str, Any], name: str, spec: Any) -> Variable:
     f = f"variables.{name}"
-    if name in NOT_YET_NAMES:
-        raise InputError(f, spec, f"no {name} variable: {NOT_YET[NOT_YET_NAMES[name]]}; vary "
-                         f"{', '.join(VARIABLES)}")
+    if name in ALIASES:
+        raise InputError(f, spec, f"{ALIASES[name]} (no variable named {name}); variables: {', '.join(VARIABLES)}")
     if name not in VARIABLES:
         raise InputError(f, spec, f"a variable among {', '.join(VARIABLES)}")
     unit, _, kind = VARIABLES[name]
-    if name in ("diameter", "pegylated", "release_rate", "release_rate_blood", "release_rate_tissue") \
-            and scn.carrier is None:
+    if name in CARRIER_VARIABLES and scn.carrier is None:
         raise InputError(f, spec, "a carrier variable for a scenario with a carrier")
+    if name == "ligand_density" and scn.carrier.ligand is None:  # type: ignore[union-attr]
+        raise InputError(f, spec, "a ligand density for a carrier with a ligand (carrier.ligand: e.g. peptide)")
     if name.startswith("release_rate") and scn.carrier.release.get("model") != "first_order":  # type: ignore
         raise InputError(f, spec, "a release rate of a scenario whose carrier uses first_order release "
                          f"(carrier.release.model is {scn.carrier.release.get('model')!r})")  # type: ignore
@@ -182,8 +187,8 @@ def _variable(scn: Scenario, raw: Mapping[str, Any], name: str, spec: Any) -> Va
         if k not in spec:
             raise InputError(f"{f}.{k}", None, f"a {k} bound")
     log = spec.get("log", False)
-    if not isinstance(log, bool) or (log and kind == "integer"):
-        raise InputError(f"{f}.log", log, "true or false (false for integers)")
+    if not isinstance(log, bool) or (log and (kind == "integer" or name in SIGNED)):
+        raise InputError(f"{f}.log", log, "true or false (false for integers and signed variables)")
     if kind == "integer":
         lo, hi = _int(spec["low"], f"{f}.low", 1), _int(spec["high"], f"{f}.high", 1)
     elif name == "dose":
@@ -193,16 +198,58 @@ def _variable(scn: Scenario, raw: Mapping[str, Any], name: str, spec: Any) -> Va
         hi = to_canonical(spec["high"], unit.replace("^", "**"), f"{f}.high", positive=True)
         dose_to_mg(f"{lo!r} {unit}", f"{f}.low", scn.physiology.body_weight_kg, scn.bsa_m2)
     else:
-        if not isinstance(spec["low"], str) or not isinstance(spec["high"], str):
-            bad = "low" if not isinstance(spec["low"], str) else "high"
+        def given(x: Any) -> bool:  # a dimensionless variable may be a bare number
+            return isinstance(x, str) or (unit == "1" and isinstance(x, int | float) and not isinstance(x, bool))
+
+        if not given(spec["low"]) or not given(spec["high"]):
+            bad = "low" if not given(spec["low"]) else "high"
             raise InputError(f"{f}.{bad}", spec[bad], f"a value with its unit (e.g. '1 {unit}')")
-        lo = to_canonical(spec["low"], unit, f"{f}.low", positive=True)
-        hi = to_canonical(spec["high"], unit, f"{f}.high", positive=True)
+        sign = {} if name in SIGNED else {"positive": True}
+        lo = to_canonical(spec["low"], unit, f"{f}.low", **sign)
+        hi = to_canonical(spec["high"], unit, f"{f}.high", **sign)
     if not hi > lo:
         raise InputError(f"{f}.high", spec["high"], f"a value above low ({spec['low']})")
-    if name == "diameter" or name.startswith("release_rate"):
+    if name in ("diameter", "zeta", "ligand_density") or name.startswith("release_rate"):
         _manufacturable(scn, name, lo, hi, spec)
+    if name in ("zeta", "ligand_density"):
+        _acts(scn, name, lo, hi, spec)
     return Variable(name, unit, float(lo), float(hi), log, kind)
+
+
+ACTS_FRACTION = 1e-9
+"""Fraction of an amount moved over the simulation below which a rate change counts as numerical, not acting."""
+
+
+def _acts_hint(name: str) -> str:
+    from nanodds.model.tumour_delivery import params
+
+    p = params()
+    if name == "zeta":
+        band = p["mps_charge_threshold"].to("mV")
+        return (f"zeta acts beyond +-{band:g} mV (tumour_delivery.yaml mps_charge_threshold): on MPS capture unless "
+                "the scenario fixes carrier.mps_multiplier, and on renal sieving of small particles")
+    cf = p["contact_fraction"].to("1")
+    return (f"ligand density acts through multivalent avidity between {1 / cf:g} and {p['max_bonds'].to('1') / cf:g} "
+            "ligands per particle (tumour_delivery.yaml contact_fraction, max_bonds)")
+
+
+def _acts(scn: Scenario, name: str, lo: float, hi: float, spec: Mapping[str, Any]) -> None:
+    """Reject a range over which the variable leaves the model unchanged (low, middle and high compared).
+
+    Unchanged: no rate constant moves by more than ``ACTS_FRACTION / duration`` (1/h), so no transfer moves more
+    than that fraction of an amount over the simulated time (a 100 nm particle's renal sieving, ~1e-82 /h, moves by
+    less when its charge changes), and the same dose vector.
+    """
+    from nanodds.analysis.model_params import ScenarioModel
+
+    sm = ScenarioModel(scn, linear=True)
+    models = [sm.model({name: v}) for v in (lo, 0.5 * (lo + hi), hi)]
+    K0 = models[0].K
+    tol = ACTS_FRACTION / scn.duration_h
+    if all(np.max(np.abs(m.K - K0)) <= tol and np.array_equal(m.dose_vector, models[0].dose_vector)
+           for m in models[1:]):
+        raise InputError(f"variables.{name}", dict(spec), f"a range over which {name} changes this scenario's "
+                         f"model ({_acts_hint(name)})")
 
 
 def _schedule_fits(scn: Scenario, raw: Mapping[str, Any], variables: dict[str, Variable]) -> None:

@@ -50,6 +50,8 @@ class Carrier:
         ``sphere`` or ``rod`` (rods pass tumour pores faster).
     ligand : Ligand or None
         Targeting ligand (receptor binding and internalisation in the tumour, off-target binding in the liver).
+    mps_explicit : bool
+        ``mps_multiplier`` was given by the scenario (it then wins over ``material`` and ``zeta``).
     """
 
     type: str
@@ -63,6 +65,7 @@ class Carrier:
     zeta_mV: float | None = None
     shape: str | None = None
     ligand: Ligand | None = None
+    mps_explicit: bool = False
 
 
 def carrier_types() -> list[str]:
@@ -124,7 +127,8 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
     return Carrier(type=ctype, diameter_nm=diameter, pegylated=peg, drug_loading=loading,
                    encapsulated_fraction=frac("encapsulated_fraction", False), mps_multiplier=mps,
                    release=dict(release), material=material, zeta_mV=zeta, shape=shape,
-                   ligand=build_ligand(raw["ligand"], f"{field_name}.ligand") if raw.get("ligand") else None)
+                   ligand=build_ligand(raw["ligand"], f"{field_name}.ligand") if raw.get("ligand") else None,
+                   mps_explicit="mps_multiplier" in raw)
 
 
 def build_ligand(raw: Any, field_name: str = "carrier.ligand") -> Ligand:
