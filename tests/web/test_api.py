@@ -149,6 +149,10 @@ def test_reference_data_spec_and_pages(idle: TestClient) -> None:
     assert "doxorubicin" in idle.get("/api/drugs").json()
     carriers = {c["type"]: c for c in idle.get("/api/carriers").json()}
     assert carriers["pegylated_liposome"]["defaults"]["diameter"]["unit"] == "nm"
+    ligands = {lg["type"]: lg for lg in idle.get("/api/ligands").json()}
+    assert ligands["peptide"]["kd"]["unit"] == "nM" and ligands["peptide"]["density"]["value"] == 200
+    designer = idle.get("/").text
+    assert 'id="ligand"' in designer and 'id="zeta"' in designer and "not modelled" not in designer
     cat = idle.get("/api/catalogue").json()
     assert any(p["brand"] == "Doxil" for p in cat)
     assert idle.get("/api/catalogue/doxil").json()["brand"] == "Doxil"

@@ -61,12 +61,16 @@ def test_design_carrier_compare_and_see_plot(server: str) -> None:
             page.select_option("#material", "pegylated_liposome")
             page.fill("#diameter", "90")
             page.check("#peg")
+            page.fill("#zeta", "-20")
+            page.select_option("#ligand", "peptide")
             page.select_option("#drug", "doxorubicin")
             page.fill("#dose", "5")
             page.select_option("#dose_unit", "mg/kg")
             page.fill("#tumour", "0.2")
             page.fill("#horizon", "72")
-            assert "diameter: \"90 nm\"" in page.inner_text("#yaml-preview")
+            preview = page.inner_text("#yaml-preview")
+            assert "diameter: \"90 nm\"" in preview
+            assert "zeta: \"-20 mV\"" in preview and "ligand: \"peptide\"" in preview  # both act in the model
             page.click("#run-compare")
             page.wait_for_url("**/runs/*", timeout=WAIT_MS)
             page.wait_for_selector("#plot0 .main-svg", timeout=WAIT_MS)

@@ -61,6 +61,16 @@ def carriers() -> list[dict[str, Any]]:
     return out
 
 
+@router.get("/ligands", tags=["reference"])
+def ligands() -> list[dict[str, Any]]:
+    """Targeting ligand classes a carrier may carry (``carrier.ligand``), with default Kd and density (value, unit,
+    source)."""
+    from nanodds.model.tumour_delivery import params
+
+    return [{"type": name, **{k: {"value": v.value, "unit": v.unit, "source": v.source} for k, v in d.items()}}
+            for name, d in sorted(params()["ligands"].items())]
+
+
 @router.get("/drugs", tags=["reference"])
 def drugs() -> list[str]:
     """Drugs with a data file (the payloads a scenario may name)."""

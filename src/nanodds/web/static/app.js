@@ -46,6 +46,9 @@ async function initDesigner() {
   try {
     CARRIERS = await api("/api/carriers");
     const drugs = await api("/api/drugs");
+    const ligands = await api("/api/ligands");
+    const lig = document.getElementById("ligand");
+    for (const l of ligands) { const o = el("option", l.type); o.title = `Kd ${l.kd.value} ${l.kd.unit}, ${l.density.value} per particle`; lig.appendChild(o); }
     const mat = document.getElementById("material");
     for (const c of CARRIERS) { const o = el("option", c.type); o.title = c.description; mat.appendChild(o); }
     mat.value = CARRIERS.some(c => c.type === "pegylated_liposome") ? "pegylated_liposome" : CARRIERS[0].type;
@@ -54,7 +57,7 @@ async function initDesigner() {
     for (const d of drugs) drug.appendChild(el("option", d));
     drug.value = drugs.includes("doxorubicin") ? "doxorubicin" : drugs[0];
     designerDefaults();
-    for (const id of ["species", "tumour", "material", "diameter", "peg", "drug", "dose", "dose_unit", "infusion", "horizon"])
+    for (const id of ["species", "tumour", "material", "diameter", "peg", "zeta", "ligand", "drug", "dose", "dose_unit", "infusion", "horizon"])
       document.getElementById(id).addEventListener("input", designerPreview);
     designerPreview();
   } catch (e) { say(e.message, "error"); }
@@ -74,7 +77,8 @@ function designerYaml() {
     `name: ${q(v("material") + " " + v("diameter") + " nm " + v("drug") + ", " + v("species"))}`,
     `species: ${q(v("species"))}`,
     `drug: ${q(v("drug"))}`,
-    `carrier: {type: ${q(v("material"))}, diameter: ${q(v("diameter") + " nm")}, pegylated: ${document.getElementById("peg").checked}}`,
+    `carrier: {type: ${q(v("material"))}, diameter: ${q(v("diameter") + " nm")}, pegylated: ${document.getElementById("peg").checked}` +
+      (v("zeta") ? `, zeta: ${q(v("zeta") + " mV")}` : "") + (v("ligand") !== "none" ? `, ligand: ${q(v("ligand"))}` : "") + `}`,
     `regimen:`,
     `  - {route: iv_infusion, dose: ${q(v("dose") + " " + v("dose_unit"))}, duration: ${q(v("infusion") + " h")}}`,
   ];
