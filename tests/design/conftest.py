@@ -20,3 +20,4 @@ def base():
     raw = yaml.safe_load(SCENARIO.read_text())
     scn = parse_scenario(raw)
     return raw, scn, build(scn)
+

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from tests.design.space_checks import assert_rejected
 
 from nanodds.design.space import parse_space
 from nanodds.errors import InputError
@@ -98,11 +99,7 @@ BAD = [
 
 @pytest.mark.parametrize(("label", "space", "field"), BAD, ids=[b[0] for b in BAD])
 def test_bad_space_is_one_line_naming_the_field(base, label, space, field):
-    raw, scn, model = base
-    with pytest.raises(InputError) as exc:
-        parse_space(space, scn, raw, model)
-    assert exc.value.field == field
-    assert "\n" not in str(exc.value)
+    assert_rejected(space, base, field)
 
 
 def test_carrier_rules_depend_on_the_scenario(base):

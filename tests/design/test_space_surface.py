@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from tests.design.space_checks import assert_rejected
 
 from nanodds.design.optimise import Design
 from nanodds.design.space import parse_space
@@ -60,11 +61,7 @@ BAD = [
 
 @pytest.mark.parametrize(("label", "space", "field"), BAD, ids=[b[0] for b in BAD])
 def test_bad_surface_variable_is_one_line_naming_the_field(targeted, label, space, field):
-    raw, scn, model = targeted
-    with pytest.raises(InputError) as exc:
-        parse_space(space, scn, raw, model)
-    assert exc.value.field == field
-    assert "\n" not in str(exc.value)
+    assert_rejected(space, targeted, field)
 
 
 def test_messages_say_why(targeted, base):
