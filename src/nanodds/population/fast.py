@@ -207,7 +207,11 @@ class PopulationModel:
         c = self.coefficients(patients)
         coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
         m = coef.shape[-1]
-        return (c @ coef.reshape(-1, m * m)).reshape(len(c), m, m)
+        coef = coef.reshape(-1, m * m)
+        nz = np.flatnonzero(np.any(coef != 0, axis=0))  # ~5 % of the entries of a whole-body K: only those computed
+        K = np.zeros((len(c), m * m))
+        K[:, nz] = c @ coef[:, nz]
+        return K.reshape(len(c), m, m)
 
     def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str],
                 states: np.ndarray | None = None) -> dict[str, np.ndarray]:

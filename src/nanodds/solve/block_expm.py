@@ -165,12 +165,14 @@ def expm_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
     return out
 
 
-def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | None = None) -> np.ndarray:
+def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | None = None,
+         upper_zero: bool = False) -> np.ndarray:
     """Product of two dense block lower-triangular stacks (p, m, m), computing only the lower blocks.
 
     Block ``(i, j)`` is ``sum_(k=j..i) A_ik B_kj``: one batched product of the column range ``bounds[j]:
     bounds[i+1]`` of A's block row with the same row range of B's block column, written in place (strided
-    views are BLAS operands); the upper blocks are set to zero. ``out`` must not be A or B.
+    views are BLAS operands); the upper blocks are set to zero, unless ``upper_zero`` says that ``out``'s already
+    are (a reused buffer that only block lower-triangular results are written to). ``out`` must not be A or B.
     """
     C = np.empty(np.broadcast_shapes(A.shape, B.shape)) if out is None else out
     nb = len(bounds) - 1
@@ -180,7 +182,8 @@ def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | 
             rj = slice(bounds[j], bounds[j + 1])
             inner = slice(bounds[j], bounds[i + 1])
             np.matmul(A[:, ri, inner], B[:, inner, rj], out=C[:, ri, rj])
-        C[:, ri, bounds[i + 1]:] = 0.0
+        if not upper_zero:
+            C[:, ri, bounds[i + 1]:] = 0.0
     return C
 
 
@@ -190,17 +193,18 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
 
     ``hook(j, R^(2^j))`` is called for ``j = 0 .. s + extra`` while that power is alive (it is overwritten by
     the next squaring below ``s``). ``scratch``: the powers past the first live in this thread's
-    :func:`workspace` (valid until the next such call).
+    :func:`workspace` (valid until the next such call), and so may the first. R's upper blocks must be zero.
     """
-    buf = np.empty_like(R)
+    buf = workspace("squaring", R.shape, zeroed=True) if scratch else np.empty_like(R)
     for j in range(s):
         if hook is not None:
             hook(j, R)
-        buf = dmul(R, R, bounds, out=buf)
+        buf = dmul(R, R, bounds, out=buf, upper_zero=scratch)
         R, buf = buf, R
     pw = [R]
     for j in range(extra):
-        pw.append(dmul(pw[-1], pw[-1], bounds, out=workspace(f"power_{j}", R.shape) if scratch else None))
+        out = workspace(f"power_{j}", R.shape, zeroed=True) if scratch else None
+        pw.append(dmul(pw[-1], pw[-1], bounds, out=out, upper_zero=scratch))
     if hook is not None:
         for j, M in enumerate(pw):
             hook(s + j, M)
@@ -210,7 +214,7 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
 _WORK = threading.local()
 
 
-def workspace(name: str, shape: tuple[int, ...]) -> np.ndarray:
+def workspace(name: str, shape: tuple[int, ...], zeroed: bool = False) -> np.ndarray:
     """A scratch array of this thread, reused by the next call with the same ``name`` and ``shape``.
 
     The linear population path's largest per-chunk arrays (the stacked Taylor powers, the chunk's trajectories)
@@ -223,15 +227,18 @@ def workspace(name: str, shape: tuple[int, ...]) -> np.ndarray:
     name : str
         The buffer's role (one buffer per name and thread).
     shape : tuple of int
+    zeroed : bool
+        A new buffer starts as zeros (for block lower-triangular results written by :func:`dmul` with
+        ``upper_zero``: their upper blocks then stay zero from one use to the next).
 
     Returns
     -------
     ndarray
-        Float64, uninitialised.
+        Float64, uninitialised (or as left by the previous user of the name).
     """
     buf = getattr(_WORK, name, None)
     if buf is None or buf.shape != shape:
-        buf = np.empty(shape)
+        buf = np.zeros(shape) if zeroed else np.empty(shape)
         setattr(_WORK, name, buf)
     return buf
 
@@ -250,15 +257,15 @@ def _taylor_setup(K: np.ndarray, bounds: Sequence[int]) -> tuple[np.ndarray, np.
     K = np.asarray(K, dtype=float)
     p, m = K.shape[0], K.shape[1]
     diag = np.arange(m)
-    P = workspace("taylor_powers", (6, p, m, m))
+    P = workspace("taylor_powers", (6, p, m, m), zeroed=True)  # only K and lower blocks written: upper stay zero
     d = K[:, diag, diag]
     mu = 0.5 * (d.min(axis=1) + d.max(axis=1)) if m else np.zeros(p)
     P[1] = K
     P[1, :, diag, diag] -= mu
-    dmul(P[1], P[1], bounds, out=P[2])
-    dmul(P[2], P[1], bounds, out=P[3])
-    dmul(P[2], P[2], bounds, out=P[4])
-    dmul(P[4], P[1], bounds, out=P[5])
+    dmul(P[1], P[1], bounds, out=P[2], upper_zero=True)
+    dmul(P[2], P[1], bounds, out=P[3], upper_zero=True)
+    dmul(P[2], P[2], bounds, out=P[4], upper_zero=True)
+    dmul(P[4], P[1], bounds, out=P[5], upper_zero=True)
     return P, max(_norm1(P[4]) ** 0.25, _norm1(P[5]) ** 0.2), mu
 
 
@@ -289,9 +296,9 @@ def _taylor_root(P: np.ndarray, alpha: float, mu: np.ndarray, h: float,
     g5 = g**5
     acc = np.multiply(K5, g5 / _FACT[20])
     block(3, acc)
-    prod = workspace("taylor_horner", acc.shape)
+    prod = workspace("taylor_horner", acc.shape, zeroed=True)
     for j in (2, 1, 0):
-        dmul(K5, acc, bounds, out=prod)
+        dmul(K5, acc, bounds, out=prod, upper_zero=True)
         np.multiply(prod, g5, out=acc)
         block(j, acc)
     acc *= np.exp(mu * g)[:, None, None]
