@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import Chunk, block_order, mv, propagate, relevant_states
+from nanodds.solve.batched_blocks import Chunk, mv, propagate, solver_structure
 from nanodds.solve.batched_uniform import solve_chunk_uniform as _solve_chunk_uniform
 from nanodds.solve.batched_uniform import uniform_base
 from nanodds.solve.block_expm import expm_steps, workspace
@@ -313,12 +313,9 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         raise ValueError(f"observe weights must be (n,) or (P, n) with n={n}, P={P}")
     W = np.stack([np.broadcast_to(w, (Pw, n)) for w in ws], axis=1).reshape(Pw, len(names), n)
     # only states that reach an observed state matter; order them block lower-triangular
-    keep = relevant_states(pattern, np.any(W != 0, axis=(0, 1)))
-    ns = np.setdiff1d(np.flatnonzero(keep), sinks)
-    _check_eliminated(kmin, ns, sinks)
-    sinks = sinks[keep[sinks]]
-    order, bounds = block_order(pattern[np.ix_(ns, ns)])
-    ns = ns[order]
+    ns, kept_sinks, unordered, bounds = solver_structure(pattern, np.any(W != 0, axis=(0, 1)), sinks)
+    _check_eliminated(kmin, unordered, sinks)
+    sinks = kept_sinks
     T = len(t_grid)
     if trajectories is None:
         kept, keep = names, None

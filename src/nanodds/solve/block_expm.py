@@ -282,25 +282,21 @@ def _taylor_root(P: np.ndarray, alpha: float, mu: np.ndarray, h: float,
     p, m = P.shape[1], P.shape[2]
     s, g = _scaling(alpha, h)
     diag = np.arange(m)
-    Pk = P[1:5].reshape(4, -1)
     K5 = P[5]
-
-    def block(j: int, out: np.ndarray) -> np.ndarray:
-        """``out += B_j = sum_(i<5) A^i / (5j+i)!`` (``A = g S``), in place."""
-        c = np.array([g**i / _FACT[5 * j + i] for i in range(1, 5)])
-        out.reshape(-1)[:] += c @ Pk
-        out[:, diag, diag] += 1.0 / _FACT[5 * j]
-        return out
-
+    # B_j = sum_(i<5) A^i / (5j+i)! (A = g S), all four in one pass over the stacked powers
+    C = np.array([[g**i / _FACT[5 * j + i] for i in range(1, 5)] for j in range(4)])
+    Bs = workspace("taylor_blocks", (4, p, m, m), zeroed=True)
+    np.matmul(C, P[1:5].reshape(4, -1), out=Bs.reshape(4, -1))
+    Bs[:, :, diag, diag] += np.array([1.0 / _FACT[5 * j] for j in range(4)])[:, None, None]
     # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 S^5
     g5 = g**5
     acc = np.multiply(K5, g5 / _FACT[20])
-    block(3, acc)
+    acc += Bs[3]
     prod = workspace("taylor_horner", acc.shape, zeroed=True)
     for j in (2, 1, 0):
         dmul(K5, acc, bounds, out=prod, upper_zero=True)
         np.multiply(prod, g5, out=acc)
-        block(j, acc)
+        acc += Bs[j]
     acc *= np.exp(mu * g)[:, None, None]
     return acc, s, g
 
