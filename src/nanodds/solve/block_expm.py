@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -175,16 +176,30 @@ def dmul(A: np.ndarray, B: np.ndarray, bounds: Sequence[int], out: np.ndarray | 
     are (a reused buffer that only block lower-triangular results are written to). ``out`` must not be A or B.
     """
     C = np.empty(np.broadcast_shapes(A.shape, B.shape)) if out is None else out
+    products, upper = _dmul_plan(tuple(bounds))
+    for a_idx, b_idx, c_idx in products:
+        np.matmul(A[a_idx], B[b_idx], out=C[c_idx])
+    if not upper_zero:
+        for u in upper:
+            C[u] = 0.0
+    return C
+
+
+@lru_cache(maxsize=64)
+def _dmul_plan(bounds: tuple[int, ...]) -> tuple[list[tuple[tuple[slice, ...], ...]], list[tuple[slice, ...]]]:
+    """Index tuples of :func:`dmul`'s block products ``(A, B, C)`` and of the upper blocks, per ``bounds``."""
     nb = len(bounds) - 1
+    products, upper = [], []
+    every = slice(None)
     for i in range(nb):
         ri = slice(bounds[i], bounds[i + 1])
         for j in range(i + 1):
             rj = slice(bounds[j], bounds[j + 1])
             inner = slice(bounds[j], bounds[i + 1])
-            np.matmul(A[:, ri, inner], B[:, inner, rj], out=C[:, ri, rj])
-        if not upper_zero:
-            C[:, ri, bounds[i + 1]:] = 0.0
-    return C
+            products.append(((every, ri, inner), (every, inner, rj), (every, ri, rj)))
+        if bounds[i + 1] < bounds[-1]:
+            upper.append((every, ri, slice(bounds[i + 1], None)))
+    return products, upper
 
 
 def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
