@@ -27,6 +27,7 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,6 +43,7 @@ from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
 from nanodds.solve.batched_blocks import relevant_states, solver_structure
+from nanodds.solve.block_expm import workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
@@ -202,15 +204,25 @@ class PopulationModel:
         return (B[:, :, None] * F[:, None, :]).reshape(p, -1)
 
     def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame,
-                      states: np.ndarray | None = None) -> np.ndarray:
+                      states: np.ndarray | None = None, scratch: bool = False) -> np.ndarray:
         """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors); with
-        ``states`` only their rows and columns (p, s, s)."""
+        ``states`` only their rows and columns (p, s, s).
+
+        Only the entries some decomposed part can make nonzero (~5 % of a whole-body K) are computed. ``scratch``:
+        K lives in this thread's workspace (:func:`nanodds.solve.block_expm.workspace`, keyed by the nonzero
+        entries, whose zeros then stay written), valid until this thread's next such call: a fresh K of a block of
+        patients is megabytes of new pages to fault in and zero each time.
+        """
         c = self.coefficients(patients)
         coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
         m = coef.shape[-1]
         coef = coef.reshape(-1, m * m)
-        nz = np.flatnonzero(np.any(coef != 0, axis=0))  # ~5 % of the entries of a whole-body K: only those computed
-        K = np.zeros((len(c), m * m))
+        nz = np.flatnonzero(np.any(coef != 0, axis=0))
+        if scratch:
+            name = "rate_matrices_" + hashlib.sha1(nz.tobytes() + np.int64(m).tobytes()).hexdigest()
+            K = workspace(name, (len(c), m * m), zeroed=True)
+        else:
+            K = np.zeros((len(c), m * m))
         K[:, nz] = c @ coef[:, nz]
         return K.reshape(len(c), m, m)
 
@@ -343,7 +355,7 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
         keep, sinks = pm.solver_states(observe)
         with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
-            K = pm.rate_matrices(patients, keep)
+            K = pm.rate_matrices(patients, keep, scratch=True)  # not kept past the solve
             W = pm.weights(patients, observe, keep)
             return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
                                       amounts_mg=am, sinks=sinks, workers=workers, trajectories=trajectories)
