@@ -416,5 +416,12 @@ def _mv(M: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _norm1(M: np.ndarray) -> float:
-    """Largest 1-norm (maximum absolute column sum) over a stack (p, m, m)."""
-    return float(np.max(np.abs(M).sum(axis=-2)))
+    """Largest 1-norm (maximum absolute column sum) over a stack (p, m, m).
+
+    The column sums as one product ``1^T |M|`` (half the time of numpy's reduction here), ``|M|`` in this thread's
+    workspace.
+    """
+    if M.size == 0:
+        return 0.0
+    absM = np.abs(M, out=workspace("norm1_abs", M.shape))
+    return float(np.max(np.ones(M.shape[-2]) @ absM))
