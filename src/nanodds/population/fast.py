@@ -27,6 +27,7 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -41,7 +42,8 @@ from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
-from nanodds.solve.batched_blocks import relevant_states
+from nanodds.solve.batched_blocks import relevant_states, solver_structure
+from nanodds.solve.block_expm import workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
@@ -169,6 +171,7 @@ class PopulationModel:
         self.sat_mps = np.array([self.names[t.pc].startswith("carrier:") for t in m0.saturable], dtype=bool)
         self.dose_vector = m0.dose_vector
         self.sinks = m0.sinks
+        self._solver_states: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.events = scn.regimen.events
         self.t_grid = output_grid(scn)
         if regimen_raw is not None:
@@ -201,13 +204,27 @@ class PopulationModel:
         return (B[:, :, None] * F[:, None, :]).reshape(p, -1)
 
     def rate_matrices(self, patients: Mapping[str, Any] | pd.DataFrame,
-                      states: np.ndarray | None = None) -> np.ndarray:
+                      states: np.ndarray | None = None, scratch: bool = False) -> np.ndarray:
         """Rate matrices K (p, n, n) in 1/h of the patients (columns ``body_weight_kg`` and factors); with
-        ``states`` only their rows and columns (p, s, s)."""
+        ``states`` only their rows and columns (p, s, s).
+
+        Only the entries some decomposed part can make nonzero (~5 % of a whole-body K) are computed. ``scratch``:
+        K lives in this thread's workspace (:func:`nanodds.solve.block_expm.workspace`, keyed by the nonzero
+        entries, whose zeros then stay written), valid until this thread's next such call: a fresh K of a block of
+        patients is megabytes of new pages to fault in and zero each time.
+        """
         c = self.coefficients(patients)
         coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
         m = coef.shape[-1]
-        return (c @ coef.reshape(-1, m * m)).reshape(len(c), m, m)
+        coef = coef.reshape(-1, m * m)
+        nz = np.flatnonzero(np.any(coef != 0, axis=0))
+        if scratch:
+            name = "rate_matrices_" + hashlib.sha1(nz.tobytes() + np.int64(m).tobytes()).hexdigest()
+            K = workspace(name, (len(c), m * m), zeroed=True)
+        else:
+            K = np.zeros((len(c), m * m))
+        K[:, nz] = c @ coef[:, nz]
+        return K.reshape(len(c), m, m)
 
     def weights(self, patients: Mapping[str, Any] | pd.DataFrame, names: Sequence[str],
                 states: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -239,6 +256,36 @@ class PopulationModel:
         keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)))
         keep[self.sinks] = True
         return np.flatnonzero(keep)
+
+    def solver_states(self, observe: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`kept_states` in the exact linear solver's order, and where the sinks are in it.
+
+        The solver's non-sink states in block lower-triangular order, then its sinks, then any other kept state
+        (:func:`nanodds.solve.batched_blocks.solver_structure` on the union of the decomposed parts' patterns).
+        Rate matrices assembled in this order are solved without gathering their blocks, whenever the patients'
+        own pattern gives the solver the same structure (it does unless a factor zeroes a transfer; the solver
+        then gathers, with the same results). Memoised per ``observe`` (a pure function of this model).
+
+        Returns
+        -------
+        states : ndarray of int
+            State indices of the model, in that order.
+        sinks : ndarray of int
+            Positions of the model's sinks in ``states``.
+        """
+        key = tuple(observe)
+        hit = self._solver_states.get(key)
+        if hit is None:
+            keep = self.kept_states(observe)
+            pattern = np.any(self.coef[:, :, keep[:, None], keep] != 0, axis=(0, 1))
+            cols = [self.obs_names.index(k) for k in observe]
+            observed = np.any(self.obs_coef[:, cols][:, :, keep] != 0, axis=(0, 1))
+            ns, kept_sinks, _, _ = solver_structure(pattern, observed, np.flatnonzero(np.isin(keep, self.sinks)))
+            first = np.r_[ns, kept_sinks].astype(int)
+            states = keep[np.r_[first, np.setdiff1d(np.arange(len(keep)), first)].astype(int)]
+            hit = (states, np.flatnonzero(np.isin(states, self.sinks)))
+            self._solver_states[key] = hit
+        return hit
 
     def saturation(self, patients: Mapping[str, Any] | pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """Saturable MPS terms: unsaturated rate (p, m) in 1/h and capacity (p, m) in mg carrier."""
@@ -306,13 +353,12 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
     am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
     if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
-        keep = pm.kept_states(observe)
+        keep, sinks = pm.solver_states(observe)
         with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
-            K = pm.rate_matrices(patients, keep)
+            K = pm.rate_matrices(patients, keep, scratch=True)  # not kept past the solve
             W = pm.weights(patients, observe, keep)
             return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
-                                      amounts_mg=am, sinks=np.flatnonzero(np.isin(keep, pm.sinks)),
-                                      workers=workers, trajectories=trajectories)
+                                      amounts_mg=am, sinks=sinks, workers=workers, trajectories=trajectories)
     K = pm.rate_matrices(patients)
     W = pm.weights(patients, observe)
     from nanodds.population.saturable import graded_substeps, solve_saturable_batch

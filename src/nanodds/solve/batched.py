@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nanodds.solve.batched_blocks import Chunk, block_order, mv, propagate, relevant_states
+from nanodds.solve.batched_blocks import Chunk, mv, propagate, solver_structure
 from nanodds.solve.batched_uniform import solve_chunk_uniform as _solve_chunk_uniform
 from nanodds.solve.batched_uniform import uniform_base
 from nanodds.solve.block_expm import expm_steps, workspace
@@ -79,16 +79,17 @@ def expm_batch(A: np.ndarray) -> np.ndarray:
     return expm_steps(A, [0, A.shape[-1]], [1.0])[0][0]
 
 
-def _sink_states(K: np.ndarray) -> np.ndarray:
-    """States with no outflow in any patient (elimination accumulators)."""
-    return np.flatnonzero(np.all(K == 0.0, axis=(0, 1)))
+def _sink_states(pattern: np.ndarray) -> np.ndarray:
+    """States with no outflow in any patient (elimination accumulators); ``pattern``: nonzero in some patient."""
+    return np.flatnonzero(~np.any(pattern, axis=0))
 
 
-def _check_eliminated(K: np.ndarray, ns: np.ndarray, sinks: np.ndarray) -> None:
-    """Every non-sink state must reach a sink in every patient (regular non-sink block)."""
-    pattern = np.all(K > 0, axis=0)  # edges j -> i present in all patients (off-diagonal)
+def _check_eliminated(kmin: np.ndarray, ns: np.ndarray, sinks: np.ndarray) -> None:
+    """Every non-sink state must reach a sink in every patient (regular non-sink block); ``kmin``: the smallest
+    entry of K over the patients."""
+    pattern = kmin > 0  # edges j -> i present in all patients (off-diagonal)
     np.fill_diagonal(pattern, False)
-    reach = np.zeros(K.shape[1], dtype=bool)
+    reach = np.zeros(kmin.shape[1], dtype=bool)
     reach[sinks] = True
     while True:
         new = reach | pattern[reach].any(axis=0)
@@ -301,7 +302,10 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     for name, arr in (("K", K), ("dose_vectors", dv)):
         if arr.shape[0] not in (1, P):
             raise ValueError(f"{name} has {arr.shape[0]} patients, expected 1 or {P}")
-    sinks = _sink_states(K) if sinks is None else np.asarray(sinks, dtype=int)
+    # two passes over K (smallest and largest entry over the patients) give every structural fact below
+    kmin, kmax = K.min(axis=0), K.max(axis=0)
+    pattern = (kmin != 0) | (kmax != 0)  # nonzero in some patient (NaN too)
+    sinks = _sink_states(pattern) if sinks is None else np.asarray(sinks, dtype=int)
     names = list(observe)
     ws = [np.asarray(observe[k], dtype=float) for k in names]
     Pw = max((w.shape[0] for w in ws if w.ndim == 2), default=1)
@@ -309,13 +313,9 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         raise ValueError(f"observe weights must be (n,) or (P, n) with n={n}, P={P}")
     W = np.stack([np.broadcast_to(w, (Pw, n)) for w in ws], axis=1).reshape(Pw, len(names), n)
     # only states that reach an observed state matter; order them block lower-triangular
-    pattern = np.any(K != 0, axis=0)
-    keep = relevant_states(pattern, np.any(W != 0, axis=(0, 1)))
-    ns = np.setdiff1d(np.flatnonzero(keep), sinks)
-    _check_eliminated(K, ns, sinks)
-    sinks = sinks[keep[sinks]]
-    order, bounds = block_order(pattern[np.ix_(ns, ns)])
-    ns = ns[order]
+    ns, kept_sinks, unordered, bounds = solver_structure(pattern, np.any(W != 0, axis=(0, 1)), sinks)
+    _check_eliminated(kmin, unordered, sinks)
+    sinks = kept_sinks
     T = len(t_grid)
     if trajectories is None:
         kept, keep = names, None

@@ -96,7 +96,7 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     base = np.arange(T) if base is None else base
     tb = t_grid[base]
     Tb = len(tb)
-    extra = np.setdiff1d(np.arange(T), base)
+    extra = np.zeros(0, dtype=int) if len(base) == T else np.setdiff1d(np.arange(T), base)
     tend = float(t_grid[-1])
     A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
     v = ch.solve(dn)
