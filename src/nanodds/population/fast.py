@@ -209,9 +209,9 @@ class PopulationModel:
         ``states`` only their rows and columns (p, s, s).
 
         Only the entries some decomposed part can make nonzero (~5 % of a whole-body K) are computed. ``scratch``:
-        K lives in this thread's workspace (:func:`nanodds.solve.block_expm.workspace`, keyed by the nonzero
-        entries, whose zeros then stay written), valid until this thread's next such call: a fresh K of a block of
-        patients is megabytes of new pages to fault in and zero each time.
+        K lives in this thread's workspace (:func:`nanodds.solve.block_expm.workspace`, one buffer re-zeroed when
+        the nonzero entries change, so that its zeros stay written), valid until this thread's next such call: a
+        fresh K of a block of patients is megabytes of new pages to fault in and zero each time.
         """
         c = self.coefficients(patients)
         coef = self.coef if states is None else self.coef[:, :, states[:, None], states]
@@ -219,8 +219,8 @@ class PopulationModel:
         coef = coef.reshape(-1, m * m)
         nz = np.flatnonzero(np.any(coef != 0, axis=0))
         if scratch:
-            name = "rate_matrices_" + hashlib.sha1(nz.tobytes() + np.int64(m).tobytes()).hexdigest()
-            K = workspace(name, (len(c), m * m), zeroed=True)
+            K = workspace("rate_matrices", (len(c), m * m), zeroed=True,
+                          key=hashlib.sha1(nz.tobytes() + np.int64(m).tobytes()).hexdigest())
         else:
             K = np.zeros((len(c), m * m))
         K[:, nz] = c @ coef[:, nz]

@@ -210,7 +210,8 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
     the next squaring below ``s``). ``scratch``: the powers past the first live in this thread's
     :func:`workspace` (valid until the next such call), and so may the first. R's upper blocks must be zero.
     """
-    buf = workspace("squaring", R.shape, zeroed=True) if scratch else np.empty_like(R)
+    key = tuple(bounds)
+    buf = workspace("squaring", R.shape, zeroed=True, key=key) if scratch else np.empty_like(R)
     for j in range(s):
         if hook is not None:
             hook(j, R)
@@ -218,7 +219,7 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
         R, buf = buf, R
     pw = [R]
     for j in range(extra):
-        out = workspace(f"power_{j}", R.shape, zeroed=True) if scratch else None
+        out = workspace(f"power_{j}", R.shape, zeroed=True, key=key) if scratch else None
         pw.append(dmul(pw[-1], pw[-1], bounds, out=out, upper_zero=scratch))
     if hook is not None:
         for j, M in enumerate(pw):
@@ -229,7 +230,7 @@ def _squarings(R: np.ndarray, s: int, extra: int, bounds: Sequence[int],
 _WORK = threading.local()
 
 
-def workspace(name: str, shape: tuple[int, ...], zeroed: bool = False) -> np.ndarray:
+def workspace(name: str, shape: tuple[int, ...], zeroed: bool = False, key: object = None) -> np.ndarray:
     """A scratch array of this thread, reused by the next call with the same ``name`` and ``shape``.
 
     The linear population path's largest per-chunk arrays (the stacked Taylor powers, the chunk's trajectories)
@@ -243,18 +244,28 @@ def workspace(name: str, shape: tuple[int, ...], zeroed: bool = False) -> np.nda
         The buffer's role (one buffer per name and thread).
     shape : tuple of int
     zeroed : bool
-        A new buffer starts as zeros (for block lower-triangular results written by :func:`dmul` with
-        ``upper_zero``: their upper blocks then stay zero from one use to the next).
+        The buffer holds zeros wherever its users never write, for the same ``key``: it starts as zeros and is
+        zeroed again when ``key`` differs from the previous call's (block lower-triangular results written by
+        :func:`dmul` with ``upper_zero`` keep their upper blocks zero only while the block bounds, the key, stay
+        the same; another model with as many states but other bounds would otherwise read the last one's lower
+        blocks as its upper ones).
+    key : hashable, optional
+        What decides where the users write (e.g. the block bounds); compared with ``==``.
 
     Returns
     -------
     ndarray
         Float64, uninitialised (or as left by the previous user of the name).
     """
-    buf = getattr(_WORK, name, None)
-    if buf is None or buf.shape != shape:
+    held = getattr(_WORK, name, None)
+    if held is None or held[0].shape != shape:
         buf = np.zeros(shape) if zeroed else np.empty(shape)
-        setattr(_WORK, name, buf)
+        setattr(_WORK, name, (buf, key))
+        return buf
+    buf, old = held
+    if zeroed and old != key:
+        buf.fill(0.0)
+        setattr(_WORK, name, (buf, key))
     return buf
 
 
@@ -272,7 +283,8 @@ def _taylor_setup(K: np.ndarray, bounds: Sequence[int]) -> tuple[np.ndarray, np.
     K = np.asarray(K, dtype=float)
     p, m = K.shape[0], K.shape[1]
     diag = np.arange(m)
-    P = workspace("taylor_powers", (6, p, m, m), zeroed=True)  # only K and lower blocks written: upper stay zero
+    # only K and lower blocks are written: the upper ones stay zero for these bounds
+    P = workspace("taylor_powers", (6, p, m, m), zeroed=True, key=tuple(bounds))
     d = K[:, diag, diag]
     mu = 0.5 * (d.min(axis=1) + d.max(axis=1)) if m else np.zeros(p)
     P[1] = K
@@ -300,14 +312,14 @@ def _taylor_root(P: np.ndarray, alpha: float, mu: np.ndarray, h: float,
     K5 = P[5]
     # B_j = sum_(i<5) A^i / (5j+i)! (A = g S), all four in one pass over the stacked powers
     C = np.array([[g**i / _FACT[5 * j + i] for i in range(1, 5)] for j in range(4)])
-    Bs = workspace("taylor_blocks", (4, p, m, m), zeroed=True)
+    Bs = workspace("taylor_blocks", (4, p, m, m))  # written whole
     np.matmul(C, P[1:5].reshape(4, -1), out=Bs.reshape(4, -1))
     Bs[:, :, diag, diag] += np.array([1.0 / _FACT[5 * j] for j in range(4)])[:, None, None]
     # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 S^5
     g5 = g**5
     acc = np.multiply(K5, g5 / _FACT[20])
     acc += Bs[3]
-    prod = workspace("taylor_horner", acc.shape, zeroed=True)
+    prod = workspace("taylor_horner", acc.shape, zeroed=True, key=tuple(bounds))
     for j in (2, 1, 0):
         dmul(K5, acc, bounds, out=prod, upper_zero=True)
         np.multiply(prod, g5, out=acc)
