@@ -126,7 +126,7 @@ class _Outputs:
 
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
-                 out: _Outputs, rows: np.ndarray, bounds: list[int], workers: int) -> None:
+                 out: _Outputs, rows: np.ndarray, bounds: Sequence[int], workers: int) -> None:
     """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
     shared_k = K.shape[0] == 1
     shared_cache: dict[float, list[np.ndarray]] = {}

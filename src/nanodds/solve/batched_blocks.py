@@ -87,7 +87,7 @@ def block_order(pattern: np.ndarray, min_block: int = MIN_BLOCK) -> tuple[np.nda
 
 
 def solver_structure(pattern: np.ndarray, observed: np.ndarray,
-                     sinks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+                     sinks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
     """States of the exact linear solve and their block lower-triangular order (memoised by content).
 
     Parameters
@@ -107,8 +107,8 @@ def solver_structure(pattern: np.ndarray, observed: np.ndarray,
         The sinks among the kept states.
     unordered : ndarray of int
         ``ns`` in increasing order (for the elimination check).
-    bounds : list of int
-        Block bounds in the order of ``ns``.
+    bounds : tuple of int
+        Block bounds in the order of ``ns`` (immutable, like the read-only arrays: the result is shared).
 
     A pattern already in this order (``ns`` first, then the kept sinks) gives ``ns = 0 .. len(ns) - 1`` and the
     kept sinks right after: :class:`Chunk` then takes its blocks as views, with no gather.
@@ -121,7 +121,7 @@ def solver_structure(pattern: np.ndarray, observed: np.ndarray,
 
 @lru_cache(maxsize=64)
 def _structure(pattern_b: bytes, n: int, observed_b: bytes,
-               sinks_b: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+               sinks_b: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]:
     pattern = np.frombuffer(pattern_b, dtype=bool).reshape(n, n)
     observed = np.frombuffer(observed_b, dtype=bool)
     sinks = np.frombuffer(sinks_b, dtype=np.int64)
@@ -131,14 +131,14 @@ def _structure(pattern_b: bytes, n: int, observed_b: bytes,
     out = (unordered[order], sinks[keep[sinks]], unordered)
     for a in out:
         a.setflags(write=False)
-    return (*out, bounds)
+    return (*out, tuple(bounds))
 
 
 class Chunk:
     """Constant per-chunk data: blocks of K, effective observable weights and a propagator cache."""
 
     def __init__(self, K: np.ndarray, ns: np.ndarray, sinks: np.ndarray, W: np.ndarray,
-                 cache: dict[float, list[np.ndarray]], bounds: list[int], rows: np.ndarray | None = None,
+                 cache: dict[float, list[np.ndarray]], bounds: Sequence[int], rows: np.ndarray | None = None,
                  private: bool = False) -> None:
         """``rows``: the patients of K and W (a shared K or W, leading 1, is kept whole); one gather each.
         ``private``: the cache is this chunk's alone (its propagators may live in the thread's workspace)."""
