@@ -11,7 +11,8 @@ from tests.solve.two_patients import two_patients
 
 from nanodds.solve.batched import solve_linear_batch
 from nanodds.solve.batched_blocks import BILINEAR_C, Chunk
-from nanodds.solve.block_expm import dmul, solve_lower
+from nanodds.solve.block_expm import solve_lower
+from nanodds.solve.dense_blocks import dmul
 from nanodds.solve.linear import solve_linear
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "doxil_vs_doxorubicin_human.yaml"

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nanodds.solve.batched_blocks import Chunk
-from nanodds.solve.block_expm import expm_steps, taylor_steps_applied
+from nanodds.solve.block_expm import expm_steps
+from nanodds.solve.block_taylor import taylor_steps_applied
 
 
 def _compartmental(rng: np.random.Generator, p: int, bounds: list[int], scale: float) -> np.ndarray:

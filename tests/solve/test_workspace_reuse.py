@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nanodds.solve.batched import solve_linear_batch
-from nanodds.solve.block_expm import workspace
+from nanodds.solve.dense_blocks import workspace
 from nanodds.specs.regimen import DoseEvent
 
 

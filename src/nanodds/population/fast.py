@@ -43,7 +43,7 @@ from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
 from nanodds.solve.batched import BatchResult, solve_linear_batch
 from nanodds.solve.batched_blocks import relevant_states, solver_structure
-from nanodds.solve.block_expm import workspace
+from nanodds.solve.dense_blocks import workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
@@ -209,7 +209,7 @@ class PopulationModel:
         ``states`` only their rows and columns (p, s, s).
 
         Only the entries some decomposed part can make nonzero (~5 % of a whole-body K) are computed. ``scratch``:
-        K lives in this thread's workspace (:func:`nanodds.solve.block_expm.workspace`, one buffer re-zeroed when
+        K lives in this thread's workspace (:func:`nanodds.solve.dense_blocks.workspace`, one buffer re-zeroed when
         the nonzero entries change, so that its zeros stay written), valid until this thread's next such call: a
         fresh K of a block of patients is megabytes of new pages to fault in and zero each time.
         """

@@ -32,7 +32,8 @@ import numpy as np
 from nanodds.solve.batched_blocks import Chunk, mv, propagate, solver_structure
 from nanodds.solve.batched_uniform import solve_chunk_uniform as _solve_chunk_uniform
 from nanodds.solve.batched_uniform import uniform_base
-from nanodds.solve.block_expm import expm_steps, workspace
+from nanodds.solve.block_expm import expm_steps
+from nanodds.solve.dense_blocks import workspace
 from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.regimen import DoseEvent
 

@@ -24,7 +24,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from nanodds.solve.block_expm import expm_steps, inverse, solve_lower, taylor_steps_applied, workspace
+from nanodds.solve.block_expm import expm_steps, inverse, solve_lower
+from nanodds.solve.block_taylor import taylor_steps_applied
+from nanodds.solve.dense_blocks import workspace
 
 BLOCK = 32
 """Output steps advanced per batched matmul in a run of equal steps (a power of two)."""
@@ -210,7 +212,7 @@ class Chunk:
         ``(delta, v)`` of ``pairs`` (``0 < delta < h``, ``v`` (p, m)).
 
         With the Taylor path and ``E`` not yet cached (a chunk of its own patients) the off-grid propagators are
-        applied as vector products along ``E``'s squaring chain (:func:`block_expm.taylor_steps_applied`), never
+        applied as vector products along ``E``'s squaring chain (:func:`block_taylor.taylor_steps_applied`), never
         formed; otherwise (a shared K already cached, or the Pade path) as the matrices ``expm(K delta)``.
         """
         key = round(h, 12)
