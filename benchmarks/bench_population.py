@@ -2,7 +2,7 @@
 
 Full model (states from the scenario build), one week, 1,000 points, the summarised observables with exact AUC0-t,
 AUC0-inf and Cmax. Timed: (1) linear kinetics, batched exact solver, on all N patients, streamed as the command
-line does (:func:`nanodds.population.fast.iter_population`, blocks of ``SOLVE_BLOCK`` patients, keeping each
+line does (:func:`nanodds.population.batch_solve.iter_population`, blocks of ``SOLVE_BLOCK`` patients, keeping each
 patient's AUCs, Cmax and Tmax: memory flat in N; every trajectory is computed on the whole grid, for Cmax, but
 not returned unless ``BENCH_KEEP_TRAJECTORIES=1``), wall and CPU seconds (CPU: both threads); (2) saturable MPS uptake
 (and DNA binding), batched ETD2 with graded substeps, on all N patients unless a first run on BENCH_SAT_SUBSET
@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from nanodds.population.fast import PopulationModel, iter_population, simulate_population
+from nanodds.population.batch_solve import iter_population, simulate_population
+from nanodds.population.fast import PopulationModel
 from nanodds.population.run import SOLVE_BLOCK, observed
 from nanodds.population.virtual import sample_patients
 from nanodds.specs.scenario import parse_scenario

@@ -12,7 +12,7 @@ trapezoid AUC0-t and its Cmax. Both cores: two worker processes, each loading th
 counts process start, load and compile. Relative tolerances ``BENCH_RR_RTOL`` (default ``1e-6,1e-8``: the
 usual setting, and the one whose error is within 1e-6 like nanodds'), absolute 1e-12 mg.
 
-nanodds: :func:`nanodds.population.fast.simulate_population` in this process (linear exact; saturable ETD2).
+nanodds: :func:`nanodds.population.batch_solve.simulate_population` in this process (linear exact; saturable ETD2).
 
 Accuracy: for ``BENCH_POP_REF`` patients (default 4), max over observables and time of
 ``|y - y_ref| / max|y_ref|`` against libRoadRunner at rtol 1e-12, atol 1e-16 mg (the tight reference).
@@ -158,7 +158,7 @@ def rel_err(y: np.ndarray, ref: np.ndarray) -> float:
 
 
 def run_kind(saturable: bool, pts: pd.DataFrame) -> dict:
-    from nanodds.population.fast import simulate_population
+    from nanodds.population.batch_solve import simulate_population
 
     kind = "saturable" if saturable else "linear"
     pm = population_model(saturable)

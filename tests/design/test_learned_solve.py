@@ -18,7 +18,8 @@ from nanodds.design import learned_solve
 from nanodds.design.learned_solve import TumourSolver, content_key, reference_experiment
 from nanodds.design.scenario_link import settings
 from nanodds.engine import build, simulate
-from nanodds.population.fast import PopulationModel, patient_scenario, simulate_population
+from nanodds.population.batch_solve import simulate_population
+from nanodds.population.fast import PopulationModel, patient_scenario
 from nanodds.specs.scenario import parse_scenario
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 import nanodds.solve.batched_blocks as bb
 from nanodds.engine import build
-from nanodds.population.fast import PopulationModel, patient_scenario, simulate_population
+from nanodds.population.batch_solve import simulate_population
+from nanodds.population.fast import PopulationModel, patient_scenario
 from nanodds.solve.block_expm import expm_steps
 from nanodds.solve.block_taylor import THETA_TAYLOR20
 from nanodds.solve.linear import solve_linear

@@ -127,7 +127,7 @@ def test_chunk_is_solved_in_blocks_with_flat_memory(scenario, monkeypatch):
 
     import numpy as np
 
-    from nanodds.population.fast import simulate_population
+    from nanodds.population.batch_solve import simulate_population
     from nanodds.population.virtual import sample_patients
 
     text = Path(scenario).read_text(encoding="utf-8")

@@ -10,8 +10,9 @@ import yaml
 
 from nanodds.engine import build
 from nanodds.errors import InputError
+from nanodds.population.batch_solve import simulate_population
 from nanodds.population.dosing import personalised_doses, pta
-from nanodds.population.fast import PopulationModel, patient_scenario, simulate_population
+from nanodds.population.fast import PopulationModel, patient_scenario
 from nanodds.population.virtual import load_covariates, sample_patients
 from nanodds.solve.linear import solve_linear
 from nanodds.specs.scenario import parse_scenario
@@ -175,7 +176,7 @@ def test_streamed_population_equals_whole_and_memory_is_flat(pm):
     """iter_population gives simulate_population's results block by block; its peak memory does not grow
     with N (4x the patients, same block, both past the blocks solved ahead on the worker threads: peak within
     1.5x), while the whole-population call's does."""
-    from nanodds.population.fast import iter_population
+    from nanodds.population.batch_solve import iter_population
 
     grid = np.linspace(0.0, 168.0, 200)
     pts = sample_patients(384, 3)

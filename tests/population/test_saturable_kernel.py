@@ -19,12 +19,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from nanodds.engine import build
-from nanodds.population.fast import (
-    SATURABLE_DECAY_H,
-    SATURABLE_FINE_SUBSTEPS,
-    PopulationModel,
-    patient_scenario,
-)
+from nanodds.population.batch_solve import SATURABLE_DECAY_H, SATURABLE_FINE_SUBSTEPS
+from nanodds.population.fast import PopulationModel, patient_scenario
 from nanodds.population.saturable import graded_substeps, solve_saturable_batch
 from nanodds.solve.stiff import solve_stiff
 from nanodds.specs.regimen import DoseEvent

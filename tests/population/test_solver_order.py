@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nanodds.solve.batched_blocks as bb
-from nanodds.population.fast import PopulationModel, simulate_population
+from nanodds.population.batch_solve import simulate_population
+from nanodds.population.fast import PopulationModel
 from nanodds.population.virtual import sample_patients
 from nanodds.solve.batched import solve_linear_batch
 from nanodds.solve.batched_blocks import block_order

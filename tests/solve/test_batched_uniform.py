@@ -78,7 +78,8 @@ def test_kept_trajectories_and_summaries_of_the_rest() -> None:
 
 def test_blocks_on_threads_give_the_serial_results_in_order() -> None:
     """iter_population's whole blocks on worker threads: the same numbers, in the same order, as one thread."""
-    from nanodds.population.fast import PopulationModel, iter_population
+    from nanodds.population.batch_solve import iter_population
+    from nanodds.population.fast import PopulationModel
     from nanodds.population.virtual import sample_patients
 
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -100,7 +101,8 @@ def test_blocks_on_threads_give_the_serial_results_in_order() -> None:
 def test_kept_states_assembly_equals_the_full_model_solve() -> None:
     """simulate_population assembles only the states that reach an observable (and the sinks): the same K entries
     as the full assembly, and the same results as the solver given the full K."""
-    from nanodds.population.fast import PopulationModel, simulate_population
+    from nanodds.population.batch_solve import simulate_population
+    from nanodds.population.fast import PopulationModel
     from nanodds.population.virtual import sample_patients
 
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))

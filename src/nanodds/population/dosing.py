@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nanodds.population.fast import PopulationModel, simulate_population
+from nanodds.population.batch_solve import simulate_population
+from nanodds.population.fast import PopulationModel
 
 
 def default_window(target: float) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Per-patient rate matrices without rebuilding the model, and batched population solves.
+"""Per-patient rate matrices without rebuilding the model (the batched solves: :mod:`nanodds.population.batch_solve`).
 
 How each transfer scales with a patient's body weight ``BW`` (``s = BW / BW_scenario``), from
 :func:`nanodds.specs.physiology.build_physiology` and the model blocks:
@@ -28,10 +28,7 @@ by ``s``; the dose vector (per mg) does not depend on the patient.
 from __future__ import annotations
 
 import hashlib
-import os
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -41,10 +38,8 @@ import pandas as pd
 from nanodds.engine import build, output_grid
 from nanodds.errors import InputError
 from nanodds.model.free_drug import hepatic_intrinsic_blood_cl, liver_blood_flow_L_per_h
-from nanodds.solve.batched import BatchResult, solve_linear_batch
 from nanodds.solve.batched_blocks import relevant_states, solver_structure
 from nanodds.solve.dense_blocks import workspace
-from nanodds.solve.threads import single_blas_thread
 from nanodds.specs.params import load_yaml
 from nanodds.specs.physiology import bsa_mosteller_m2, build_physiology, reference_data
 from nanodds.specs.regimen import parse_regimen
@@ -309,123 +304,3 @@ class PopulationModel:
             bsa = np.sqrt(h * bw / 3600.0)
         scale = np.stack([np.ones_like(bw), bw, bsa], axis=1)[:, self.dose_kind]  # (p, E)
         return scale * self.dose_per_unit[None, :]
-
-
-LINEAR_CHUNK = 32
-"""Patients per batch of the exact linear solver: 32 x 61 x 61 doubles (~1 MB per stacked matrix) fit a 2 MB L2
-cache; measured 2.0 ms per patient (1 thread) vs 2.9 ms with 256 on the 61-state Doxil model (make bench)."""
-SATURABLE_CHUNK = 32
-"""Patients per batch of the saturable ETD2 solver: 32 against 128, 400 patients, whole process, paired: 0.79x the
-wall time and 590 vs 930 MiB peak (the per-step propagators of a chunk are ~6 x 32 x 100 kB)."""
-SATURABLE_FINE_SUBSTEPS = 8
-SATURABLE_DECAY_H = 12.0
-"""ETD2 substeps after each dose (8, falling to 1 over ~12 h; :func:`graded_substeps`, counts rounded up to
-powers of two). Measured on the Doxil model, 1,000 points over 1 week, against libRoadRunner at rtol 1e-12: one
-step per interval 2.4e-5 relative error (the saturation fills within hours of the dose and that error carries
-over), graded 6/12 h 7.5e-7 (1,409 steps), graded 8/12 h 4.6e-7 (1,554 steps), 16/24 h 1.5e-7 (3,589 steps)
-(make bench-pop)."""
-
-
-def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, observe: Sequence[str],
-                        t_grid: np.ndarray | None = None, amounts_mg: np.ndarray | None = None,
-                        saturable: bool | None = None, chunk: int | None = None,
-                        trajectories: Sequence[str] | None = None, workers: int | None = None) -> BatchResult:
-    """Solve a set of patients (linear exact, or batched saturable); observables only.
-
-    Parameters
-    ----------
-    observe : sequence of str
-        Observable names of the model (``plasma_total``, ``tissue_liver``, ``amount_tumour``, ...).
-    amounts_mg : ndarray (p, E), optional
-        Doses per patient and event (mg); default :meth:`PopulationModel.amounts`.
-    saturable : bool, optional
-        Use the saturable MPS terms; default: the scenario's setting (and the model has such terms).
-    chunk : int, optional
-        Patients per batch (memory ~ chunk x n^2 x 8 bytes x a few). Default: LINEAR_CHUNK (the stacked
-        propagators of a chunk stay in a core's L2 cache) or SATURABLE_CHUNK.
-    trajectories : sequence of str, optional
-        Observables (of ``observe``) whose (p, T) trajectories are returned; default all. AUCs, Cmax and Tmax
-        come for every observable either way.
-    workers : int, optional
-        Threads over the chunks of the linear solver (default: the CPU count).
-    """
-    grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
-    sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
-    if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
-        keep, sinks = pm.solver_states(observe)
-        with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
-            K = pm.rate_matrices(patients, keep, scratch=True)  # not kept past the solve
-            W = pm.weights(patients, observe, keep)
-            return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
-                                      amounts_mg=am, sinks=sinks, workers=workers, trajectories=trajectories)
-    K = pm.rate_matrices(patients)
-    W = pm.weights(patients, observe)
-    from nanodds.population.saturable import graded_substeps, solve_saturable_batch
-
-    k, cap = pm.saturation(patients)
-    nsub = graded_substeps(pm.events, grid, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
-    res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
-                                pm.events, am, grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
-    if trajectories is not None:
-        res = replace(res, observables={k: v for k, v in res.observables.items() if k in set(trajectories)})
-    return res
-
-
-STREAM_CHUNK = 512
-"""Patients per streamed block of :func:`iter_population` (~512 x n^2 x 8 bytes of rate matrices at a time)."""
-
-
-def iter_population(pm: PopulationModel, patients: pd.DataFrame, observe: Sequence[str],
-                    t_grid: np.ndarray | None = None, amounts_mg: np.ndarray | None = None,
-                    saturable: bool | None = None, block: int = STREAM_CHUNK,
-                    trajectories: Sequence[str] | None = None,
-                    workers: int | None = None) -> Iterator[tuple[slice, BatchResult]]:
-    """Solve a population block by block, yielding ``(rows, result)`` per block of ``block`` patients.
-
-    Same results as :func:`simulate_population` on all patients (the blocks are independent), but the rate
-    matrices and observables of only a few blocks are alive at a time: memory is flat in the number of patients
-    when the caller keeps only what it needs of each block (e.g. the AUCs).
-
-    Linear kinetics: whole blocks (assembly, solve, Cmax) run on ``workers`` threads (default: the CPU count),
-    one chunk thread each, so no core waits on another's serial part; results still come in order, with at most
-    ``workers`` blocks ahead of the one the caller holds. BLAS stays limited to one thread from the first block to
-    the end of the iteration (also while the caller works between blocks).
-
-    Parameters
-    ----------
-    patients : DataFrame
-        Covariates, one row per patient (``body_weight_kg`` and factors).
-    amounts_mg : ndarray (P, E), optional
-        Doses per patient and event (mg); default :meth:`PopulationModel.amounts` of each block.
-    block : int
-        Patients per block (>= 1).
-    trajectories : sequence of str, optional
-        Observables whose trajectories each block returns (default all; see :func:`simulate_population`).
-    workers : int, optional
-        Threads over whole blocks of the linear solver (default: the CPU count; 1: in the calling thread).
-    """
-    if block < 1:
-        raise InputError("block", block, "an integer >= 1")
-    am_all = None if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
-    sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
-    blocks = [slice(c0, min(c0 + block, len(patients))) for c0 in range(0, len(patients), block)]
-    nthreads = min(os.cpu_count() or 1, len(blocks)) if workers is None else min(workers, len(blocks))
-
-    def solve(rows: slice, inner: int | None) -> BatchResult:
-        return simulate_population(pm, patients.iloc[rows], observe, t_grid=t_grid,
-                                   amounts_mg=None if am_all is None else am_all[rows], saturable=saturable,
-                                   trajectories=trajectories, workers=inner)
-
-    if sat or nthreads <= 1:
-        for rows in blocks:
-            yield rows, solve(rows, None)
-        return
-    # one BLAS thread for the whole stream: the blocks' own limits then nest inside it in any order
-    with single_blas_thread(), ThreadPoolExecutor(nthreads) as ex:
-        ahead = deque(ex.submit(solve, rows, 1) for rows in blocks[:nthreads])
-        for i, rows in enumerate(blocks):
-            res = ahead.popleft().result()
-            if i + nthreads < len(blocks):
-                ahead.append(ex.submit(solve, blocks[i + nthreads], 1))
-            yield rows, res

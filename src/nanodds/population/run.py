@@ -40,8 +40,9 @@ from nanodds.io.atomic import file_sha256, save_figure, write_json, write_parque
 from nanodds.io.runfolder import RunFolder
 from nanodds.io.yaml_safe import parse_yaml, read_text_file
 from nanodds.limits import limit, limit_ref
+from nanodds.population.batch_solve import iter_population
 from nanodds.population.dosing import compare_strategies, personalised_doses
-from nanodds.population.fast import PopulationModel, iter_population
+from nanodds.population.fast import PopulationModel
 from nanodds.population.virtual import load_covariates, sample_patients
 from nanodds.specs.scenario import parse_scenario
 
