@@ -68,3 +68,24 @@ def test_stiff_path_refines_too():
     m = compute_metrics(sol, scn.regimen)
     assert m["tissues"]["heart"]["cmax_mg_per_L"] == pytest.approx(_fine_max(scn, "tissue_heart"), rel=0.02)
     assert m["tissues"]["heart"]["tmax_h"] < 0.05  # seconds to minutes after the bolus, not the first grid time
+
+
+def test_an_early_local_maximum_below_a_later_peak_triggers_the_refinement():
+    """A spike after the bolus that decays before a slower, higher rise: its grid maximum is late, but the local
+    maximum at the first output time says the spike is not resolved (its true height is unknown)."""
+    from types import SimpleNamespace
+
+    from nanodds.analysis.peaks import _peaks_after_a_bolus
+    from nanodds.specs.regimen import DoseEvent
+
+    t = np.arange(6.0)
+    obs = {"x": SimpleNamespace(weights=np.array([1.0]))}
+
+    def fake(y):
+        return SimpleNamespace(times_h=t, dose_events=(DoseEvent(0.0, 1.0, 0.0),), y=np.array(y, float)[:, None],
+                               model=SimpleNamespace(observables=obs))
+
+    assert _peaks_after_a_bolus(fake([0.0, 3.0, 1.0, 2.0, 4.0, 5.0]))      # local maximum at t = 1 h
+    assert _peaks_after_a_bolus(fake([0.0, 6.0, 1.0, 2.0, 4.0, 5.0]))      # the largest value at t = 1 h
+    assert not _peaks_after_a_bolus(fake([0.0, 1.0, 2.0, 3.0, 4.0, 5.0]))  # rising: bracketed
+    assert not _peaks_after_a_bolus(fake([6.0, 3.0, 1.0, 0.5, 0.2, 0.1]))  # largest at the bolus itself

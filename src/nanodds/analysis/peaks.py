@@ -5,8 +5,8 @@ seconds to minutes, long before the next output time: read on the output grid, t
 after a mouse bolus was 0.14x the model's own peak (1,001 points over a week, peak at 30 s), the tumour Demax of a
 220 nm silica particle 0.67x (measured 2026-12-04, ``tests/analysis/test_peaks.py``). :func:`peak_solution` solves
 the same model and doses again on the output grid plus log-spaced times inside the first output step after each
-bolus, when some observable is largest at the first output time after a bolus (otherwise the grid already
-brackets every peak and the solution is returned as it is); the peak metrics of
+bolus, when some observable has a local maximum at the first output time after a bolus (otherwise the solution
+is returned as it is); the peak metrics of
 :func:`nanodds.analysis.metrics.compute_metrics` are read on it. AUCs stay exact on any grid and are not re-read.
 """
 
@@ -48,15 +48,19 @@ def refined_times(sol: Solution) -> np.ndarray:
 
 
 def _peaks_after_a_bolus(sol: Solution) -> bool:
-    """Some observable is largest at the first output time after a bolus (its peak may lie before it)."""
+    """Some observable has a local maximum at the first output time after a bolus (its peak may lie before it):
+    its largest value there, or a higher point than both neighbours (an early spike that decays before a later
+    rise, which the largest value alone would not show)."""
     t = sol.times_h
     firsts = {int(np.searchsorted(t, td + same_time_tol_h(td), side="right")) for td in _boluses(sol)}
-    firsts.discard(len(t))
+    firsts = sorted(j for j in firsts if j < len(t))
     if not firsts:
         return False
-    W = np.stack([o.weights for o in sol.model.observables.values()], axis=1)
-    arg = np.argmax(sol.y @ W, axis=0)
-    return bool(np.isin(arg, list(firsts)).any())
+    Y = sol.y @ np.stack([o.weights for o in sol.model.observables.values()], axis=1)  # (T, observables)
+    if np.isin(np.argmax(Y, axis=0), firsts).any():
+        return True
+    inner = [j for j in firsts if j + 1 < len(t)]
+    return bool(inner) and bool(np.any((Y[inner] > Y[[j - 1 for j in inner]]) & (Y[inner] > Y[[j + 1 for j in inner]])))
 
 
 def peak_solution(sol: Solution) -> Solution:
