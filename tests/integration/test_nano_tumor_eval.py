@@ -51,7 +51,7 @@ def test_one_set_simulates_to_a_positive_delivery() -> None:
 
 def test_demax_is_the_curve_peak_not_the_grid_peak() -> None:
     """A ~226 nm silica set at the reference MPS peaks in the tumour's blood within minutes: the harness's Demax is
-    that peak (within the log grid's ~6 % spacing, against a 4,000-point reference), not the 1 h grid's maximum."""
+    that peak (metrics' refinement after the bolus, against a 4,000-point reference), not the 1 h grid's maximum."""
     from nanodds.engine import output_grid, simulate
 
     d = mappable(load_sets())
