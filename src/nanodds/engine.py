@@ -97,7 +97,7 @@ def fitted_tumour(scn: Scenario) -> tuple[dict[str, float], dict[str, float]]:
     carrier, tumour = scn.carrier, scn.physiology.tumour
     assert carrier is not None and tumour is not None and carrier.material is not None  # checked at parsing
     fac = tumour_fitted.factors(carrier.material, tumour.model, carrier.ligand is not None,
-                                tumour.volume_L * 1e3, reference_data(scn.species)["tumour"]["volume"].to("mL"))
+                                tumour.volume_L, reference_data(scn.species)["tumour"]["volume"].to("L"))
     return fac, tumour_fitted.overrides(fac, load_yaml(f"carriers/{scn.species}.yaml"))
 
 

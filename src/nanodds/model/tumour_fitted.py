@@ -55,8 +55,8 @@ def check(species: str, material: str | None, has_carrier: bool, has_tumour: boo
                          "fitted needs the carrier's material)")
 
 
-def factors(material: str, tumour_model: str | None, targeted: bool, tumour_volume_mL: float,
-            reference_volume_mL: float) -> dict[str, float]:
+def factors(material: str, tumour_model: str | None, targeted: bool, tumour_volume_L: float,
+            reference_volume_L: float) -> dict[str, float]:
     """The multiplicative factors of one design (all dimensionless).
 
     Parameters
@@ -67,9 +67,9 @@ def factors(material: str, tumour_model: str | None, targeted: bool, tumour_volu
         ``tumour.model`` of the scenario (None: the database's 'other' group).
     targeted : bool
         The carrier has a ligand (database 'Active'; else 'Passive').
-    tumour_volume_mL, reference_volume_mL : float
-        Tumour volume (mL, 1 g/mL as in the database's tumour weight) and the reference at which the size factor
-        is 1 (the mouse default tumour volume).
+    tumour_volume_L, reference_volume_L : float
+        Tumour volume (L; 1 g/mL as in the database's tumour weight) and the reference at which the size factor
+        is 1 (the mouse default tumour volume, L).
     """
     f = fit()
     b = f["tumour_weight_exponent"].to("1")
@@ -79,7 +79,7 @@ def factors(material: str, tumour_model: str | None, targeted: bool, tumour_volu
         "material_mps_factor": f["material_mps_factor"][material].to("1"),
         "tumour_model_factor": tm[tumour_model].to("1") if tumour_model in tm else tm["other"].to("1"),
         "targeting_factor": f["targeting_factor"]["active" if targeted else "passive"].to("1"),
-        "tumour_size_factor": (tumour_volume_mL / reference_volume_mL) ** (-b),
+        "tumour_size_factor": (tumour_volume_L / reference_volume_L) ** (-b),
         "size_exponent_mps": f["size_exponent_mps"].to("1"),
     }
 
