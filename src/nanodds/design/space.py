@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from nanodds.analysis.model_params import SIGNED
 from nanodds.design.metrics import Metric, parse_metric
 from nanodds.errors import InputError, reject_unknown_keys
 from nanodds.model.structure import Model
@@ -63,7 +64,6 @@ VARIABLES: dict[str, tuple[str, str, str]] = {
 }
 CARRIER_VARIABLES = ("diameter", "pegylated", "release_rate", "release_rate_blood", "release_rate_tissue", "zeta",
                      "ligand_density")
-SIGNED = {"zeta"}
 ALIASES = {"ligand": "ligand_density", "ligands": "ligand_density", "zeta_potential": "zeta", "charge": "zeta",
            "surface_charge": "zeta"}
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
