@@ -12,11 +12,13 @@ is returned as it is); the peak metrics of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from nanodds.solve.solution import Solution, same_time_tol_h
 
-__all__ = ["PEAK_FIRST_H", "PEAK_POINTS", "peak_solution", "refined_times"]
+__all__ = ["PEAK_FIRST_H", "PEAK_POINTS", "peak_solution", "peak_times", "refined_times"]
 
 PEAK_FIRST_H = 1e-4
 """First refined time after a bolus (h; 0.36 s): below the fastest tissue peaks measured (~6 s, heart blood)."""
@@ -30,20 +32,38 @@ def _boluses(sol: Solution) -> list[float]:
 
 
 def refined_times(sol: Solution) -> np.ndarray:
+    """Times (h) inside the first output step after each bolus of ``sol``: see :func:`peak_times`."""
+    return peak_times(sol.times_h, _boluses(sol))
+
+
+def peak_times(times_h: np.ndarray, bolus_h: Sequence[float], points: int = PEAK_POINTS) -> np.ndarray:
     """Times (h) inside the first output step after each bolus: ``t_d + geomspace(PEAK_FIRST_H, step)``.
 
-    A bolus at or after the last output time adds none; times already on the grid are dropped.
+    Parameters
+    ----------
+    times_h : ndarray
+        Output times (h), increasing.
+    bolus_h : sequence of float
+        Start times of the boluses (h).
+    points : int
+        Log-spaced points from :data:`PEAK_FIRST_H` to the next output time, that time included.
+
+    Returns
+    -------
+    ndarray
+        Sorted times not on ``times_h``; a bolus at or after the last output time, or one whose next output time
+        is within :data:`PEAK_FIRST_H`, adds none.
     """
-    t = sol.times_h
+    t = np.asarray(times_h, dtype=float)
     out: list[np.ndarray] = []
-    for td in _boluses(sol):
+    for td in sorted(set(bolus_h)):
         j = int(np.searchsorted(t, td + same_time_tol_h(td), side="right"))
         if j >= len(t):
             continue
         step = float(t[j]) - td
         if step <= PEAK_FIRST_H:
             continue
-        out.append(td + np.geomspace(PEAK_FIRST_H, step, PEAK_POINTS)[:-1])
+        out.append(td + np.geomspace(PEAK_FIRST_H, step, points)[:-1])
     return np.setdiff1d(np.concatenate(out), t) if out else np.empty(0)
 
 

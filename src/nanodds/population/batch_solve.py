@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nanodds.analysis.peaks import peak_times
 from nanodds.errors import InputError
 from nanodds.population.fast import PopulationModel
 from nanodds.solve.batched import BatchResult, solve_linear_batch
@@ -63,24 +64,47 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
     grid = pm.t_grid if t_grid is None else np.asarray(t_grid, dtype=float)
     sat = (pm.scenario.saturable if saturable is None else saturable) and len(pm.sat_src) > 0
     am = pm.amounts(patients) if amounts_mg is None else np.asarray(amounts_mg, dtype=float)
+    # Cmax/Tmax read at the peak: the solve also covers log-spaced times inside the first output step after each
+    # bolus (:func:`nanodds.analysis.peaks.peak_times`); the trajectories come back on ``grid`` only
+    extra = peak_times(grid, [e.start_h for e in pm.events if e.duration_h == 0])
+    return _solve(pm, patients, observe, grid, np.union1d(grid, extra) if extra.size else grid, am, sat, chunk,
+                  trajectories, workers)
+
+
+def _solve(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, observe: Sequence[str],
+           grid: np.ndarray, solve_grid: np.ndarray, am: np.ndarray, sat: bool, chunk: int | None,
+           trajectories: Sequence[str] | None, workers: int | None) -> BatchResult:
+    """One solve on ``solve_grid`` (``grid`` plus peak times, or ``grid``); trajectories returned on ``grid``."""
+    keep_obs = None if trajectories is None else set(trajectories)
     if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)
         keep, sinks = pm.solver_states(observe)
         with single_blas_thread():  # the assembly's products too (see solve_linear_batch)
             K = pm.rate_matrices(patients, keep, scratch=True)  # not kept past the solve
             W = pm.weights(patients, observe, keep)
-            return solve_linear_batch(K, pm.dose_vector[keep], pm.events, grid, W, chunk=chunk or LINEAR_CHUNK,
-                                      amounts_mg=am, sinks=sinks, workers=workers, trajectories=trajectories)
+            res = solve_linear_batch(K, pm.dose_vector[keep], pm.events, solve_grid, W,
+                                     chunk=chunk or LINEAR_CHUNK, amounts_mg=am, sinks=sinks, workers=workers,
+                                     trajectories=trajectories)
+        return _on_grid(res, grid, solve_grid, None)
     K = pm.rate_matrices(patients)
     W = pm.weights(patients, observe)
-    from nanodds.population.saturable import graded_substeps, solve_saturable_batch
+    from nanodds.population.saturable import graded_substeps, solve_saturable_batch, substeps_within
 
     k, cap = pm.saturation(patients)
     nsub = graded_substeps(pm.events, grid, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
+    if len(solve_grid) != len(grid):  # the peak times split their interval's substeps, never add many
+        nsub = substeps_within(pm.events, grid, nsub, solve_grid)
     res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
-                                pm.events, am, grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
-    if trajectories is not None:
-        res = replace(res, observables={k: v for k, v in res.observables.items() if k in set(trajectories)})
-    return res
+                                pm.events, am, solve_grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
+    return _on_grid(res, grid, solve_grid, keep_obs)
+
+
+def _on_grid(res: BatchResult, grid: np.ndarray, solve_grid: np.ndarray, keep: set[str] | None) -> BatchResult:
+    """``res`` with its trajectories on ``grid`` (a subset of ``solve_grid``), only those in ``keep`` if given."""
+    obs = res.observables if keep is None else {k: v for k, v in res.observables.items() if k in keep}
+    if len(solve_grid) != len(grid):
+        at = np.searchsorted(solve_grid, grid)
+        obs = {k: v[:, at] for k, v in obs.items()}
+    return replace(res, observables=obs) if obs is not res.observables else res
 
 
 STREAM_CHUNK = 512

@@ -250,3 +250,18 @@ def graded_substeps(events: Sequence[DoseEvent], t_grid: np.ndarray, fine: int, 
             dt = float(since.min())
             out[j] = max(1, int(np.ceil(fine * np.exp(-dt / decay_h))), int(np.ceil(burst * np.exp(-dt / burst_h))))
     return out
+
+
+def substeps_within(events: Sequence[DoseEvent], t_grid: np.ndarray, counts: np.ndarray,
+                    fine_grid: np.ndarray) -> np.ndarray:
+    """Substeps per interval of ``fine_grid`` (``t_grid`` plus times inside its intervals) that keep the step
+    lengths of ``counts`` (per interval of ``t_grid``, as :func:`graded_substeps` gives them).
+
+    An interval of ``t_grid`` with ``n`` substeps of length ``L / n`` that is split at added times gets, on each
+    piece of length ``l``, ``ceil(n l / L)`` substeps: no step longer than before, and the added output times cost
+    about one step each (not ``n`` each, as :func:`graded_substeps` on ``fine_grid`` would give right after a dose).
+    """
+    coarse, fine = _steps(events, t_grid), _steps(events, fine_grid)
+    parent = np.clip(np.searchsorted(coarse, fine[:-1] + _TOL, side="right") - 1, 0, len(counts) - 1)
+    frac = np.diff(fine) / (coarse[parent + 1] - coarse[parent])
+    return np.maximum(1, np.ceil(counts[parent] * frac - _TOL)).astype(int)
