@@ -94,8 +94,10 @@ class Metric:
     def from_solution(self, sol: Solution) -> float:
         """The value for one solution (same formulas as :meth:`from_forward`)."""
         w = self.weights(sol.model)
-        if self.stat == "max":
-            return float((sol.y @ w).max())
+        if self.stat == "max":  # the peak, also inside the first output step after a bolus (as the optimiser)
+            from nanodds.analysis.peaks import peak_solution
+
+            return float((peak_solution(sol).y @ w).max())
         auc_t = float(sol.cum_int[-1] @ w)
         nz = w != 0
         tail = float(sol.tail_int[nz] @ w[nz]) if np.all(np.isfinite(sol.tail_int[nz])) else np.inf

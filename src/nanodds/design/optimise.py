@@ -49,6 +49,7 @@ class Design:
         self.outputs = {f"objective:{o.name}": o.metric.weights for o in space.objectives}
         self.outputs.update({f"constraint:{i}": c.metric.weights for i, c in enumerate(space.constraints)})
         self.fm = ForwardModel(scn, [v.name for v in space.variables], self.outputs, raw=raw)
+        self._max = any(m.metric.stat == "max" for m in (*space.objectives, *space.constraints))
 
     def decode(self, U: np.ndarray) -> np.ndarray:
         """Unit-cube points (rows) -> variable values in the variables' units."""
@@ -90,9 +91,16 @@ class Design:
         return out
 
     def _grid(self, c: np.ndarray) -> np.ndarray:
+        """The scenario's output grid for this design's regimen; with a ``max`` metric also the peak times after
+        each bolus (:func:`nanodds.analysis.peaks.peak_times`), so ``max`` is the peak, as in ``metrics.json``."""
+        from nanodds.analysis.peaks import peak_times
         from nanodds.engine import output_grid
 
-        return output_grid(replace(self.scn, regimen=Regimen(self.fm.events_of(c))))
+        events = self.fm.events_of(c)
+        grid = output_grid(replace(self.scn, regimen=Regimen(events)))
+        if not self._max:
+            return grid
+        return np.union1d(grid, peak_times(grid, [e.start_h for e in events if e.duration_h == 0]))
 
     def scenario_mapping(self, x: np.ndarray, design_id: str) -> dict[str, Any]:
         """The scenario mapping (YAML-ready) of design row ``x``: runnable by ``nanodds simulate``."""
