@@ -15,6 +15,7 @@ from typing import Any
 
 from nanodds.analysis.acting import acting_metrics, headline_keys
 from nanodds.errors import InputError
+from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario
 
 __all__ = ["RATIO_KEYS", "arms_headline", "arms_table", "check_comparable", "compare", "compare_arms",
@@ -125,7 +126,6 @@ def run_comparison(scn: Scenario, abc_factor: float | None = None):
     (dict, Solution, Solution)
         The comparison document (see :func:`compare_metrics`) and the nano and conventional solutions.
     """
-    from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
 
     require_carrier(scn)
@@ -143,10 +143,7 @@ def run_comparison(scn: Scenario, abc_factor: float | None = None):
         model = with_abc(build(scn), start, abc_factor)
         sol_nano = solve(model, scn.regimen.events, output_grid(scn), backend=scn.solver)
     sol_conv = simulate(conv)
-    m_nano = {**compute_metrics(sol_nano, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg),
-              "acting": acting_metrics(sol_nano)}
-    m_conv = {**compute_metrics(sol_conv, conv.regimen, conv.bsa_m2, conv.physiology.body_weight_kg),
-              "acting": acting_metrics(sol_conv)}
+    m_nano, m_conv = arm_metrics(scn, sol_nano), arm_metrics(conv, sol_conv)
     doc = compare_metrics(m_nano, m_conv, scn.name)
     doc["conventional_definition"] = scn.conventional_definition()
     doc["dose_mg"] = {"nano": scn.regimen.total_mg, "conventional": conv.regimen.total_mg}
@@ -198,7 +195,6 @@ def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None,
         (metrics with ``acting`` as in :func:`run_comparison`; ratios of every arm but the reference, as in
         :func:`ratios`) and the solutions in arm order.
     """
-    from nanodds.analysis.metrics import compute_metrics
     from nanodds.engine import simulate
 
     if len(scenarios) < 2:
@@ -212,9 +208,7 @@ def compare_arms(scenarios: list[Scenario], labels: list[str] | None = None,
         if progress is not None:
             progress(i, names[i])
         sols.append(simulate(s))
-    metrics = {n: {**compute_metrics(sol, s.regimen, s.bsa_m2, s.physiology.body_weight_kg),
-                   "acting": acting_metrics(sol)}
-               for n, s, sol in zip(names, scenarios, sols, strict=True)}
+    metrics = {n: arm_metrics(s, sol) for n, s, sol in zip(names, scenarios, sols, strict=True)}
     ref = names[0]
     doc = {"reference": ref, "arms": metrics,
            "dose_mg": {n: s.regimen.total_mg for n, s in zip(names, scenarios, strict=True)},
@@ -285,3 +279,14 @@ def arms_table(doc: dict[str, Any]) -> list[dict[str, Any]]:
     for label, key, unit in ARMS_ROWS:
         add("plasma and tumour", label, "", "", key, unit, {a: get_path(m, key) for a, m in arms.items()})
     return out
+
+
+def arm_metrics(scn: Scenario, sol: Solution) -> dict[str, Any]:
+    """:func:`~nanodds.analysis.metrics.compute_metrics` plus ``acting`` (:func:`acting_metrics`) of one arm, their
+    peaks read on one :func:`~nanodds.analysis.peaks.peak_solution` (solved again at most once)."""
+    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.analysis.peaks import peak_solution
+
+    pk = peak_solution(sol)
+    return {**compute_metrics(sol, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg, peaks=pk),
+            "acting": acting_metrics(sol, peaks=pk)}

@@ -57,14 +57,15 @@ def plasma_metrics(sol: Solution, name: str, regimen: Regimen,
 
 
 def compute_metrics(sol: Solution, regimen: Regimen, bsa_m2: float | None = None,
-                    body_weight_kg: float | None = None) -> dict[str, Any]:
+                    body_weight_kg: float | None = None, peaks: Solution | None = None) -> dict[str, Any]:
     """All metrics of one simulation as a JSON-ready mapping (keys carry units).
 
     ``bsa_m2`` adds plasma CL and Vss per m^2 (human dosing); without it, ``body_weight_kg`` adds them per kg
-    (``cl_L_per_h_per_kg``, ``vss_L_per_kg``: how mouse and rat clearances are reported).
+    (``cl_L_per_h_per_kg``, ``vss_L_per_kg``: how mouse and rat clearances are reported). ``peaks``:
+    :func:`nanodds.analysis.peaks.peak_solution` of ``sol`` when the caller has it already (default: made here).
     """
     m = sol.model
-    pk = peak_solution(sol)  # peaks inside the first output step after a bolus
+    pk = peak_solution(sol) if peaks is None else peaks  # peaks inside the first output step after a bolus
     res: dict[str, Any] = {"dose_total_mg": regimen.total_mg, "solver": sol.method}
     for name in PLASMA:
         if name in m.observables:

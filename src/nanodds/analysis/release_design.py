@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nanodds.analysis.peaks import peak_solution
 from nanodds.errors import InputError
 from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario
@@ -106,7 +107,8 @@ def release_rate_sweep(scenario: Scenario, rates_per_h: Sequence[float] = DEFAUL
     for k in rates:
         sol = simulate(with_first_order_release(scenario, k), t_grid)
         m = sol.model
-        free_tumour = sol.y[:, m.index("free:tumour")] / m.volumes_L["tumour"]
+        pk = peak_solution(sol)  # the free drug's tumour peak can lie inside the first output step after a bolus
+        free_tumour = pk.y[:, m.index("free:tumour")] / m.volumes_L["tumour"]
         rows.append({
             "rate_per_h": k,
             "tumour_free_auc_mg_h_per_L": free_auc_mg_h_per_L(sol, "tumour"),

@@ -148,16 +148,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     scn = load_scenario(args.scenario)  # every input error surfaces before anything is written
     out = output_dir(args.out)
-    from nanodds.analysis.metrics import compute_metrics
+    from nanodds.analysis.compare import arm_metrics
     from nanodds.engine import simulate
     from nanodds.solve.api import ONE_SHOT_STIFF_METHOD
 
     with _status(f"simulating {scn.name}..."):
         sol = simulate(scn, stiff_method=ONE_SHOT_STIFF_METHOD)
-        metrics = compute_metrics(sol, scn.regimen, scn.bsa_m2, scn.physiology.body_weight_kg)
-    from nanodds.analysis.acting import acting_metrics
-
-    metrics = {"scenario": scn.name, **metrics, "acting": acting_metrics(sol), **learned_section(sol)}
+        metrics = arm_metrics(scn, sol)
+    metrics = {"scenario": scn.name, **metrics, **learned_section(sol)}
     with _status("writing outputs..."):
         _write_run(sol, metrics, out, netcdf=True)
         if not args.no_plots:

@@ -24,6 +24,7 @@ from nanodds.analysis.pd.extremity_skin import extremity_skin_unbound
 from nanodds.analysis.pd.friberg import simulate_friberg, summarise_friberg
 from nanodds.analysis.pd.params import PDParams, has_pd, load_pd
 from nanodds.analysis.pd.simeoni import simulate_simeoni, summarise_tgi
+from nanodds.analysis.peaks import peak_solution
 from nanodds.solve.solution import Solution
 from nanodds.specs.scenario import Scenario
 
@@ -43,7 +44,6 @@ def arm_pd(p: PDParams, sol: Solution, acting: dict[str, Any], tumour_volume_mL:
     """PD read-outs of one arm (``curves`` collects the time courses for plotting when given; ``scn``, the arm's
     scenario, adds the palm/sole skin satellite when the PD file has an ``extremity_skin`` block)."""
     out: dict[str, Any] = {}
-    t = sol.times_h
     if p.friberg is not None:
         tt, rel = simulate_friberg(p.friberg, *_driver(sol, p.friberg.driver))
         out["myelosuppression"] = {"driver": DRIVERS[p.friberg.driver], **summarise_friberg(p.friberg, tt, rel)}
@@ -55,11 +55,12 @@ def arm_pd(p: PDParams, sol: Solution, acting: dict[str, Any], tumour_volume_mL:
         if curves is not None:
             curves["tumour"] = (td, w)
     exposure: dict[str, Any] = {}
+    pk = peak_solution(sol)  # Cmax and hours above a level also inside the first output step after a bolus
     for site in ("tumour", "heart", "marrow", "skin"):
         name = f"tissue_unbound_{site}"
         if name not in sol.model.observables:
             continue
-        c = sol.observe(name)
+        t, c = pk.times_h, pk.observe(name)
         row = {"unbound_auc_mg_h_per_L": acting.get(site, {}).get("unbound_auc_mg_h_per_L"),
                "unbound_cmax_mg_per_L": float(c.max())}
         if p.toxic_unbound_mg_per_L is not None:
@@ -70,7 +71,7 @@ def arm_pd(p: PDParams, sol: Solution, acting: dict[str, Any], tumour_volume_mL:
                 row["hours_in_window"] = time_within_h(t, c, p.effective_unbound_mg_per_L, p.toxic_unbound_mg_per_L)
         exposure[site] = row
     if p.extremity_skin is not None and scn is not None and "tissue_unbound_skin" in sol.model.observables:
-        c = extremity_skin_unbound(scn, sol, p.extremity_skin)
+        t, c = sol.times_h, extremity_skin_unbound(scn, sol, p.extremity_skin)
         # AUC over the simulated window (trapezoid) for both arms: the satellite has no exact tail
         row = {"unbound_auc_window_mg_h_per_L": float(np.trapezoid(c, t)), "unbound_cmax_mg_per_L": float(c.max())}
         if p.toxic_unbound_mg_per_L is not None:
