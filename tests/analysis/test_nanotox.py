@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nanodds.analysis.nanotox import HAZARD_FILE, materials, screen, screen_scenario
@@ -66,3 +67,24 @@ def test_screen_scenario_uses_simulated_tissue_carrier() -> None:
     row = _by_id(res["flags"])["silica_cytotoxicity"]
     assert row["site"] == max(peaks, key=peaks.get) and row["predicted"] == pytest.approx(max(peaks.values()))
     assert row["margin"] == pytest.approx(100.0 / row["predicted"])
+
+
+def test_tissue_carrier_peaks_are_the_model_peaks_after_a_bolus() -> None:
+    """Criterion: each organ's carrier peak equals the maximum on a 4,000-point log grid of the first step to 2 %
+    (on the 1 h grid alone the heart's was below 0.9x)."""
+    from nanodds.analysis.nanotox import tissue_carrier_peaks
+    from nanodds.engine import output_grid
+
+    raw = {"species": "mouse", "drug": "doxorubicin", "carrier": {"type": "mesoporous_silica"},
+           "regimen": [{"route": "iv_bolus", "dose": "9 mg/kg"}],
+           "simulation": {"duration": "48 h", "points": 49, "saturable": False}}
+    scn = parse_scenario(raw)
+    sol = simulate(scn)
+    got = tissue_carrier_peaks(sol)
+    grid = output_grid(scn)
+    fine = simulate(scn, np.union1d(grid, np.geomspace(1e-5, grid[1], 4000)))
+    vol = sol.model.volumes_L
+    for organ in ("heart", "lung", "liver"):
+        ref = float(fine.observe(f"carrier_amount_{organ}").max()) / vol[organ]
+        assert got[organ] == pytest.approx(ref, rel=0.02), organ
+    assert float(sol.observe("carrier_amount_heart").max()) / vol["heart"] < 0.9 * got["heart"]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from nanodds.analysis.peaks import peak_solution
 from nanodds.errors import InputError
 from nanodds.solve.solution import Solution
 from nanodds.specs.params import Param, load_yaml
@@ -92,12 +93,17 @@ def screen(material: str, *, diameter_nm: float | None = None, pegylated: bool =
 
 
 def tissue_carrier_peaks(sol: Solution) -> dict[str, float]:
-    """Peak carrier concentration (mg carrier / L tissue) in every organ of a nanoformulation simulation."""
+    """Peak carrier concentration (mg carrier / L tissue) in every organ of a nanoformulation simulation.
+
+    Read on :func:`nanodds.analysis.peaks.peak_solution`: an organ's carrier (mostly in its blood) can peak within
+    minutes of a bolus, inside the first output step.
+    """
+    pk = peak_solution(sol)
     out = {}
     for organ, vol in sol.model.volumes_L.items():
         name = f"carrier_amount_{organ}"
         if name in sol.model.observables and vol > 0:
-            out[organ] = float(np.max(sol.observe(name))) / vol
+            out[organ] = float(np.max(pk.observe(name))) / vol
     return out
 
 
