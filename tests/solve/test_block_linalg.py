@@ -119,3 +119,36 @@ def test_linear_population_solve_runs_on_one_blas_thread(monkeypatch) -> None:
         res = solve_linear_batch(K, np.eye(8)[0], [], np.linspace(0.0, 1.0, 5), {"a": np.eye(8)[6]})
     assert res.observables["a"].shape == (4, 5)
     assert seen and all(n == 1 for n in seen)
+
+
+@settings(max_examples=20, deadline=None)
+@given(sizes, st.integers(1, 3), st.integers(2, 5), st.integers(BILINEAR_C + 1, 3 * BILINEAR_C),
+       st.integers(0, 2**31 - 1))
+def test_bilinear_read_out_equals_stepping_for_any_block_bounds(sz: list[int], p: int, nobs: int, L: int,
+                                                                seed: int) -> None:
+    """``A E^(i+1) x`` for i < L and ``E^L x`` as plain repeated products, for 1-4 diagonal blocks of any size
+    (the rows ``A E^(qc)`` and the doubling columns are products block by block, skipping the zero upper ones)."""
+    from nanodds.solve.batched_blocks import bilinear_levels, propagate_bilinear
+
+    bounds = [0, *np.cumsum(sz).tolist()]
+    m = bounds[-1]
+    rng = np.random.default_rng(seed)
+    E = _stack(rng, p, bounds)
+    E /= np.abs(np.linalg.eigvals(E)).max(axis=1)[:, None, None] * 1.001  # spectral radius < 1: no overflow
+    pw = [E]
+    for _ in range(bilinear_levels(L) - 1):
+        pw.append(pw[-1] @ pw[-1])
+    h = 0.25
+    W = rng.standard_normal((p, nobs, m))
+    ch = Chunk(np.zeros((p, m, m)), np.arange(m), np.zeros(0, dtype=int), W, {round(h, 12): pw}, bounds,
+               np.arange(p))
+    x = rng.standard_normal((p, m))
+    emit = np.empty((p, nobs, L))
+    y = propagate_bilinear(ch, x, L, h, emit)
+    ref, v = np.empty_like(emit), x
+    for i in range(L):
+        v = (E @ v[..., None])[..., 0]
+        ref[:, :, i] = (W @ v[..., None])[..., 0]
+    scale = np.abs(ref).max(axis=2, keepdims=True)
+    assert np.all(np.abs(emit - ref) <= 1e-10 * scale)
+    np.testing.assert_allclose(y, v, rtol=1e-9, atol=1e-12 * np.abs(x).max())

@@ -296,6 +296,21 @@ def bilinear_levels(L: int) -> int:
     return int(np.log2(BILINEAR_C)) + 1
 
 
+@lru_cache(maxsize=64)
+def _triangular_plan(bounds: tuple[int, ...]) -> tuple[tuple[tuple[slice, slice], ...],
+                                                       tuple[tuple[slice, slice], ...]]:
+    """Slices for products with a block lower-triangular matrix M of ``bounds``, skipping its zero upper blocks.
+
+    ``rows``: ``(inner, cols)`` per column block j (``R M`` restricted to columns ``cols`` is ``R[:, inner] M[inner,
+    cols]``, ``inner = bounds[j]:``); ``columns``: ``(rows, inner)`` per row block i (``M V`` restricted to ``rows``
+    is ``M[rows, inner] V[inner]``, ``inner = :bounds[i+1]``). One block: the whole product.
+    """
+    nb = len(bounds) - 1
+    rows = tuple((slice(bounds[j], bounds[-1]), slice(bounds[j], bounds[j + 1])) for j in range(nb))
+    cols = tuple((slice(bounds[i], bounds[i + 1]), slice(0, bounds[i + 1])) for i in range(nb))
+    return rows, cols
+
+
 def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndarray) -> np.ndarray:
     """``emit[:, :, i] = A E^(i+1) x`` for ``i < L`` (E = expm(K h)); returns ``E^L x``.
 
@@ -311,15 +326,20 @@ def propagate_bilinear(ch: Chunk, x: np.ndarray, L: int, h: float, emit: np.ndar
     pw = ch.powers(h, bilinear_levels(L))
     Ec = pw[int(np.log2(c))]
     # rows q nobs + o = (A E^(qc))_o, each group of nobs rows written in place (no stacking or transposes)
+    row_blocks, col_blocks = _triangular_plan(tuple(ch.bounds))
     B = workspace("bilinear_rows", (p, nq * nobs, m))
     B[:, :nobs] = ch.A
-    for q in range(1, nq):
-        np.matmul(B[:, (q - 1) * nobs:q * nobs], Ec, out=B[:, q * nobs:(q + 1) * nobs])
+    for q in range(1, nq):  # row times block lower-triangular: column block j needs only rows bounds[j]: of Ec
+        prev, nxt = B[:, (q - 1) * nobs:q * nobs], B[:, q * nobs:(q + 1) * nobs]
+        for inner, cols in row_blocks:
+            np.matmul(prev[:, :, inner], Ec[:, inner, cols], out=nxt[:, :, cols])
     V = workspace("bilinear_columns", (p, m, c))  # columns E^1 x .. E^c x, filled by doubling in place
     V[:, :, 0] = mv(pw[0], x)
     k = 1
-    while k < c:
-        np.matmul(pw[k.bit_length() - 1], V[:, :, :k], out=V[:, :, k:2 * k])
+    while k < c:  # block lower-triangular times columns: row block i needs only rows :bounds[i+1] of V
+        P = pw[k.bit_length() - 1]
+        for rows, inner in col_blocks:
+            np.matmul(P[:, rows, inner], V[:, inner, :k], out=V[:, rows, k:2 * k])
         k *= 2
     for q in range(nq):  # straight into the output (strided views are BLAS operands)
         take = min(c, L - q * c)

@@ -172,7 +172,8 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     if on.size:
         full[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
     yT = x - rho[:, -1:] * v
-    S, KiyT = np.moveaxis(ch.solve(np.stack([yT - g[:, -1:] * dn, yT], axis=-1)), -1, 0)
+    KiyT = ch.solve(yT)  # one right-hand side: K^{-1} (yT - g_T d) = K^{-1} yT - g_T v
+    S = KiyT - g[:, -1:] * v
     auc = mv(A, S) + q1 * gint[:, None]
     ainf = auc - mv(ch.Wn, KiyT)
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
