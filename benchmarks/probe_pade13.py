@@ -53,7 +53,7 @@ GRID = np.linspace(0.0, 168.0, 1000)
 N = int(os.environ.get("PROBE_N", "2048"))
 REPEATS = int(os.environ.get("PROBE_REPEATS", "3"))
 CHUNK = 32
-N_CHECK = 4
+N_CHECK = int(os.environ.get("PROBE_CHECK", "4"))
 MV_DEGREE = 41
 """Taylor degree of the off-grid vector ``expm(K f g) v`` in the Pade variant (``alpha f g <= 5.37``: remainder
 5.37^42 / 42! ~ 1e-20)."""

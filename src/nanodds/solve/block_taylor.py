@@ -58,8 +58,10 @@ def _scaling(alpha: float, h: float) -> tuple[int, float]:
 
 
 def _taylor_root(P: np.ndarray, alpha: float, mu: np.ndarray, h: float,
-                 bounds: Sequence[int]) -> tuple[np.ndarray, int, float]:
-    """``exp(mu g) T_20(g S) = expm(g K)`` with ``g = h / 2^s`` the scaled step; returns it, s, g."""
+                 bounds: Sequence[int], scratch: bool = False) -> tuple[np.ndarray, int, float]:
+    """``exp(mu g) T_20(g S) = expm(g K)`` with ``g = h / 2^s`` the scaled step; returns it, s, g.
+
+    ``scratch``: the result lives in this thread's :func:`workspace` (valid until the next such call)."""
     p, m = P.shape[1], P.shape[2]
     s, g = _scaling(alpha, h)
     diag = np.arange(m)
@@ -70,14 +72,14 @@ def _taylor_root(P: np.ndarray, alpha: float, mu: np.ndarray, h: float,
     np.matmul(C, P[1:5].reshape(4, -1), out=Bs.reshape(4, -1))
     Bs[:, :, diag, diag] += np.array([1.0 / _FACT[5 * j] for j in range(4)])[:, None, None]
     # T = B0 + A^5 (B1 + A^5 (B2 + A^5 (B3 + A^5 / 20!))), A^5 = g^5 S^5
-    g5 = g**5
-    acc = np.multiply(K5, g5 / _FACT[20])
+    A5 = np.multiply(K5, g**5, out=workspace("taylor_a5", K5.shape))  # written whole (upper blocks 0 * g^5)
+    acc = workspace("taylor_root", K5.shape) if scratch else np.empty_like(K5)
+    np.multiply(A5, 1.0 / _FACT[20], out=acc)
     acc += Bs[3]
     prod = workspace("taylor_horner", acc.shape, zeroed=True, key=tuple(bounds))
     for j in (2, 1, 0):
-        dmul(K5, acc, bounds, out=prod, upper_zero=True)
-        np.multiply(prod, g5, out=acc)
-        acc += Bs[j]
+        dmul(A5, acc, bounds, out=prod, upper_zero=True)
+        np.add(prod, Bs[j], out=acc)
     acc *= np.exp(mu * g)[:, None, None]
     return acc, s, g
 
@@ -167,7 +169,7 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
         u = np.array(v, dtype=float)
         vecs.append(_taylor_mv(P, mu, fg, u) if fg > 0.0 else u)
         bits.append(q)
-    acc, s, g = _taylor_root(P, alpha, mu, h, bounds)
+    acc, s, g = _taylor_root(P, alpha, mu, h, bounds, scratch)
 
     def hook(j: int, R: np.ndarray) -> None:
         for i, q in enumerate(bits):
