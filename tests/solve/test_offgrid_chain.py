@@ -85,3 +85,20 @@ def test_chunk_offgrid_vector_path_matches_the_cached_matrix_path() -> None:
         np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
     assert len(fresh.powers(0.168, 3)) == 3
     np.testing.assert_array_equal(fresh.powers(0.168, 3)[2], cached.powers(0.168, 3)[2])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([0, 2, 7]))
+def test_scratch_chain_equals_the_fresh_chain_across_models_in_one_thread(seed: int, extra: int) -> None:
+    """The private path (root, squarings and powers in the thread's workspace) gives the fresh path's powers and
+    vectors bit for bit, for models of one size but other block bounds solved in turn in the same thread."""
+    rng = np.random.default_rng(seed)
+    models = [(_compartmental(rng, 3, b, 10.0 ** rng.uniform(-1, 3)), b) for b in ([0, 9, 20], [0, 14, 20], [0, 20])]
+    for K, bounds in models + models[::-1]:
+        v = rng.standard_normal((3, 20))
+        pairs = [(0.0611, v), (0.168 * 2**extra, v)]
+        pw, moved = taylor_steps_applied(K, bounds, 0.168, extra, pairs, scratch=True)
+        pw, moved = [a.copy() for a in pw], [u.copy() for u in moved]  # valid until this thread's next call
+        ref_pw, ref_moved = taylor_steps_applied(K, bounds, 0.168, extra, pairs)
+        for a, b in zip(pw + moved, ref_pw + ref_moved, strict=True):
+            np.testing.assert_array_equal(a, b)
