@@ -151,11 +151,12 @@ class PadeChunk(Chunk):
 
 
 def no_auc(cls):
-    """A chunk class whose batched solves with several right-hand sides (the final AUC solve) are skipped."""
+    """A chunk class whose solves after the first (``K^-1 d`` for the infusion; then the AUC solve) are skipped."""
 
     class NoAuc(cls):
         def solve(self, R):
-            return super().solve(R) if R.ndim == 2 else np.zeros_like(R)
+            self.solves = getattr(self, "solves", 0) + 1
+            return super().solve(R) if self.solves == 1 else np.zeros_like(R)
 
     return NoAuc
 
