@@ -142,6 +142,19 @@ class Model:
         for name in ("groups", "per_mg_group", "observables", "volumes_L", "meta"):
             object.__setattr__(self, name, freeze(getattr(self, name)))
         object.__setattr__(self, "k_schedule", tuple((float(t0), readonly(Kt)) for t0, Kt in self.k_schedule))
+        self._check_sinks()
+
+    def _check_sinks(self) -> None:
+        """Sinks only accumulate: the solvers integrate them as running totals (exact AUCs, mass balance), so a
+        sink with an outflow in any rate matrix (saturable terms too: K holds their unsaturated rate) would be held
+        constant without an error."""
+        if not len(self.sinks):
+            return
+        for K in (self.K, *(Kt for _, Kt in self.k_schedule)):
+            leaks = self.sinks[np.any(K[:, self.sinks] != 0.0, axis=0)]
+            if leaks.size:
+                raise ValueError(f"sink state(s) {[self.names[i] for i in leaks]} have an outflow; a state that "
+                                 "loses mass must not be a sink (':sink.' in its name)")
 
     @property
     def n(self) -> int:
