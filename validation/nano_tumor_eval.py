@@ -239,7 +239,8 @@ def fit_fold(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], tr: np.ndar
 
 
 def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], full: bool = True,
-                   size_grids: dict[float, dict[float, pd.DataFrame]] | None = None) -> tuple[pd.DataFrame, list[dict]]:
+                   size_grids: dict[float, dict[float, pd.DataFrame]] | None = None,
+                   folds: np.ndarray | None = None) -> tuple[pd.DataFrame, list[dict]]:
     """Out-of-fold predictions with a few parameters fitted on the training folds only.
 
     1. A tumour-delivery scale ``s`` (one number): the median log ratio observed/predicted DE24 of the training
@@ -254,10 +255,11 @@ def calibrated_oof(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], full:
     5. ``size_grids`` (optional): the same MPS grids simulated at other MPS size exponents
        (:data:`MPS_SIZE_EXPONENT_GRID`, keyed by exponent); the exponent with the lowest training error of 1-4 wins.
     DE168 and Demax take the same factors. ``full=False`` is the fit before 2026-12-04 (1-3 without the
-    material scale and targeting factor).
+    material scale and targeting factor). ``folds``: fold index per set (default :func:`study_folds`; other
+    study-grouped partitions measure how much the scores depend on the split).
     """
     grids: dict[float | None, dict[float, pd.DataFrame]] = {None: grid_preds, **(size_grids or {})}
-    folds = study_folds(d)
+    folds = study_folds(d) if folds is None else folds
     out = pd.DataFrame(index=d.index, columns=["pred_DE24", "pred_DE168", "pred_Demax"], dtype=float)
     fitted = []
     for f in np.unique(folds):
