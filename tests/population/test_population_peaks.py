@@ -69,7 +69,7 @@ def test_infusion_adds_no_times():
 
 def test_saturable_bolus_peak_and_accuracy():
     """Saturable path after a bolus: Cmax within 2 % of the tight stiff solve's peak (its own log grid) and the
-    trajectories within 1e-5 of their peak (was 9e-5 for the lung: the first interval's 32 equal substeps)."""
+    trajectories within 1e-6 of their peak (was 9e-5 for the lung: the first interval's 32 equal substeps)."""
     pm, raw = _pm("doxorubicin_free_human.yaml", bolus=True, saturable=True)
     pts = sample_patients(1, 5)
     res = simulate_population(pm, pts, OBS)
@@ -87,7 +87,7 @@ def test_saturable_bolus_peak_and_accuracy():
     for o in OBS:
         y = ref.y @ m.observables[o].weights
         assert res.cmax[o][0] == pytest.approx(y.max(), rel=0.02), o
-        assert np.max(np.abs(res.observables[o][0] - y[on])) <= 1e-5 * y.max(), o
+        assert np.max(np.abs(res.observables[o][0] - y[on])) <= 1e-6 * y.max(), o
 
 
 def test_split_intervals_keep_their_step_length():
