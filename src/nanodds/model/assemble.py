@@ -10,7 +10,7 @@ from nanodds.errors import InputError
 from nanodds.model.bbb import add_bbb_opening
 from nanodds.model.bbb_drug import brain_volumes
 from nanodds.model.bbb_transcytosis import add_bbb_transcytosis
-from nanodds.model.carrier import TUMOUR_DIGESTED, add_carrier, carrier_kinetics, plasma_pools_L
+from nanodds.model.carrier import TUMOUR_DIGESTED, TUMOUR_LABEL, add_carrier, carrier_kinetics, plasma_pools_L
 from nanodds.model.free_drug import add_free_drug, blood_pools_L, free, phys_volume
 from nanodds.model.magnetic_guidance import (
     ENDOTHELIUM,
@@ -215,6 +215,7 @@ def observables(phys: Physiology, drug: Drug, carrier: Carrier | None, idx: dict
                   if f"carrier:{o}.{p}" in idx}
             obs[f"carrier_amount_{o}"] = Observable(w(cw), "mg", f"{o} carrier [mg]")
             if o == "tumour":  # what a labelled-carrier measurement sees: intact carrier + label of digested carrier
-                obs["carrier_label_amount_tumour"] = Observable(w({**cw, TUMOUR_DIGESTED: 1.0}), "mg",
+                label = TUMOUR_LABEL if TUMOUR_LABEL in idx else TUMOUR_DIGESTED
+                obs["carrier_label_amount_tumour"] = Observable(w({**cw, label: 1.0}), "mg",
                                                                 "tumour carrier label (intact + digested) [mg]")
     return obs

@@ -30,6 +30,11 @@ SPECIES = ("carrier", "encapsulated")
 MPS_ORGANS = ("liver", "spleen", "marrow", "lung", "kidney")
 TUMOUR_DIGESTED = "carrier:sink.tumour_digested"
 """Carrier digested inside tumour cells (mg): no longer a carrier, but its label is still in the tumour."""
+TUMOUR_LABEL = "carrier:tumour_label.digested"
+"""The same label when it washes out of the tumour (``tumour_label_washout_rate`` > 0): a state that loses mass
+cannot be a sink, which the solvers integrate as a running total (``Model._check_sinks``)."""
+TUMOUR_LABEL_CLEARED = "carrier:sink.tumour_label_cleared"
+"""Label that has left the tumour (mg): radiolabel efflux, exocytosis and exit of particles after cell uptake."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,13 @@ class CarrierKinetics:
     """Fraction of the tumour extravasation clearance flowing back from the interstitium to the blood (-)."""
     tumour_cell_uptake_per_h: float = 0.0
     """Receptor-mediated internalisation of interstitial carrier by tumour cells (1/h); 0 without a ligand."""
+    tumour_label_washout_per_h: float = 0.0
+    """First-order loss of digested carrier's label from the tumour (1/h); 0 keeps it (a sink)."""
+
+    @property
+    def tumour_label_state(self) -> str:
+        """State holding the label of carrier digested in the tumour: a sink unless it washes out."""
+        return TUMOUR_LABEL if self.tumour_label_washout_per_h > 0 else TUMOUR_DIGESTED
 
 
 def through_flow_L_per_h(phys: Physiology, organ: str) -> float:
@@ -80,6 +92,9 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
                 d, phys.tumour.pore_cutoff_nm, carrier.shape)
         else:
             pa[o] = kin["extravasation_coefficient"].to("1") * qp * renkin(d, kin["pore_diameter"][o].to("nm"))
+    washout = kin["tumour_label_washout_rate"].to("1/h") if "tumour_label_washout_rate" in kin else 0.0
+    if not washout >= 0.0:
+        raise ValueError(f"tumour_label_washout_rate: got {washout} 1/h; allowed: >= 0 1/h")
     sieve = glomerular_sieving(renal_diameter_nm(d, carrier.zeta_mV), kin["renal_cutoff"].to("nm"),
                                kin["renal_sieving_width"].to("nm"))
     return CarrierKinetics(
@@ -92,6 +107,7 @@ def carrier_kinetics(phys: Physiology, carrier: Carrier, kin: dict[str, Any]) ->
         tumour_reflux_fraction=kin["tumour_reflux_fraction"].to("1") if "tumour_reflux_fraction" in kin else 0.0,
         tumour_cell_uptake_per_h=tumour_cell_uptake_per_h(
             carrier.ligand, phys.tumour.cancer_type if phys.tumour is not None else None),
+        tumour_label_washout_per_h=washout,
     )
 
 
@@ -189,8 +205,12 @@ def add_carrier(rb: RateBuilder, phys: Physiology, carrier: Carrier, ck: Carrier
                 if o == "tumour":
                     # digested in tumour cells: the carrier's label stays in the tumour (radiolabel, gold), which is
                     # what tumour %ID measurements count (Nano-Tumor DB); kept apart from intact carrier
-                    rb.state(TUMOUR_DIGESTED)
-                    rb.flow(s("tumour.phagocyte"), TUMOUR_DIGESTED, ck.pc_degradation_per_h, "pc_degradation")
+                    label = ck.tumour_label_state
+                    rb.state(label)
+                    rb.flow(s("tumour.phagocyte"), label, ck.pc_degradation_per_h, "pc_degradation")
+                    if ck.tumour_label_washout_per_h > 0:
+                        rb.state(TUMOUR_LABEL_CLEARED)
+                        rb.flow(label, TUMOUR_LABEL_CLEARED, ck.tumour_label_washout_per_h, "tumour_label_washout")
                 elif has_pc:
                     rb.flow(s(f"{o}.phagocyte"), "carrier:sink.degraded", ck.pc_degradation_per_h, "pc_degradation")
             else:

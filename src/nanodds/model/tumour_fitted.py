@@ -81,6 +81,8 @@ def factors(material: str, tumour_model: str | None, targeted: bool, tumour_volu
         "targeting_factor": f["targeting_factor"]["active" if targeted else "passive"].to("1"),
         "tumour_size_factor": (tumour_volume_L / reference_volume_L) ** (-b),
         "size_exponent_mps": f["size_exponent_mps"].to("1"),
+        "tumour_label_washout_rate": f["tumour_label_washout_rate"].to("1/h") if "tumour_label_washout_rate" in f
+        else 0.0,
     }
 
 
@@ -92,4 +94,5 @@ def overrides(fac: dict[str, float], kin: dict[str, Any]) -> dict[str, float]:
         "tumour_extravasation_coefficient": kin["tumour_extravasation_coefficient"].value * entry,
         "mps_extraction_total": kin["mps_extraction_total"].value * fac["material_mps_factor"],
         "size_exponent_mps": fac["size_exponent_mps"],
+        "tumour_label_washout_rate": fac["tumour_label_washout_rate"],
     }
