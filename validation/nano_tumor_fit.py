@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from validation.nano_tumor_eval import HERE, MATERIAL_CARRIER, MIN_GROUP, TM_MODEL, TW_EXPONENT_GRID, fit_fold
+from validation.nano_tumor_eval import (
+    HERE,
+    MATERIAL_CARRIER,
+    MIN_GROUP,
+    TM_MODEL,
+    Grids,
+    select_fit,
+    select_with_washout,
+)
 
 FIT_FILE = HERE.parent / "src" / "nanodds" / "data" / "carriers" / "tumour_delivery_fitted.yaml"
 """Where ``--write-fit`` writes the all-sets fit that ``tumour_delivery: fitted`` applies."""
@@ -50,6 +58,11 @@ def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float]) -> str:
     for db, name in [*TM_MODEL.items(), ("Other", "other")]:
         lines.append(f"  {name}: " + leaf(tm.get(db, 1.0), f"tumour-model factor of '{db}' sets (median residual; "
                                           f"1 below {MIN_GROUP} sets)"))
+    if fit.get("tumour_label_washout_rate"):
+        what = ("washout rate of digested carrier's label from the tumour, grid 0-0.02 1/h, chosen on DE24 + DE168 "
+                "+ Demax")
+        lines.insert(3, "tumour_label_washout_rate: " + leaf(fit["tumour_label_washout_rate"], what).replace(
+            'unit: "1"', 'unit: "1/h"'))
     lines.append("targeting_factor:")
     ts = fit["group_factor"]["TS"]
     for db, name in (("Active", "active"), ("Passive", "passive")):
@@ -59,13 +72,13 @@ def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float]) -> str:
 
 
 def fit_all(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame],
-            size_grids: dict[float, dict[float, pd.DataFrame]] | None = None) -> dict[str, Any]:
+            size_grids: dict[float, dict[float, pd.DataFrame]] | None = None,
+            washout_grids: dict[float, Grids] | None = None) -> dict[str, Any]:
     """The full fit of :func:`calibrated_oof` on every set at once (the values a shipped model would carry).
 
     Its accuracy is not reported (in-sample); the out-of-fold numbers of the same procedure are.
     """
-    grids: dict[float | None, dict[float, pd.DataFrame]] = {None: grid_preds, **(size_grids or {})}
     tr = np.ones(len(d), dtype=bool)
-    fits = [(e, *fit_fold(d, gp, tr, b, True)) for e, gp in grids.items() for b in TW_EXPONENT_GRID]
-    e, pred, fit, _ = min(fits, key=lambda x: x[3])
+    e, pred, fit, _ = (select_with_washout(d, washout_grids, tr, True) if washout_grids
+                       else select_fit(d, {None: grid_preds, **(size_grids or {})}, tr, True))
     return {"mps_size_exponent": e, **fit, "in_sample_pred_DE24": pred["pred_DE24"].tolist()}

@@ -104,3 +104,22 @@ def test_fold_fit_is_out_of_fold() -> None:
     p2, _ = calibrated_oof(d2, grid)
     assert np.allclose(p1.loc[folds == 0].to_numpy(), p2.loc[folds == 0].to_numpy())
     assert not np.allclose(p1.loc[folds != 0].to_numpy(), p2.loc[folds != 0].to_numpy())
+
+
+def test_fold_fit_chooses_the_label_washout_on_the_training_folds() -> None:
+    """Washout grids whose DE168 falls as exp(-k 144 h) and observations made at k = 0.01 /h: every fold picks
+    0.01 /h and predicts the held-out DE168 exactly; DE24 alone could not tell the rates apart."""
+    from validation.nano_tumor_eval import WASHOUT_GRID, calibrated_oof
+
+    d = mappable(load_sets())
+    grid = _synthetic_grid(d)
+    washout = {k: {None: {g: p.assign(pred_DE168=p["pred_DE168"] * np.exp(-k * 144.0)) for g, p in grid.items()}}
+               for k in WASHOUT_GRID}
+    truth = washout[0.01][None][1.0]
+    for c in ("DE24", "DE168", "Demax"):
+        d[c] = truth[f"pred_{c}"]
+    pred, fitted = calibrated_oof(d, grid, washout_grids=washout)
+    assert all(f["tumour_label_washout_rate"] == 0.01 for f in fitted)
+    assert scores(d["DE168"], pred["pred_DE168"])["median_fold_error"] == pytest.approx(1.0)
+    plain, _ = calibrated_oof(d, grid)
+    assert scores(d["DE168"], plain["pred_DE168"])["median_fold_error"] > 3.0
