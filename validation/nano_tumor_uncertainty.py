@@ -31,14 +31,12 @@ import pandas as pd
 
 from nanodds.design.studies import group_folds
 from validation.nano_tumor_eval import (
-    MPS_GRID,
-    MPS_SIZE_EXPONENT_GRID,
     N_FOLDS,
     baseline,
     calibrated_oof,
+    fit_grids,
     load_sets,
     mappable,
-    predict,
     scores,
     study_folds,
 )
@@ -107,14 +105,6 @@ def cluster_bootstrap(obs: Sequence[float], preds: dict[str, Sequence[float]], g
     return out
 
 
-def fit_grids(d: pd.DataFrame, procs: int) -> tuple[dict[float, pd.DataFrame], dict[float, dict[float, pd.DataFrame]]]:
-    """The simulation grids of the full fold fit (as ``nano_tumor_eval --calibrate``): MPS factors x size exponents."""
-    grid = {g: predict(d, None, procs=procs, mps_factor=g) for g in MPS_GRID}
-    size_grids = {e: {g: predict(d, {"size_exponent_mps": e}, procs=procs, mps_factor=g) for g in MPS_GRID}
-                  for e in MPS_SIZE_EXPONENT_GRID}
-    return grid, size_grids
-
-
 def partition_scores(d: pd.DataFrame, grid: dict[float, pd.DataFrame],
                      size_grids: dict[float, dict[float, pd.DataFrame]], folds: np.ndarray) -> dict[str, Any]:
     """DE24 scores of the fold fit and of the material-median baseline on one study-grouped partition."""
@@ -178,7 +168,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     args = ap.parse_args(argv)
     d = mappable(load_sets())
-    grid, size_grids = fit_grids(d, args.procs)
+    grids = fit_grids(d, None, args.procs)
+    grid, size_grids = grids[None], {e: g for e, g in grids.items() if e is not None}
     res = summary(d, repeated_partitions(d, grid, size_grids, args.partitions), args.boot)
     report(res)
     if args.json:
