@@ -400,7 +400,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if args.write_fit:
                 oof = scores(d["DE24"], pred["pred_DE24"])
                 tmp = FIT_FILE.with_suffix(".tmp")
-                tmp.write_text(fit_yaml(fitted[-1], len(d), oof), encoding="utf-8")
+                from validation.nano_tumor_uncertainty import random_partition_medians
+
+                spread = random_partition_medians(d, grid, size_grids)
+                tmp.write_text(fit_yaml(fitted[-1], len(d), oof, spread), encoding="utf-8")
                 tmp.replace(FIT_FILE)
                 print("wrote", FIT_FILE)
     elif args.shipped:

@@ -28,14 +28,21 @@ FIT_FILE = HERE.parent / "src" / "nanodds" / "data" / "carriers" / "tumour_deliv
 FIT_SOURCE = ("derived: fitted by python -m validation.nano_tumor_eval --calibrate --write-fit on all {n} mappable "
               "sets of the Nano-Tumor Database training part (validation/data/nano_tumor_db; Chou Z et al. J Control "
               "Release 2023;361:53, doi:10.1016/j.jconrel.2023.07.040, CC0); {what}. Out-of-fold accuracy of the same "
-              "procedure (5 study-grouped folds): DE24 median fold error {mfe:.2f}x, Spearman {rho:.2f} "
-              "(docs/tumour_delivery.md)")
+              "procedure (5 study-grouped folds): DE24 median fold error {mfe:.2f}x, Spearman {rho:.2f} on the "
+              "partition the fit was built on; median over {parts} random study-grouped partitions {mfe_r:.2f}x, "
+              "{rho_r:.2f} (docs/tumour_delivery.md)")
 
 
-def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float]) -> str:
-    """The data file of ``tumour_delivery: fitted`` (every value with unit and source) from :func:`fit_all`."""
+def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float], spread: dict[str, float]) -> str:
+    """The data file of ``tumour_delivery: fitted`` (every value with unit and source) from :func:`fit_all`.
+
+    ``oof``: out-of-fold scores on the deterministic partition; ``spread``: their medians over random partitions
+    (:func:`validation.nano_tumor_uncertainty.random_partition_medians`).
+    """
     def leaf(value: float, what: str) -> str:
-        src = FIT_SOURCE.format(n=n, what=what, mfe=oof["median_fold_error"], rho=oof["spearman"])
+        src = FIT_SOURCE.format(n=n, what=what, mfe=oof["median_fold_error"], rho=oof["spearman"],
+                                parts=spread["partitions"], mfe_r=spread["median_fold_error"],
+                                rho_r=spread["spearman"])
         return f'{{value: {float(value)!r}, unit: "1", source: "{src}"}}'
 
     s0 = fit["liposome_scale"]

@@ -130,6 +130,17 @@ def repeated_partitions(d: pd.DataFrame, grid: dict[float, pd.DataFrame],
     return out
 
 
+def random_partition_medians(d: pd.DataFrame, grid: dict[float, pd.DataFrame],
+                             size_grids: dict[float, dict[float, pd.DataFrame]],
+                             n_partitions: int = N_PARTITIONS) -> dict[str, float]:
+    """Median out-of-fold DE24 fold error and Spearman of the fit over ``n_partitions`` random study-grouped
+    partitions (seeds 0..n-1; the deterministic :func:`study_folds` partition excluded)."""
+    parts = repeated_partitions(d, grid, size_grids, n_partitions)[1:]
+    return {"partitions": n_partitions,
+            "median_fold_error": float(np.median([p["model"]["median_fold_error"] for p in parts])),
+            "spearman": float(np.median([p["model"]["spearman"] for p in parts]))}
+
+
 def summary(d: pd.DataFrame, parts: list[dict[str, Any]], n_boot: int) -> dict[str, Any]:
     """Bootstrap intervals on the deterministic partition and the spread over all partitions."""
     first = parts[0]

@@ -108,7 +108,8 @@ def test_written_file_carries_every_factor_the_model_reads(tmp_path: Path) -> No
     fit = {"tumour_weight_exponent": 0.3, "mps_size_exponent": None, "liposome_scale": 0.5,
            "material_scale": {"Gold": 4.0}, "mps_factor": {"Gold": 10.0},
            "group_factor": {"TM": {"Xenograft Orthotopic": 1.7}, "TS": {"Active": 1.4, "Passive": 0.9}}}
-    text = fit_yaml(fit, 229, {"median_fold_error": 2.24, "spearman": 0.47})
+    spread = {"partitions": 10, "median_fold_error": 2.3, "spearman": 0.41}
+    text = fit_yaml(fit, 229, {"median_fold_error": 2.24, "spearman": 0.47}, spread)
     import yaml
 
     data = yaml.safe_load(text)
@@ -119,8 +120,12 @@ def test_written_file_carries_every_factor_the_model_reads(tmp_path: Path) -> No
     assert set(data["tumour_model_factor"]) == {*TM_MODEL.values(), "other"}
     assert data["tumour_model_factor"]["xenograft_orthotopic"]["value"] == 1.7
     assert set(data["targeting_factor"]) == {"active", "passive"}
+    assert "median over 10 random study-grouped partitions 2.30x, 0.41" in data["tumour_weight_exponent"]["source"]
     shipped = load_yaml("carriers/tumour_delivery_fitted.yaml")
     assert set(shipped) == set(data) and tumour_fitted.materials() == sorted(data["material_entry_scale"])
+    washed = yaml.safe_load(fit_yaml({**fit, "tumour_label_washout_rate": 0.01}, 229,
+                                     {"median_fold_error": 2.24, "spearman": 0.47}, spread))
+    assert washed["tumour_label_washout_rate"]["value"] == 0.01 and washed["tumour_label_washout_rate"]["unit"] == "1/h"
 
 
 def test_every_database_material_has_fitted_factors() -> None:
@@ -128,3 +133,17 @@ def test_every_database_material_has_fitted_factors() -> None:
     mats = {MATERIAL_CARRIER[m][1] for m in d["MAT"].unique()}
     assert mats <= set(tumour_fitted.materials())
     parse_scenario({**scenario_raw(d.iloc[0]), "tumour_delivery": "fitted"})
+
+
+def test_a_fitted_label_washout_acts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fitted file that carries ``tumour_label_washout_rate`` makes the digested label wash out."""
+    from nanodds.model.carrier import TUMOUR_DIGESTED, TUMOUR_LABEL
+    from nanodds.specs.params import Param
+
+    scn = parse_scenario(copy.deepcopy(_design()))
+    assert TUMOUR_DIGESTED in build(scn).names
+    shipped = tumour_fitted.fit()
+    monkeypatch.setattr(tumour_fitted, "fit", lambda: {**shipped, "tumour_label_washout_rate": Param(
+        0.01, "1/h", "test")})
+    names = build(scn).names
+    assert TUMOUR_LABEL in names and TUMOUR_DIGESTED not in names
