@@ -17,7 +17,6 @@ Run: ``python -m validation.nano_tumor_eval [--json out.json] [--procs 2]`` (``m
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -28,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
+
+from nanodds.io.atomic import write_json
 
 HERE = Path(__file__).resolve().parent
 DB = HERE / "data" / "nano_tumor_db"
@@ -417,9 +418,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         out = {"scores": res, "breakdown": brk, "fitted_per_fold": fitted,
                "sets": pd.concat([d[["ID", "study", "MAT", "HD", "TS", "DE24", "DE168", "Demax"]], pred],
                                  axis=1).to_dict(orient="records")}
-        tmp = args.json.with_suffix(".tmp")
-        tmp.write_text(json.dumps(out, indent=1), encoding="utf-8")
-        tmp.replace(args.json)
+        write_json(args.json, out, run_output=False)
     return res
 
 

@@ -20,7 +20,6 @@ processes: the simulation grids of the fit are computed once, each partition ref
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from nanodds.design.studies import group_folds
+from nanodds.io.atomic import write_json
 from validation.nano_tumor_eval import (
     N_FOLDS,
     baseline,
@@ -184,9 +184,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     res = summary(d, repeated_partitions(d, grid, size_grids, args.partitions), args.boot)
     report(res)
     if args.json:
-        tmp = args.json.with_suffix(".tmp")
-        tmp.write_text(json.dumps(res, indent=1), encoding="utf-8")
-        tmp.replace(args.json)
+        write_json(args.json, res, run_output=False)
     return res
 
 
