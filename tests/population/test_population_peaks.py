@@ -13,9 +13,13 @@ import numpy as np
 import pytest
 import yaml
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from nanodds.engine import build
 from nanodds.population.batch_solve import SATURABLE_DECAY_H, SATURABLE_FINE_SUBSTEPS, simulate_population
 from nanodds.population.fast import PopulationModel, patient_scenario
+from nanodds.population.run import observed
 from nanodds.population.saturable import _steps, graded_substeps, substeps_within
 from nanodds.population.virtual import sample_patients
 from nanodds.solve.stiff import solve_stiff
@@ -88,6 +92,60 @@ def test_saturable_bolus_peak_and_accuracy():
         y = ref.y @ m.observables[o].weights
         assert res.cmax[o][0] == pytest.approx(y.max(), rel=0.02), o
         assert np.max(np.abs(res.observables[o][0] - y[on])) <= 1e-6 * y.max(), o
+
+
+def _bolus_errors(example: str, scale: float, second_h: float | None, seeds: list[int]) -> dict[str, float]:
+    """Worst |saturable population - solve_stiff(rtol 1e-11)| on the output grid / the reference's peak (log grid
+    after each bolus) per observable (all the command line reports), 50 mg/m2 x ``scale`` IV bolus at 0 h and
+    again at ``second_h``."""
+    raw = yaml.safe_load((EXAMPLES / example).read_text(encoding="utf-8"))
+    dose = {"route": "iv_bolus", "dose": f"{50 * scale} mg/m^2"}
+    raw["regimen"] = [dose] + ([dict(dose, start=f"{second_h} h")] if second_h is not None else [])
+    raw["simulation"] = dict(raw.get("simulation", {}), saturable=True)
+    pm = PopulationModel(parse_scenario(raw), raw["regimen"])
+    names = list(observed(pm))
+    worst = dict.fromkeys(names, 0.0)
+    for seed in seeds:
+        pts = sample_patients(1, seed)
+        res = simulate_population(pm, pts, names)
+        p = pts.iloc[0]
+        scn = parse_scenario(dict(raw, subject={"body_weight": f"{p['body_weight_kg']} kg",
+                                                "height": f"{p['height_cm']} cm"}))
+        factors = {k: p[k] for k in pts.columns if k.endswith("_factor")}
+        m = build(*patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors))
+        events = tuple(DoseEvent(e.start_h, float(a), e.duration_h)
+                       for e, a in zip(pm.events, pm.amounts(pts)[0], strict=True))
+        grid = pm.t_grid
+        after = np.geomspace(1e-5, grid[1], 400)
+        fine = np.union1d(grid, np.concatenate([e.start_h + after for e in events]))
+        ref = solve_stiff(m, events, fine, rtol=1e-11)
+        on = np.isin(fine, grid)
+        for o in names:
+            y = ref.y @ m.observables[o].weights
+            if y.max() > 0:
+                worst[o] = max(worst[o], float(np.max(np.abs(res.observables[o][0] - y[on])) / y.max()))
+    return worst
+
+
+def test_saturable_second_bolus_within_1e6():
+    """Criterion: every observable within 1e-6 of its peak after two boluses of 100 mg/m2 (0 and 83.6 h; was
+    1.9e-6 for the marrow with the default grading alone, saturable.BOLUS_GRADING) and after one Doxil bolus (was
+    1.8e-6 for the spleen at ~32 h)."""
+    free = _bolus_errors("doxorubicin_free_human.yaml", 2.0, 83.6, [1, 3])
+    assert len(free) >= 24
+    assert max(free.values()) <= 1e-6, max(free.items(), key=lambda x: x[1])
+    doxil = _bolus_errors("doxil_vs_doxorubicin_human.yaml", 1.0, None, [2])
+    assert max(doxil.values()) <= 1e-6, max(doxil.items(), key=lambda x: x[1])
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(1, 10**6), scale=st.floats(0.5, 2.0), second_h=st.floats(72.0, 120.0))
+def test_saturable_bolus_accuracy_over_patients_and_doses(seed, scale, second_h):
+    """Invariant: free doxorubicin, two boluses (x0.5-2 of 50 mg/m2, the second 72-120 h after the first), any
+    patient: every observable within 1e-6 of its peak (a second bolus 24 h after the first is not covered: 1.4e-6,
+    see saturable.BOLUS_GRADING)."""
+    errors = _bolus_errors("doxorubicin_free_human.yaml", scale, second_h, [seed])
+    assert max(errors.values()) <= 1e-6, max(errors.items(), key=lambda x: x[1])
 
 
 def test_split_intervals_keep_their_step_length():
