@@ -18,12 +18,11 @@ import numpy as np
 import yaml
 
 import nanodds.population.batch_solve as bs
-from nanodds.engine import build
-from nanodds.population.fast import PopulationModel, patient_scenario
+from nanodds.population.fast import PopulationModel
+from nanodds.population.reference import single_patient
 from nanodds.population.run import observed
 from nanodds.population.virtual import sample_patients
 from nanodds.solve.stiff import solve_stiff
-from nanodds.specs.regimen import DoseEvent
 from nanodds.specs.scenario import parse_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -56,13 +55,7 @@ def main(argv: list[str]) -> None:
         pts = sample_patients(1, seed)
         bs.simulate_population(pm, pts, names)
         res, t = seen["res"], seen["t"]
-        p = pts.iloc[0]
-        scn = parse_scenario(dict(raw, subject={"body_weight": f"{p['body_weight_kg']} kg",
-                                                "height": f"{p['height_cm']} cm"}))
-        factors = {k: p[k] for k in pts.columns if k.endswith("_factor")}
-        m = build(*patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors))
-        events = tuple(DoseEvent(e.start_h, float(a), e.duration_h)
-                       for e, a in zip(pm.events, pm.amounts(pts)[0], strict=True))
+        m, events = single_patient(pm, raw, pts)
         ref = solve_stiff(m, events, t, rtol=1e-11)
         for o in names:
             if o not in m.observables:

@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nanodds.engine import build
 from nanodds.population.batch_solve import SATURABLE_DECAY_H, SATURABLE_FINE_SUBSTEPS, simulate_population
-from nanodds.population.fast import PopulationModel, patient_scenario
+from nanodds.population.fast import PopulationModel
+from nanodds.population.reference import single_patient
 from nanodds.population.run import observed
 from nanodds.population.saturable import BOLUS_ONSET, _steps, graded_substeps, substeps_within
 from nanodds.population.virtual import sample_patients
@@ -76,13 +76,7 @@ def test_saturable_bolus_peak_and_accuracy():
     pm, raw = _pm("doxorubicin_free_human.yaml", bolus=True, saturable=True)
     pts = sample_patients(1, 5)
     res = simulate_population(pm, pts, OBS)
-    p = pts.iloc[0]
-    scn = parse_scenario(dict(raw, subject={"body_weight": f"{p['body_weight_kg']} kg",
-                                            "height": f"{p['height_cm']} cm"}))
-    factors = {k: p[k] for k in pts.columns if k.endswith("_factor")}
-    m = build(*patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors))
-    events = tuple(DoseEvent(e.start_h, float(a), e.duration_h) for e, a in zip(pm.events, pm.amounts(pts)[0],
-                                                                                  strict=True))
+    m, events = single_patient(pm, raw, pts)
     grid = pm.t_grid
     fine = np.union1d(grid, np.geomspace(1e-5, grid[1], 2000))
     ref = solve_stiff(m, events, fine, rtol=1e-11)
@@ -107,13 +101,7 @@ def _bolus_errors(example: str, scale: float, second_h: float | None, seeds: lis
     for seed in seeds:
         pts = sample_patients(1, seed)
         res = simulate_population(pm, pts, names)
-        p = pts.iloc[0]
-        scn = parse_scenario(dict(raw, subject={"body_weight": f"{p['body_weight_kg']} kg",
-                                                "height": f"{p['height_cm']} cm"}))
-        factors = {k: p[k] for k in pts.columns if k.endswith("_factor")}
-        m = build(*patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors))
-        events = tuple(DoseEvent(e.start_h, float(a), e.duration_h)
-                       for e, a in zip(pm.events, pm.amounts(pts)[0], strict=True))
+        m, events = single_patient(pm, raw, pts)
         grid = pm.t_grid
         after = np.geomspace(1e-5, grid[1], 400)
         fine = np.union1d(grid, np.concatenate([e.start_h + after for e in events]))
