@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
-from nanodds.io.atomic import write_json
+from nanodds.io.atomic import write_json, write_text
 
 HERE = Path(__file__).resolve().parent
 DB = HERE / "data" / "nano_tumor_db"
@@ -215,8 +215,7 @@ def fit_fold(d: pd.DataFrame, grid_preds: dict[float, pd.DataFrame], tr: np.ndar
             s = s0
             if full and m.sum() >= MIN_MATERIAL:
                 s = float(np.exp(np.median(np.log(d.loc[m, "DE24"] / gp[g].loc[m, "pred_DE24"]))))
-            err = sum(float(np.nansum(np.abs(np.log(d.loc[m, c] / (s * gp[g].loc[m, f"pred_{c}"])))))
-                      for c in FIT_TARGETS) if m.any() else 0.0
+            err = training_error(d, s * gp[g], m) if m.any() else 0.0
             if err < best[0]:
                 best = (err, g, s)
         sel = (d["MAT"] == mat).to_numpy()
@@ -399,13 +398,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             fitted.append({"fold": "all", **fit_all(d, grid, size_grids, washout if args.washout else None)})
             print("all sets", {k: v for k, v in fitted[-1].items() if k != "in_sample_pred_DE24"})
             if args.write_fit:
-                oof = scores(d["DE24"], pred["pred_DE24"])
-                tmp = FIT_FILE.with_suffix(".tmp")
                 from validation.nano_tumor_uncertainty import random_partition_medians
 
+                oof = scores(d["DE24"], pred["pred_DE24"])
                 spread = random_partition_medians(d, grid, size_grids)
-                tmp.write_text(fit_yaml(fitted[-1], len(d), oof, spread), encoding="utf-8")
-                tmp.replace(FIT_FILE)
+                write_text(FIT_FILE, fit_yaml(fitted[-1], len(d), oof, spread), run_output=False)
                 print("wrote", FIT_FILE)
     elif args.shipped:
         pred = predict(d, ov, procs=args.procs, mode="fitted")

@@ -39,11 +39,11 @@ def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float], spread: dict[st
     ``oof``: out-of-fold scores on the deterministic partition; ``spread``: their medians over random partitions
     (:func:`validation.nano_tumor_uncertainty.random_partition_medians`).
     """
-    def leaf(value: float, what: str) -> str:
+    def leaf(value: float, what: str, unit: str = "1") -> str:
         src = FIT_SOURCE.format(n=n, what=what, mfe=oof["median_fold_error"], rho=oof["spearman"],
                                 parts=spread["partitions"], mfe_r=spread["median_fold_error"],
                                 rho_r=spread["spearman"])
-        return f'{{value: {float(value)!r}, unit: "1", source: "{src}"}}'
+        return f'{{value: {float(value)!r}, unit: "{unit}", source: "{src}"}}'
 
     s0 = fit["liposome_scale"]
     lines = ["# tumour_delivery: fitted (nanodds.model.tumour_fitted). Written by validation/nano_tumor_eval.py "
@@ -68,8 +68,7 @@ def fit_yaml(fit: dict[str, Any], n: int, oof: dict[str, float], spread: dict[st
     if fit.get("tumour_label_washout_rate"):
         what = ("washout rate of digested carrier's label from the tumour, grid 0-0.02 1/h, chosen on DE24 + DE168 "
                 "+ Demax")
-        lines.insert(3, "tumour_label_washout_rate: " + leaf(fit["tumour_label_washout_rate"], what).replace(
-            'unit: "1"', 'unit: "1/h"'))
+        lines.insert(3, "tumour_label_washout_rate: " + leaf(fit["tumour_label_washout_rate"], what, "1/h"))
     lines.append("targeting_factor:")
     ts = fit["group_factor"]["TS"]
     for db, name in (("Active", "active"), ("Passive", "passive")):
