@@ -113,6 +113,12 @@ def _render(v: Any, emit: Any, seen: set[int]) -> bool:
     return emit(str(v))
 
 
+def known(value: Any, allowed: Any) -> bool:
+    """``value in allowed`` for a value as a scenario file gives it: a list or mapping where a name is expected
+    is simply not among the choices (``[] in dict`` would raise ``TypeError`` instead of the field's message)."""
+    return isinstance(value, str | int | float | bool | type(None)) and value in allowed
+
+
 def reject_unknown_keys(raw: dict, allowed: set[str] | frozenset[str], where: str = "") -> None:
     """Raise :class:`InputError` for the first key of ``raw`` not in ``allowed`` (sorted, so deterministic).
 

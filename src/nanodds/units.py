@@ -8,6 +8,7 @@ disk (:mod:`nanodds.io.disk_memo`), so that a repeated run needs no pint at all.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from functools import lru_cache
@@ -99,8 +100,18 @@ def ureg() -> pint.UnitRegistry:
     return reg
 
 
-def parse_quantity(text: Any, field: str) -> pint.Quantity:
+def example(magnitude: Any, unit: str) -> str:
+    """A valid-looking example for an error message: ``'magnitude unit'`` when the magnitude is a finite positive
+    number, else ``'1 unit'`` (``'nan cm'`` or ``'-1 m'`` would suggest what is refused)."""
+    ok = isinstance(magnitude, int | float) and not isinstance(magnitude, bool) and math.isfinite(magnitude) \
+        and magnitude > 0
+    return f"'{magnitude:g} {unit}'" if ok else f"'1 {unit}'"
+
+
+def parse_quantity(text: Any, field: str, unit: str | None = None) -> pint.Quantity:
     """Parse ``"85 nm"`` / ``"50 mg/m^2"`` / a number into a pint quantity.
+
+    ``unit``: the unit the caller wants (only for the example in an error message; default ``'85 nm'``).
 
     Raises
     ------
@@ -109,16 +120,17 @@ def parse_quantity(text: Any, field: str) -> pint.Quantity:
     """
     reg = ureg()
     pint = _import_pint()
+    eg = "'85 nm'" if unit in (None, "", "1") else example(None, unit)
     if isinstance(text, bool):
-        raise InputError(field, text, "a number with a unit, e.g. '85 nm'")
+        raise InputError(field, text, f"a number with a unit, e.g. {eg}")
     if isinstance(text, int | float):
         return reg.Quantity(float(text), "")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(field, text, "a number with a unit, e.g. '85 nm'")
+        raise InputError(field, text, f"a number with a unit, e.g. {eg}")
     try:
         q = reg.Quantity(text.strip().replace("^", "**"))
     except Exception as exc:  # pint raises several unrelated types
-        raise InputError(field, text, "a number with a unit pint understands, e.g. '85 nm'") from exc
+        raise InputError(field, text, f"a number with a unit pint understands, e.g. {eg}") from exc
     if not isinstance(q, pint.Quantity):
         q = reg.Quantity(float(q), "")
     return q
@@ -173,7 +185,7 @@ def to_canonical(text: Any, unit: str, field: str, *, positive: bool = False,
 
     if isinstance(text, int | float) and not isinstance(text, bool):
         if not is_dimensionless(unit):
-            raise InputError(field, text, f"a quantity with units, e.g. '{text} {unit}'")
+            raise InputError(field, text, f"a quantity with units, e.g. {example(text, unit)}")
         value = float(text)
     else:  # pint's conversion, memoised on disk by what it depends on (the text and the unit)
         value = UNITS.get(memo_key("to", text, unit), lambda: _convert(text, unit, field), is_float)
@@ -194,15 +206,17 @@ def _convert(text: Any, unit: str, field: str) -> float:
     """``text`` (a quantity string) as a float in ``unit`` by pint; errors as :func:`to_canonical`'s."""
     reg = ureg()
     pint = _import_pint()
-    q = parse_quantity(text, field)
+    q = parse_quantity(text, field, unit)
     if is_bare(q) and not is_dimensionless(unit):
-        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} {unit}'")
+        raise InputError(field, text, f"a quantity with units, e.g. {example(float(q.magnitude), unit)}")
     try:
         return float(q.to(unit if unit != "1" else "").magnitude)
     except pint.DimensionalityError as exc:
         target = reg.Unit(unit)
+        if target.dimensionless:
+            raise InputError(field, text, "a dimensionless number, e.g. '0.5' or '50 %'") from exc
         raise InputError(field, text, f"a quantity with the dimension of {target:~} "
-                         f"({target.dimensionality})") from exc
+                         f"({target.dimensionality}), e.g. {example(None, unit)}") from exc
     except OverflowError as exc:
         raise InputError(field, text, f"a finite value in {unit}") from exc
 

@@ -255,7 +255,23 @@ def _scenario_value_cases() -> list[Case]:
              "target_molar_ratio"),
         Case("combination/count-huge", _scen(COMBO, lambda r: r["regimen"][0].update(count=10**8, every="48 h"),
                                              COMMANDS["combination"][1]), "regimen[0].count"),
+        *_unhashable_choice_cases(),
     ]
+
+
+def _unhashable_choice_cases() -> list[Case]:
+    """A list or mapping where a name from a fixed set is expected (each was an internal ``TypeError:
+    unhashable type`` before ``nanodds.errors.known``; found by mutating every name-valued leaf of the examples)."""
+    where = [("cardio_gpib_dexamethasone_plga_rat.yaml", "sites.0.type", "sites[0].type", "simulate"),
+             ("cns_fus_curcumin_plga_mouse.yaml", "carrier.release.shape", "carrier.release.shape", "simulate"),
+             ("cns_fus_curcumin_plga_mouse.yaml", "bbb.opening.method", "bbb.opening.method", "simulate"),
+             ("design_learned_mouse.yaml", "carrier.material", "carrier.material", "simulate"),
+             ("ph_triggered_carrier_mouse.yaml", "carrier.release.preset", "carrier.release.preset", "simulate"),
+             ("fitted_release_mouse.yaml", "carrier.release.model", "carrier.release.model", "simulate"),
+             ("oral_nanosuspension_vs_coarse.yaml", "oral.formulations.2.preset", "oral.formulations[2].preset",
+              "oral")]
+    return [Case(f"choice/{path}-{kind}", _scen(EX / base, _set(path, value), COMMANDS[cmd][1]), field)
+            for base, path, field, cmd in where for kind, value in (("list", ["a"]), ("mapping", {"a": 1}))]
 
 
 def _out_cases() -> list[Case]:

@@ -438,3 +438,28 @@ def test_population_covariate_typo_key_is_an_error(tmp_path: Path) -> None:
     p.write_text(yaml.safe_dump(raw))
     with pytest.raises(InputError, match=r"covariates\.ugt1a: .*known keys"):
         load_covariates(p)
+
+
+@pytest.mark.parametrize(("text", "unit", "nonneg", "wanted", "refused"), [
+    ("abc", "h", False, "e.g. '1 h'", "nm"),  # was "e.g. '85 nm'" for a duration
+    (True, "h", False, "e.g. '1 h'", "nm"),
+    ("nan", "cm", False, "e.g. '1 cm'", "nan cm"),  # a bare 'nan' suggested "e.g. 'nan cm'"
+    (-1, "m", True, "e.g. '1 m'", "-1 m"),  # a bare -1 suggested the refused "e.g. '-1 m'"
+    (5, "m", True, "e.g. '5 m'", "nm"),  # a bare positive number keeps its magnitude
+    ("-5 mg", "", False, "a dimensionless number", "dimension of  ("),  # an empty unit name was printed
+    ("5 mg", "h", False, "e.g. '1 h'", "nm"),
+])
+def test_unit_error_examples_have_the_field_unit(text, unit, nonneg, wanted, refused) -> None:
+    """The example in a unit error has the unit the field wants and a value it would accept."""
+    with pytest.raises(InputError) as exc:
+        to_canonical(text, unit, "f", nonnegative=nonneg)
+    assert wanted in str(exc.value) and refused not in str(exc.value), str(exc.value)
+
+
+def test_dose_error_example_is_a_dose() -> None:
+    from nanodds.specs.regimen import parse_regimen
+
+    for bad in ("abc", True, "nan"):
+        with pytest.raises(InputError) as exc:
+            parse_regimen([{"route": "iv_bolus", "dose": bad}], 70.0, 1.8)
+        assert "nm'" not in str(exc.value) and "nan mg" not in str(exc.value), str(exc.value)

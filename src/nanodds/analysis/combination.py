@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from nanodds.analysis.ratio_band import DEFAULT_TOLERANCE, ratio_maintenance
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.specs.carrier import build_carrier
 from nanodds.specs.drug import drug_names, load_drug
 from nanodds.specs.regimen import dose_to_mg, parse_regimen
@@ -135,7 +135,7 @@ def parse_combination(raw: Any) -> Combination:
             raise InputError(f, p, "a mapping {drug, dose, release, encapsulated_fraction, drug_loading}")
         reject_unknown_keys(p, PAYLOAD_KEYS, f)
         drug = p.get("drug")
-        if not isinstance(drug, str) or drug not in drug_names():
+        if not isinstance(drug, str) or not known(drug, drug_names()):
             raise InputError(f"{f}.drug", drug, f"one of {', '.join(drug_names())}")
         if "dose" not in p:
             raise InputError(f"{f}.dose", None, "a dose in mg, mg/kg or mg/m^2")
@@ -358,7 +358,7 @@ def combination_pd(res: CombinationResult, params: Any, site: str = "marrow") ->
     comb = res.combination
     labels = {p.drug: i for i, p in reversed(list(enumerate(comb.payloads)))}
     for role, drug in (("reference", params.reference), ("partner", params.partner)):
-        if drug not in labels:
+        if not known(drug, labels):
             raise InputError(f"synergy.{role}", drug, f"a payload drug: {', '.join(sorted(labels))}")
     ia, ib = labels[params.reference], labels[params.partner]
     out: dict[str, Any] = {"site": site, "reference": params.reference, "partner": params.partner,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.specs.params import load_yaml
 
@@ -25,7 +25,7 @@ def load_measured(path: str | Path) -> dict[str, dict[str, Any]]:
     ids = {a["id"] for a in load_yaml(CQA_FILE)["attributes"]}
     raw = read_yaml_file(path, "--cqa")  # duplicate keys, size bounds, non-UTF-8 and non-mappings rejected
     for key, v in raw.items():
-        if key not in ids:
+        if not known(key, ids):
             raise InputError(f"--cqa.{key}", key, f"one of {', '.join(sorted(ids))}")
         if not isinstance(v, dict) or not {"value", "source"} <= set(v) or not str(v.get("source", "")).strip():
             raise InputError(f"--cqa.{key}", v, "a mapping with value, unit and a non-empty source")

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.solve.solution import Solution
 from nanodds.specs.params import load_yaml
 
@@ -71,7 +71,7 @@ def load_label(name: str, field_T: float = 1.5) -> Label:
         fe = data["mri"][MRI_LABEL]
         return Label(MRI_LABEL, "MRI", float("inf"), 0.0, fe[key].to("L/mmol/s"))  # = 1/mM/s
     nuc = data["radionuclides"]
-    if name not in nuc:
+    if not known(name, nuc):
         raise InputError("label", name, f"one of {', '.join(label_names())}")
     d = nuc[name]
     return Label(name, str(d["modality"]), d["half_life"].to("h"), d["positron_fraction"].to("1"))
@@ -184,7 +184,7 @@ def region_curves(sol: Solution, label: str, decay_corrected: bool = True, regio
     vols_g.update({o: v * 1000.0 * TISSUE_DENSITY_G_PER_ML for o, v in sol.model.volumes_L.items()})
     wanted = list(amounts) if regions is None else list(regions)
     for r in wanted:
-        if r not in amounts:
+        if not known(r, amounts):
             raise InputError("regions", r, f"one of {', '.join(amounts)}")
     start, _ = _injection(sol)
     t = sol.times_h

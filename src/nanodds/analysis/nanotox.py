@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from nanodds.analysis.peaks import peak_solution
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.solve.solution import Solution
 from nanodds.specs.params import Param, load_yaml
 from nanodds.specs.scenario import Scenario
@@ -60,7 +60,7 @@ def screen(material: str, *, diameter_nm: float | None = None, pegylated: bool =
         Peak predicted carrier concentration per tissue (mg carrier / L tissue).
     """
     kb = load_yaml(HAZARD_FILE)["materials"]
-    if material not in kb:
+    if not known(material, kb):
         raise InputError("material", material, f"one of {', '.join(sorted(kb))} (nanodds/data/{HAZARD_FILE})")
     rows = []
     for h in kb[material]:

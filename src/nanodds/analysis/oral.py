@@ -22,7 +22,7 @@ import pandas as pd
 
 from nanodds.analysis.nca import cmax_tmax
 from nanodds.engine import build, output_grid
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.model.oral import (
     Formulation,
     build_oral_system,
@@ -63,13 +63,13 @@ class OralScenario:
 
 def _formulation(item: Any, i: int) -> Formulation:
     if isinstance(item, str):
-        return load_formulation(item)
+        return load_formulation(item, f"oral.formulations[{i}]")
     if not isinstance(item, dict):
         raise InputError(f"oral.formulations[{i}]", item, "a preset name or a mapping")
     reject_unknown_keys(item, FORM_KEYS, f"oral.formulations[{i}]")
-    base = load_formulation(item["preset"]) if "preset" in item else Formulation(str(item.get("name", "custom")),
-                                                                                 1000.0)
     f = f"oral.formulations[{i}]"
+    base = load_formulation(item["preset"], f"{f}.preset") if "preset" in item else \
+        Formulation(str(item.get("name", "custom")), 1000.0)
     return Formulation(
         name=str(item.get("name", base.name)),
         diameter_nm=to_canonical(item["diameter"], "nm", f"{f}.diameter", positive=True)
@@ -118,7 +118,7 @@ def parse_oral_scenario(raw: Any) -> OralScenario:
     if len(set(names)) != len(names):
         raise InputError("oral.formulations", names, "unique formulation names")
     ref = oral.get("reference", names[0])
-    if ref not in names:
+    if not known(ref, names):
         raise InputError("oral.reference", ref, f"one of {', '.join(names)}")
     state = check_prandial_state(str(oral.get("prandial_state", "fasted")))
     load_oral_drug(scn.drug.name, scn.drug.molecular_weight_g_per_mol)  # fail early without oral data

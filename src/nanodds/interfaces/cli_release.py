@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.interfaces.common import output_dir, status
 from nanodds.io.atomic import safe_stems
 from nanodds.io.outputs import write_json
@@ -108,7 +108,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
     data = _read(args)
     weight = normalise_weight(args.weight)
     models = parse_model_list(args.models)
-    if args.profile is not None and args.profile not in data.profiles:
+    if args.profile is not None and not known(args.profile, data.profiles):
         raise InputError("profile", args.profile, f"a profile of the data: {', '.join(data.profiles)}")
     names = [args.profile] if args.profile else data.profiles
     out = output_dir(args.out)

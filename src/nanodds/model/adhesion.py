@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from nanodds.errors import InputError, RangeWarning
+from nanodds.errors import InputError, RangeWarning, known
 from nanodds.specs.params import load_yaml
 
 DATA_FILE = "sites/adhesion.yaml"
@@ -66,7 +66,7 @@ def bond_pairs(ligand: str, site_type: str, field: str) -> dict[str, BondPair]:
         An unknown ligand, or a site type with no receptor data for it (one line naming ``field``).
     """
     d = _data()
-    if ligand not in d["ligands"]:
+    if not known(ligand, d["ligands"]):
         raise InputError(f"{field}.ligand", ligand, f"a wall ligand with receptor data: {', '.join(ligand_names())}")
     dens = d["receptor_density"].get(site_type, {})
     recs = d["ligands"][ligand]["receptors"]

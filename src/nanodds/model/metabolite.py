@@ -39,7 +39,7 @@ one mole of metabolite); see :func:`metabolite_mass_ratio"""
 
 from __future__ import annotations
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.model.free_drug import add_free_drug, free, hepatic_intrinsic_blood_cl
 from nanodds.model.structure import RateBuilder
 from nanodds.specs.drug import Drug, load_drug
@@ -90,7 +90,7 @@ def extrahepatic_activity(parent: Drug) -> dict[str, float]:
     out = {}
     allowed = (*[o for o in ORGANS if o != "liver"], "tumour", PLASMA)
     for site, par in raw.items():
-        if site not in allowed:
+        if not known(site, allowed):
             raise InputError(f"drug {parent.name} metabolite extrahepatic_formation", site,
                              f"one of {', '.join(allowed)} (hepatic formation is fraction_of_hepatic_clearance)")
         a = par.to("1")

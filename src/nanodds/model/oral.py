@@ -164,8 +164,9 @@ def formulation_names() -> list[str]:
     return sorted(load_yaml(FORMULATION_FILE)["formulations"])
 
 
-def load_formulation(name: str) -> Formulation:
-    f = require(load_yaml(FORMULATION_FILE)["formulations"], name, "formulation", "oral formulation preset")
+def load_formulation(name: str, field: str = "formulation") -> Formulation:
+    """The oral formulation preset ``name``; ``field``: where the name was written (for the error message)."""
+    f = require(load_yaml(FORMULATION_FILE)["formulations"], name, field, "oral formulation preset")
     return Formulation(name, f["diameter"].to("nm"), f["pre_dissolved_fraction"].to("1"),
                        f["lymphatic_fraction"].to("1"))
 

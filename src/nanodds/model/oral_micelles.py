@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.params import load_yaml, require
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ def load_micelle_constants() -> MicelleConstants:
 
 
 def check_prandial_state(state: str, field: str = "oral.prandial_state") -> str:
-    if state not in PRANDIAL_STATES:
+    if not known(state, PRANDIAL_STATES):
         raise InputError(field, state, " or ".join(PRANDIAL_STATES))
     return state
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.params import Param, load_yaml
 
 DEFAULT_COMPOSITION = "tissue_composition/rat_rodgers2005.yaml"
@@ -147,7 +147,7 @@ def rodgers_rowland_kpu(drug_props: Mapping[str, Any], tissue: str, composition:
         A loaded composition file (``load_yaml``), e.g. :data:`DEFAULT_COMPOSITION`.
     """
     tissues = composition["tissues"]
-    if tissue not in tissues:
+    if not known(tissue, tissues):
         raise InputError("tissue", tissue, f"one of {', '.join(sorted(tissues))}")
     t, ph, method = tissues[tissue], composition["ph"], composition["method"]
     pka_b, pka_a = drug_props.get("pka_base"), drug_props.get("pka_acid")

@@ -46,4 +46,4 @@ def release_rate_per_h(spec: dict[str, Any], kind: str, env: Environment) -> flo
         return _first_order(spec, kind)
     from nanodds.release import invivo  # optional stimuli-responsive models
 
-    return float(invivo.first_order_rate_per_h(spec, env))
+    return float(invivo.first_order_rate_per_h(spec, env, field="carrier.release"))

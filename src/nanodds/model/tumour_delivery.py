@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.model.hindrance import renkin
 from nanodds.specs.params import load_yaml
 
@@ -66,7 +66,7 @@ def tumour_entry_factor(diameter_nm: float, median_pore_nm: float, shape: str | 
 def material_mps_multiplier(material: str) -> float:
     """MPS multiplier of a carrier material (relative to the PEG-liposome reference)."""
     mats = params()["materials"]
-    if material not in mats:
+    if not known(material, mats):
         raise InputError("carrier.material", material, f"one of {', '.join(sorted(mats))}")
     return mats[material].to("1")
 
@@ -202,6 +202,6 @@ def pore_median_factor(cancer_type: str | None) -> float:
 
 def check_delivery_mode(mode: object) -> str:
     """Validate ``tumour_delivery``; ``learned`` is predicted at parsing (:mod:`nanodds.design.scenario_link`)."""
-    if mode not in TUMOUR_DELIVERY_MODES:
+    if not known(mode, TUMOUR_DELIVERY_MODES):
         raise InputError("tumour_delivery", mode, " or ".join(TUMOUR_DELIVERY_MODES))
     return str(mode)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.params import load_yaml
 
 MODE = "fitted"
@@ -50,7 +50,7 @@ def check(species: str, material: str | None, has_carrier: bool, has_tumour: boo
                          "from mouse tumours only)")
     if not (has_carrier and has_tumour):
         raise InputError("tumour_delivery", MODE, "a scenario with a carrier and a tumour")
-    if material not in materials():
+    if not known(material, materials()):
         raise InputError("carrier.material", material, f"one of {', '.join(materials())} (tumour_delivery: "
                          "fitted needs the carrier's material)")
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.validity import magnitude_limit
 
 __all__ = ["TIME_UNITS", "ReleaseData", "read_release_csv"]
@@ -86,7 +86,7 @@ def _norm(name: str) -> str:
 
 def _find(columns: list[str], candidates: tuple[str, ...], given: str | None, what: str) -> str | None:
     if given is not None:
-        if given not in columns:
+        if not known(given, columns):
             raise InputError(f"{what}_column", given, "one of the CSV columns: " + ", ".join(columns))
         return given
     normed = {_norm(c): c for c in columns}
@@ -158,7 +158,7 @@ def read_release_csv(
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError("data", str(path), f"a readable CSV file ({exc})") from None
     columns = list(df.columns)
-    if layout not in ("auto", "long", "wide"):
+    if not known(layout, ("auto", "long", "wide")):
         raise InputError("layout", layout, "auto, long or wide")
     tcol = _find(columns, _TIME_NAMES, time_col, "time")
     if tcol is None:

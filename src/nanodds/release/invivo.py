@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.release import magnetic as mag
 from nanodds.release import mechanistic as mech
 from nanodds.release.stimuli import AcidLabileLinker, ExpansileParticle, ThermosensitiveLiposome
@@ -156,7 +156,7 @@ def _tsl_temperature(spec: dict[str, Any], env: Environment, where: str) -> floa
 def _thermosensitive(spec: dict[str, Any], env: Environment, where: str) -> float:
     keys = {"preset", "rate_below", "rate_above", "transition_temperature", "transition_width", "magnetic"}
     _check_keys(spec, keys, where)
-    base = ThermosensitiveLiposome.preset(spec.get("preset", "lysolipid_tsl"))
+    base = ThermosensitiveLiposome.preset(spec.get("preset", "lysolipid_tsl"), f"{where}.preset")
     tsl = ThermosensitiveLiposome(
         _q(spec, "rate_below", "1/h", where, base.rate_below_per_h, positive=True),
         _q(spec, "rate_above", "1/h", where, base.rate_above_per_h, positive=True),
@@ -167,7 +167,7 @@ def _thermosensitive(spec: dict[str, Any], env: Environment, where: str) -> floa
 
 def _ph_labile(spec: dict[str, Any], env: Environment, where: str) -> float:
     _check_keys(spec, {"preset", "rate_at_reference", "reference_ph", "order", "ph_independent_rate"}, where)
-    base = AcidLabileLinker.preset(spec.get("preset", "hydrazone"))
+    base = AcidLabileLinker.preset(spec.get("preset", "hydrazone"), f"{where}.preset")
     linker = AcidLabileLinker(
         _q(spec, "rate_at_reference", "1/h", where, base.rate_at_reference_per_h, positive=True),
         _q(spec, "reference_ph", "", where, base.reference_ph),
@@ -180,7 +180,7 @@ def _expansile(spec: dict[str, Any], env: Environment, where: str) -> float:
     keys = {"preset", "collapsed_radius", "max_swelling", "transition_ph", "hill", "collapsed_diffusivity",
             "swollen_diffusivity"}
     _check_keys(spec, keys, where)
-    b = ExpansileParticle.preset(spec.get("preset", "griset2009"))
+    b = ExpansileParticle.preset(spec.get("preset", "griset2009"), f"{where}.preset")
     s_max = _q(spec, "max_swelling", "", where, b.max_diameter_swelling, positive=True)
     if not 2.0 <= s_max <= 10.0:
         raise InputError(f"{where}.max_swelling", spec["max_swelling"], "a diameter ratio from 2 to 10")
@@ -279,7 +279,7 @@ def _enzyme(spec: dict[str, Any], env: Environment, where: str) -> float:
     presets = load_yaml(ENZYME_FILE)
     base: dict[str, float] = {}
     if "preset" in spec:
-        if spec["preset"] not in presets:
+        if not known(spec["preset"], presets):
             raise InputError(f"{where}.preset", spec["preset"], "one of " + ", ".join(sorted(presets)))
         p = presets[spec["preset"]]
         base = {"kcat": p["kcat"].to("1/h"), "km": p["km"].to("nmol/L")}
@@ -315,7 +315,7 @@ _SHAPES = {"sphere": 3, "cylinder": 2, "slab": 1}
 def _erosion(spec: dict[str, Any], env: Environment, where: str) -> float:
     _check_keys(spec, {"erosion_rate", "loading", "radius", "shape"}, where)
     shape = spec.get("shape", "sphere")
-    if shape not in _SHAPES:
+    if not known(shape, _SHAPES):
         raise InputError(f"{where}.shape", shape, "one of " + ", ".join(_SHAPES))
     model = mech.HopfenbergErosion(_q(spec, "erosion_rate", "mg/m**2/h", where, positive=True),
                                    _q(spec, "loading", "mg/L", where, positive=True),
@@ -390,7 +390,7 @@ def first_order_rate_per_h(release_spec: dict[str, Any], env: Environment, *,
     if not isinstance(release_spec, dict):
         raise InputError(field, release_spec, "a mapping with a 'model' key")
     name = release_spec.get("model")
-    if name not in _HANDLERS:
+    if not isinstance(name, str) or not known(name, _HANDLERS):
         raise InputError(f"{field}.model", name, "one of " + ", ".join(_HANDLERS))
     scale = _ivivc_scale(release_spec, field)
     return _HANDLERS[name](release_spec, env, field) / scale

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 
 __all__ = [
     "RULES",
@@ -114,7 +114,7 @@ def _with_origin(t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def select_points(times: np.ndarray, ref_mean: np.ndarray, test_mean: np.ndarray, rule: str) -> np.ndarray:
     """Boolean mask of the time points used for f1/f2 under ``rule`` (see module docstring)."""
     rule = str(rule).lower()
-    if rule not in RULES:
+    if not known(rule, RULES):
         raise InputError("rule", rule, "one of " + ", ".join(RULES))
     times = np.asarray(times, float)
     mask = times > 0  # time zero excluded under every rule

@@ -78,9 +78,9 @@ class AcidLabileLinker:
     ph_independent_rate_per_h: float = 0.0
 
     @classmethod
-    def preset(cls, name: str = "hydrazone") -> AcidLabileLinker:
+    def preset(cls, name: str = "hydrazone", field: str = "release.preset") -> AcidLabileLinker:
         """Parameter set ``ph_labile.<name>`` of ``stimuli.yaml``."""
-        p = require(load_yaml(STIMULI_FILE)["ph_labile"], name, "release.preset", "pH-labile linker")
+        p = require(load_yaml(STIMULI_FILE)["ph_labile"], name, field, "pH-labile linker")
         return cls(p["rate_at_reference"].to("1/h"), p["reference_ph"].to(""), p["order_in_h_plus"].to(""),
                    p["ph_independent_rate"].to("1/h"))
 
@@ -144,9 +144,9 @@ class ExpansileParticle:
                 raise InputError(f"release.{name}", getattr(self, name), "a value > 0")
 
     @classmethod
-    def preset(cls, name: str = "griset2009") -> ExpansileParticle:
+    def preset(cls, name: str = "griset2009", field: str = "release.preset") -> ExpansileParticle:
         """Parameter set ``expansile.<name>`` of ``stimuli.yaml``."""
-        p = require(load_yaml(STIMULI_FILE)["expansile"], name, "release.preset", "expansile particle")
+        p = require(load_yaml(STIMULI_FILE)["expansile"], name, field, "expansile particle")
         return cls(p["collapsed_radius"].to("nm"), p["max_diameter_swelling"].to(""),
                    p["transition_ph"].to(""), p["hill_coefficient"].to(""),
                    p["collapsed_diffusivity"].to("m**2/s"), p["swollen_diffusivity"].to("m**2/s"))
@@ -205,9 +205,9 @@ class ThermosensitiveLiposome:
                 raise InputError(f"release.{name}", getattr(self, name), "a value > 0")
 
     @classmethod
-    def preset(cls, name: str = "lysolipid_tsl") -> ThermosensitiveLiposome:
+    def preset(cls, name: str = "lysolipid_tsl", field: str = "release.preset") -> ThermosensitiveLiposome:
         """Parameter set ``thermosensitive.<name>`` of ``stimuli.yaml``."""
-        p = require(load_yaml(STIMULI_FILE)["thermosensitive"], name, "release.preset",
+        p = require(load_yaml(STIMULI_FILE)["thermosensitive"], name, field,
                     "thermosensitive liposome")
         return cls(p["rate_below"].to("1/h"), p["rate_above"].to("1/h"),
                    p["transition_temperature"].to("degC"), p["transition_width"].to("K"))

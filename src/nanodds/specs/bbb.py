@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.specs.carrier import Carrier
 from nanodds.specs.params import load_yaml
 from nanodds.units import to_canonical
@@ -73,7 +73,7 @@ def parse_bbb(raw: Any, has_carrier: bool) -> BBBOpening | None:
                          "perfusion-limited with its Kp: an opening would change nothing)")
     data = load_yaml(DATA_FILE)
     method = op.get("method")
-    if method not in data:
+    if not known(method, data):
         raise InputError("bbb.opening.method", method, f"one of {', '.join(opening_methods())}")
     if "duration" not in op:
         raise InputError("bbb.opening.duration", None, "the length of the opening window, e.g. '4 h'")
@@ -127,7 +127,7 @@ def parse_bbb_transcytosis(raw: Any, carrier: Carrier | None) -> BBBTranscytosis
                          f"{', '.join(bbb_receptors())} (bbb.transcytosis needs a ligand-bearing carrier)")
     data = load_yaml(TRANSPORT_FILE)
     rec = carrier.ligand.receptor
-    if rec not in data["receptors"]:
+    if not known(rec, data["receptors"]):
         raise InputError("carrier.ligand.receptor", rec, f"a receptor with brain-endothelial data for "
                          f"bbb.transcytosis: {', '.join(bbb_receptors())}")
     limit = data["vesicle_diameter_limit"].to("nm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.model.tumour_delivery import (
     Ligand,
     charge_mps_factor,
@@ -82,7 +82,7 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
         raise InputError(field_name, raw, "a mapping with at least 'type'")
     reject_unknown_keys(raw, CARRIER_KEYS, field_name)
     ctype = raw.get("type")
-    if not isinstance(ctype, str) or ctype not in types:
+    if not isinstance(ctype, str) or not known(ctype, types):
         raise InputError(f"{field_name}.type", ctype, f"one of {', '.join(sorted(types))}")
     d = types[ctype]
     diameter = d["diameter"].to("nm")
@@ -122,7 +122,7 @@ def build_carrier(raw: Any, field_name: str = "carrier") -> Carrier:
     if zeta is not None and "mps_multiplier" not in raw:
         mps *= charge_mps_factor(zeta)
     shape = raw.get("shape")
-    if shape is not None and shape not in SHAPES:
+    if shape is not None and not known(shape, SHAPES):
         raise InputError(f"{field_name}.shape", shape, " or ".join(SHAPES))
     return Carrier(type=ctype, diameter_nm=diameter, pegylated=peg, drug_loading=loading,
                    encapsulated_fraction=frac("encapsulated_fraction", False), mps_multiplier=mps,
@@ -139,10 +139,10 @@ def build_ligand(raw: Any, field_name: str = "carrier.ligand") -> Ligand:
         raise InputError(field_name, raw, "a ligand class name or a mapping with 'type'")
     reject_unknown_keys(raw, LIGAND_KEYS, field_name)
     lt = raw.get("type", "generic")
-    if lt not in ligand_types():
+    if not known(lt, ligand_types()):
         raise InputError(f"{field_name}.type", lt, f"one of {', '.join(ligand_types())}")
     rec = raw.get("receptor", "generic")
-    if rec not in receptor_names():
+    if not known(rec, receptor_names()):
         raise InputError(f"{field_name}.receptor", rec, f"one of {', '.join(receptor_names())}")
     d = delivery_params()["ligands"][lt]
     density = to_canonical(raw["density"], "", f"{field_name}.density", positive=True) \

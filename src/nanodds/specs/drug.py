@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.drug_bbb import DrugBBB, parse_drug_bbb
 from nanodds.specs.params import Param, available, load_yaml
 
@@ -104,11 +104,11 @@ def drug_names() -> list[str]:
 def load_drug(name: str, species: str) -> Drug:
     """Load a drug's parameters for a species (clearances of that species' reference individual)."""
     names = drug_names()
-    if name not in names:
+    if not known(name, names):
         raise InputError("drug", name, f"one of {', '.join(names)}")
     d = load_yaml(f"drugs/{name}.yaml")
     cl = d["clearance"]
-    if species not in cl:
+    if not known(species, cl):
         raise InputError("species", species, f"a species with {name} clearance data: {', '.join(sorted(cl))}")
     return Drug(
         name=name,
@@ -136,7 +136,7 @@ def _metabolite(raw: dict | None, name: str) -> MetaboliteLink | None:
     if raw is None:
         return None
     met = str(raw["name"])
-    if met not in drug_names():
+    if not known(met, drug_names()):
         raise InputError(f"drug {name} metabolite", met, f"one of {', '.join(drug_names())}")
     f = raw["fraction_of_hepatic_clearance"].to("1")
     if not 0.0 <= f <= 1.0:
@@ -157,7 +157,7 @@ def _intracellular_binding(d: dict, name: str, species: str) -> IntracellularBin
     else:
         return None
     content = raw[key]
-    if species not in content:
+    if not known(species, content):
         raise InputError("species", species, f"a species with {name} {key} data: {', '.join(sorted(content))}")
     return IntracellularBinding(
         kd_umol_per_L=raw["kd"].to("umol/L"),

@@ -31,7 +31,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.model.bbb import BRAIN
 from nanodds.model.magnetic import DATA_FILE, MagneticCapture, base_case, captured_fraction
 from nanodds.specs.carrier import Carrier
@@ -94,7 +94,7 @@ def parse_magnetic(raw: Any, carrier: Carrier | None, organs: tuple[str, ...],
     if carrier is None:
         raise InputError("magnetic", raw, "a scenario with a carrier (the magnet acts on magnetic carriers only)")
     target = raw.get("target")
-    if target not in organs:
+    if not known(target, organs):
         raise InputError("magnetic.target", target, f"one of {', '.join(organs)}")
     magnet = _block(raw, "magnet", MAGNET_KEYS, "a mapping {radius, magnetisation, distance}")
     for k in sorted(MAGNET_KEYS):

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.units import ureg
 
 DATA_ROOT = Path(str(resources.files("nanodds") / "data"))
@@ -139,6 +139,6 @@ def available(folder: str) -> list[str]:
 
 def require(mapping: dict[str, Any], key: str, field: str, kind: str) -> Any:
     """``mapping[key]`` or an :class:`InputError` listing what is allowed."""
-    if key not in mapping:
+    if not known(key, mapping):
         raise InputError(field, key, f"one of {', '.join(sorted(mapping))} ({kind})")
     return mapping[key]

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.specs.params import Param, available, load_yaml
 
 ORGANS: tuple[str, ...] = (
@@ -90,7 +90,7 @@ def species_names() -> list[str]:
 def reference_data(species: str) -> dict:
     """The raw sourced physiology mapping of a species."""
     names = species_names()
-    if species not in names:
+    if not known(species, names):
         raise InputError("species", species, f"one of {', '.join(names)}")
     return load_yaml(f"physiology/{species}.yaml")
 

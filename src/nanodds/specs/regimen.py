@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.limits import check_int, limit, limit_ref
-from nanodds.units import is_bare, parse_quantity, to_canonical
+from nanodds.units import example, is_bare, parse_quantity, to_canonical
 
 ROUTES = ("iv_bolus", "iv_infusion")
 DOSE_KEYS = {"route", "dose", "duration", "start", "every", "count"}
@@ -73,9 +73,9 @@ def dose_to_mg(text: Any, field: str, body_weight_kg: float, bsa_m2: float | Non
 
 def _dose_kind(text: Any, field: str, allowed: str) -> tuple[str, float]:
     """(kind in :data:`DOSE_KINDS`, value in its unit) of a dose as pint reads it."""
-    q = parse_quantity(text, field)
+    q = parse_quantity(text, field, "mg/kg")
     if is_bare(q):  # a bare 9 is not 9 kg/kg
-        raise InputError(field, text, f"a quantity with units, e.g. '{q.magnitude:g} mg/kg'")
+        raise InputError(field, text, f"a quantity with units, e.g. {example(float(q.magnitude), 'mg/kg')}")
     for kind, dims in (("mass", "[mass]"), ("per_mass", "[mass]/[mass]"), ("per_area", "[mass]/[length]**2")):
         if q.check(dims):
             return kind, float(q.to(DOSE_KINDS[kind]).magnitude)
@@ -99,7 +99,7 @@ def parse_regimen(items: Any, body_weight_kg: float, bsa_m2: float | None, field
             raise InputError(f, item, "a mapping with route, dose, ...")
         reject_unknown_keys(item, DOSE_KEYS, f)
         route = item.get("route", "iv_bolus")
-        if route not in ROUTES:
+        if not known(route, ROUTES):
             raise InputError(f"{f}.route", route, f"one of {', '.join(ROUTES)}")
         if "dose" not in item:
             raise InputError(f"{f}.dose", None, "a dose in mg, mg/kg or mg/m^2")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
 from nanodds.model.tumour_delivery import check_delivery_mode
 from nanodds.specs.bbb import BBBOpening, BBBTranscytosis, parse_bbb, parse_bbb_transcytosis
@@ -215,7 +215,7 @@ def parse_scenario(raw: Any) -> Scenario:
     if not isinstance(saturable, bool):
         raise InputError("simulation.saturable", saturable, "true or false")
     solver = sim.get("solver", "auto")
-    if solver not in SOLVERS:
+    if not known(solver, SOLVERS):
         raise InputError("simulation.solver", solver, f"one of {', '.join(SOLVERS)}")
     env = _mapping(raw.get("environment"), "environment")
     reject_unknown_keys(env, ENV_KEYS, "environment")
@@ -313,9 +313,9 @@ def _vehicle(value: Any, field: str, heated: bool) -> str | None:
     """A vehicle name with a data file, or None."""
     if value is None:
         return None
-    known = vehicle_names()
-    if value not in known:
-        raise InputError(field, value, f"one of {', '.join(known)}")
+    names = vehicle_names()
+    if not known(value, names):
+        raise InputError(field, value, f"one of {', '.join(names)}")
     if heated:
         raise InputError(field, value, "no vehicle together with environment.hyperthermia")
     return str(value)

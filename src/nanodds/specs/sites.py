@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.model.adhesion import BondPair, bond_pairs, default_ligand_density_per_um2, warn_shear
 from nanodds.specs.environment import Environment
 from nanodds.specs.params import load_yaml
@@ -100,7 +100,7 @@ def _parse_one(item: Any, fld: str, has_carrier: bool) -> Site:
     if not isinstance(item, dict):
         raise InputError(fld, item, "a mapping {type, volume, in}")
     stype = item.get("type")
-    if stype not in data:
+    if not known(stype, data):
         raise InputError(f"{fld}.type", stype, f"one of {', '.join(site_types())}")
     d = data[stype]
     reject_unknown_keys(item, KEYS | (WALL_KEYS if "wall" in d else set()), fld)
@@ -108,7 +108,7 @@ def _parse_one(item: Any, fld: str, has_carrier: bool) -> Site:
     if not isinstance(name, str) or not name.isidentifier():
         raise InputError(f"{fld}.name", name, "a name of letters, digits and underscores")
     host = item.get("in", d["hosts"][0])
-    if host not in d["hosts"]:
+    if not known(host, d["hosts"]):
         raise InputError(f"{fld}.in", host, f"one of {', '.join(d['hosts'])} (where a {stype} can be)")
     if "volume" not in item:
         raise InputError(f"{fld}.volume", None, "the site's tissue volume, e.g. '20 mL'")

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from nanodds.errors import InputError, reject_unknown_keys
+from nanodds.errors import InputError, known, reject_unknown_keys
 from nanodds.units import to_canonical
 
 TRIGGERS = {"light": "light_triggered", "ultrasound": "ultrasound_triggered", "amf": "thermosensitive"}
@@ -94,7 +94,7 @@ def parse_triggers(env: dict[str, Any], release: dict[str, Any] | None,
             raise InputError(field, w, "a mapping {region, start, duration}")
         reject_unknown_keys(w, WINDOW_KEYS | (AMF_KEYS if kind == "amf" else set()), field)
         region = w.get("region", "tumour")
-        if region not in REGIONS[kind]:
+        if not known(region, REGIONS[kind]):
             raise InputError(f"{field}.region", region, ", ".join(REGIONS[kind]))
         if region == "tumour" and not has_tumour:
             raise InputError(field, w, "a scenario with a tumour (the window's region)")

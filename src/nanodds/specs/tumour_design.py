@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.model.tumour_delivery import pore_median_factor, tumour_model_factor, tumour_models
 from nanodds.specs.physiology import reference_data
 from nanodds.units import to_canonical
@@ -20,7 +20,7 @@ def tumour_design(t: dict[str, Any], species: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     model = t.get("model")
     if model is not None:
-        if model not in tumour_models():
+        if not known(model, tumour_models()):
             raise InputError("tumour.model", model, f"one of {', '.join(tumour_models())}")
         out["model"] = model
     ct = t.get("cancer_type")

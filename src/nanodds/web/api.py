@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, 
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from nanodds.errors import InputError
+from nanodds.errors import InputError, known
 from nanodds.io.outputs import to_jsonable
 from nanodds.web import schemas as S
 from nanodds.web.db import Dataset, Job, SavedScenario
@@ -236,7 +236,7 @@ def run_release_fit(body: S.ReleaseFitIn, request: Request) -> dict[str, Any]:
 
     summary = _dataset(request, body.dataset_id, "release")
     parse_model_list(body.models)
-    if body.profile is not None and body.profile not in summary["profiles"]:
+    if body.profile is not None and not known(body.profile, summary["profiles"]):
         raise InputError("profile", body.profile, f"one of {', '.join(summary['profiles'])}")
     return _submit(request, "release_fit", body.model_dump())
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from nanodds.errors import InputError, RangeWarning
+from nanodds.errors import InputError, RangeWarning, known
 from nanodds.io.outputs import to_jsonable
 from nanodds.web.inputs import parse_scenario_text, parse_yaml_text
 from nanodds.web.settings import Limits
@@ -237,7 +237,7 @@ KINDS: dict[str, Callable[[dict[str, Any], Path, Progress], dict[str, Any]]] = {
 
 def run_task(kind: str, inputs: dict[str, Any], workdir: Path, progress: Progress) -> dict[str, Any]:
     """Run job ``kind`` on ``inputs`` in ``workdir``; returns its JSON-ready result."""
-    if kind not in KINDS:
+    if not known(kind, KINDS):
         raise InputError("kind", kind, f"one of {', '.join(KINDS)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RangeWarning)  # already reported when the job was submitted
