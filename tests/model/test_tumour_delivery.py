@@ -107,6 +107,22 @@ def test_design_keys_act() -> None:
     assert _scn(tumour_delivery="mechanistic").physiology.tumour is not None
 
 
+def test_cancer_type_without_data_is_reported() -> None:
+    """A cancer type that changes nothing in the mechanistic tumour (no pore factor, no receptor density of its own)
+    is accepted with a warning naming the field and the types that have data; one with data is silent."""
+    import warnings
+
+    from nanodds.errors import RangeWarning
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _scn(tumour={"cancer_type": "cholangiocarcinoma"})
+        _scn(tumour={"cancer_type": "Breast"})
+    msgs = [str(w.message) for w in seen if issubclass(w.category, RangeWarning)]
+    assert len(msgs) == 1 and msgs[0].startswith("tumour.cancer_type: got 'cholangiocarcinoma'"), msgs
+    assert "breast" in msgs[0] and "brain" in msgs[0]
+
+
 @pytest.mark.parametrize(("carrier", "tumour", "top", "field"), [
     ({"shape": "cube"}, {}, {}, "carrier.shape"),
     ({"material": "unobtainium"}, {}, {}, "carrier.material"),

@@ -194,6 +194,14 @@ def tumour_models() -> list[str]:
     return sorted(params()["tumour_models"])
 
 
+def cancer_types_with_data() -> list[str]:
+    """Cancer types (lower case) that change a mechanistic tumour: a pore-size factor or a receptor density of their
+    own; any other name takes the defaults."""
+    rec = load_yaml("carriers/receptors.yaml")
+    names = set(params()["pore_median_by_cancer_type"]) | {c for r in rec.values() for c in r["tumour"]}
+    return sorted(names - {"default"})
+
+
 def pore_median_factor(cancer_type: str | None) -> float:
     """Host-organ factor on the tumour's median pore size (-)."""
     f = params()["pore_median_by_cancer_type"]

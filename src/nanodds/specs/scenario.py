@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nanodds.errors import InputError, known, reject_unknown_keys
+from nanodds.errors import InputError, RangeWarning, known, reject_unknown_keys
 from nanodds.io.yaml_safe import read_yaml_file
-from nanodds.model.tumour_delivery import check_delivery_mode
+from nanodds.model.tumour_delivery import cancer_types_with_data, check_delivery_mode
 from nanodds.specs.bbb import BBBOpening, BBBTranscytosis, parse_bbb, parse_bbb_transcytosis
 from nanodds.specs.carrier import Carrier, build_carrier
 from nanodds.specs.drug import Drug, load_drug
@@ -177,6 +178,8 @@ def parse_scenario(raw: Any) -> Scenario:
         if tumour is None:
             raise InputError("tumour_delivery", raw["tumour_delivery"], "only with a tumour: block")
         check_delivery_mode(raw["tumour_delivery"])
+    if tumour is not None and tumour.get("cancer_type") is not None and raw.get("tumour_delivery") != "learned":
+        _note_cancer_type(tumour["cancer_type"], t["cancer_type"])
     outside: list[str] = []
 
     def flag(fld: str, value: float, written: Any, key: str, unit: str, qualifier: str | None = None,
@@ -287,6 +290,16 @@ def parse_scenario(raw: Any) -> Scenario:
 
         scn = predict_learned(scn)
     return scn
+
+
+def _note_cancer_type(name: str, written: Any) -> None:
+    """Warn when a mechanistic tumour's cancer type has no data of its own (the defaults act; issue #11: an unknown
+    category is reported, not silently absorbed). The learned mode reports its own unknown categories."""
+    have = cancer_types_with_data()
+    if name not in have:
+        warnings.warn(f"tumour.cancer_type: got {written!r}; no data for this cancer type (data for: "
+                      f"{', '.join(have)}): the tumour takes the default pore size and receptor densities",
+                      RangeWarning, stacklevel=3)
 
 
 def _written(raw: Any, key: str, value: float, unit: str) -> Any:
