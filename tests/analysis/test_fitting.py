@@ -92,3 +92,57 @@ def test_cli_fit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert (out / "fit.png").stat().st_size > 1000 and (out / "fit_predictions.csv").is_file()
     assert main(["fit", str(yaml_path), str(data), "--params", "nope", "--out", str(out)]) == 2
     assert "params" in capsys.readouterr().err
+
+
+def test_observation_times_beyond_a_life_are_refused_and_beyond_a_year_warned() -> None:
+    """An observation 1e12 h after the dose was accepted and gave a 'fit' with a 95 % CI of 1e-58 to 1e51."""
+    import warnings
+
+    from nanodds.errors import RangeWarning
+
+    df = pd.DataFrame({"ID": [1, 1], "time_h": [1.0, 1e12], "compartment": ["plasma", "plasma"],
+                       "value": [2.0, 1.0], "unit": ["ug/mL", "ug/mL"]})
+    with pytest.raises(InputError, match=r"data\.time_h: got 1000000000000\.0.*876600 h"):
+        read_observations(df)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        read_observations(df.assign(time_h=[1.0, 2e4]))
+        read_observations(df.assign(time_h=[1.0, 2e3]))
+    msgs = [str(w.message) for w in seen if issubclass(w.category, RangeWarning)]
+    assert len(msgs) == 1 and msgs[0].startswith("data.time_h: got 20000.0; validated range: 0 to 8760 h"), msgs
+
+
+def test_observations_the_model_cannot_reach_are_reported() -> None:
+    """A point where the fitted model predicts no drug at all (here 11 years after the dose) has a residual that no
+    parameter moves: the estimate is that of the data without it, with a warning and a note naming the point."""
+    import warnings
+
+    scn = load_scenario(ROOT / "examples" / "doxil_label_fit_human.yaml")
+    data = pd.read_csv(ROOT / "examples" / "doxil_label_plasma_human.csv")
+    clean = fit_scenario(scn, data, ["mps_extraction_total"], linear=True)
+    assert clean.notes == ()
+    far = pd.concat([data, data.iloc[[0]].assign(time_h=1e5)], ignore_index=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = fit_scenario(scn, far, ["mps_extraction_total"], linear=True)
+    want = "data: 1 observation(s) where the fitted model predicts no drug at all (first: ID 1, plasma at 100000 h)"
+    assert any(str(w.message).startswith(want) for w in seen)
+    assert res.notes[-1].startswith(want) and res.to_dict()["notes"] == list(res.notes)
+    assert res.estimates[0] == pytest.approx(clean.estimates[0], rel=1e-3)
+
+
+def test_an_estimate_at_its_bound_is_not_reported_as_a_result() -> None:
+    """One outlier 5 years after the dose drove the clearance multiplier to its bound (x1000) with an interval of
+    0 to inf, 'success: true' and a stray numpy overflow warning; now a note says so and nothing overflows."""
+    import warnings
+
+    scn = _scenario()
+    df = _synthetic(scn)
+    df = pd.concat([df, df.iloc[[0]].assign(time_h=43800.0)], ignore_index=True)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = fit_scenario(scn, df, ["drug_clearance_multiplier"])
+    assert not [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    assert res.notes == ("fit: drug_clearance_multiplier = 1000 sits at its upper bound (1000): the data push it "
+                         "beyond the bounds, so the estimate and its interval are not a result",)
+    assert fit_scenario(scn, _synthetic(scn), list(TRUTH)).notes == ()

@@ -20,6 +20,7 @@ the same dose share one solution.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ import pandas as pd
 from nanodds.analysis.model_params import ScenarioModel, current_value, param_unit
 from nanodds.errors import InputError
 from nanodds.specs.scenario import Scenario
+from nanodds.specs.validity import check_range
 from nanodds.units import ureg
 
 __all__ = ["FitResult", "fit_scenario", "plot_fit", "read_observations"]
@@ -39,6 +41,9 @@ REQUIRED = ("ID", "time_h", "compartment", "value", "unit")
 PLASMA = {"plasma": "plasma_total", "plasma_total": "plasma_total", "plasma_free": "plasma_free",
           "plasma_encapsulated": "plasma_encapsulated", "plasma_unbound": "plasma_unbound"}
 _TINY = 1e-300
+_AT_BOUND = 1e-6
+"""An estimate within this distance (log scale, i.e. relative) of a bound sits at it (numerical: the optimiser's
+projected steps stop within ~1e-8 of an active bound)."""
 
 
 def _unit_factor(unit: str) -> tuple[float, str]:
@@ -90,6 +95,10 @@ def read_observations(data: str | Path | pd.DataFrame) -> pd.DataFrame:
     for col, bad, allowed in checks:
         if bad.any():
             raise InputError(f"data.{col}", df[col][bad].iloc[0], allowed)
+    last = int(np.argmax(df["time_h"].to_numpy()))
+    written = data["time_h"].iloc[last]
+    check_range("data.time_h", float(df["time_h"].iloc[last]), written.item() if hasattr(written, "item") else written,
+                "time_span", "h")
     factors = {u: _unit_factor(u) for u in df["unit"].astype(str).unique()}
     df["value_canonical"] = df["value"] * df["unit"].astype(str).map(lambda u: factors[u][0])
     obs = []
@@ -126,6 +135,9 @@ class FitResult:
         Residual standard deviation on the log scale (~ the proportional error).
     predictions : DataFrame
         The data with ``predicted`` (canonical unit) and ``residual_log``.
+    notes : tuple of str
+        Why the estimates are not a result (an estimate at a bound, an infinite interval, observations the model
+        cannot reach); each was also issued as a warning. Empty for a well-determined fit.
     """
 
     names: list[str]
@@ -143,6 +155,7 @@ class FitResult:
     message: str
     nfev: int
     predictions: pd.DataFrame
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -155,6 +168,7 @@ class FitResult:
                                                               self.ci_low, self.ci_high, self.start, strict=True)],
             "correlation": self.correlation.tolist(), "rss_log": self.rss, "sigma_log": self.sigma_log,
             "n_obs": self.n_obs, "success": self.success, "message": self.message, "nfev": self.nfev,
+            "notes": list(self.notes),
         }
 
 
@@ -254,12 +268,38 @@ def fit_scenario(scn: Scenario, data: pd.DataFrame | str | Path, params: Sequenc
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = cov / np.outer(se_log, se_log)
     pred = obj.predict(theta)
+    with np.errstate(over="ignore"):  # an undetermined parameter: its interval is infinite, said in the notes
+        ci_lo, ci_hi = np.exp(theta - tq * se_log), np.exp(theta + tq * se_log)
+    notes = _notes(names, theta, np.log(lo), np.log(hi), ci_lo, ci_hi, df, pred)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     out = df.copy()
     out["predicted"] = pred
     out["residual_log"] = np.log(np.maximum(pred, _TINY)) - np.log(df["value_canonical"].to_numpy())
-    return FitResult(names, units, est, est * se_log, np.exp(theta - tq * se_log), np.exp(theta + tq * se_log),
-                     x0, corr, rss, float(np.sqrt(s2)), len(df), bool(res.success), str(res.message),
-                     int(res.nfev), out)
+    return FitResult(names, units, est, est * se_log, ci_lo, ci_hi, x0, corr, rss, float(np.sqrt(s2)), len(df),
+                     bool(res.success), str(res.message), int(res.nfev), out, tuple(notes))
+
+
+def _notes(names: list[str], theta: np.ndarray, log_lo: np.ndarray, log_hi: np.ndarray, ci_lo: np.ndarray,
+           ci_hi: np.ndarray, df: pd.DataFrame, pred: np.ndarray) -> list[str]:
+    """Why a fit's estimates are not a result: at a bound, an infinite interval, observations out of reach."""
+    notes = []
+    for n, t, a, b, cl, ch in zip(names, theta, log_lo, log_hi, ci_lo, ci_hi, strict=True):
+        side = "lower" if t <= a + _AT_BOUND else "upper" if t >= b - _AT_BOUND else None
+        if side:
+            bound = np.exp(a if side == "lower" else b)
+            notes.append(f"fit: {n} = {np.exp(t):.4g} sits at its {side} bound ({bound:.4g}): the data push it "
+                         "beyond the bounds, so the estimate and its interval are not a result")
+        elif not (np.isfinite(cl) and np.isfinite(ch) and cl > 0):
+            notes.append(f"fit: the 95 % interval of {n} is not finite ({cl:.4g} to {ch:.4g}): the data do not "
+                         "determine it")
+    gone = np.flatnonzero(pred <= _TINY)
+    if gone.size:  # log(max(p, tiny)) is flat there: those residuals cannot move the estimate, only inflate the SD
+        r = df.iloc[gone[0]]
+        notes.append(f"data: {gone.size} observation(s) where the fitted model predicts no drug at all (first: ID "
+                     f"{r['ID']}, {r['compartment']} at {r['time_h']:g} h): their residuals do not depend on the "
+                     "parameters and inflate the residual SD and the confidence intervals")
+    return notes
 
 
 def plot_fit(result: FitResult, path: str | Path, title: str = "") -> Path:

@@ -211,6 +211,7 @@ def parse_scenario(raw: Any) -> Scenario:
     sim = _mapping(raw.get("simulation"), "simulation")
     reject_unknown_keys(sim, SIM_KEYS, "simulation")
     duration = to_canonical(sim.get("duration", "168 h"), "h", "simulation.duration", positive=True)
+    flag("simulation.duration", duration, sim.get("duration", "168 h"), "time_span", "h")
     points = sim.get("points", 1001)
     if not isinstance(points, int) or isinstance(points, bool) or not 2 <= points <= 1_000_000:
         raise InputError("simulation.points", points, "an integer from 2 to 1000000")
