@@ -463,3 +463,15 @@ def test_dose_error_example_is_a_dose() -> None:
         with pytest.raises(InputError) as exc:
             parse_regimen([{"route": "iv_bolus", "dose": bad}], 70.0, 1.8)
         assert "nm'" not in str(exc.value) and "nan mg" not in str(exc.value), str(exc.value)
+
+
+def test_simulated_span_beyond_a_year_warns_and_beyond_a_life_is_refused() -> None:
+    sim = {"points": 25, "saturable": False}
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        parse_scenario(_mouse(simulation={**sim, "duration": "400 d"}))
+        parse_scenario(_mouse(simulation={**sim, "duration": "300 d"}))
+    msgs = [str(w.message) for w in seen if issubclass(w.category, RangeWarning)]
+    assert len(msgs) == 1 and msgs[0].startswith("simulation.duration: got '400 d'; validated range: 0 to 8760 h")
+    with pytest.raises(InputError, match=r"simulation\.duration: got '200 year'.*876600 h"):
+        parse_scenario(_mouse(simulation={**sim, "duration": "200 year"}))
