@@ -56,3 +56,26 @@ def test_bad_inputs_name_the_field() -> None:
         events_logrank(1.0)
     with pytest.raises(InputError, match="p2"):
         n_two_proportions(0.3, 0.3)
+
+
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda: n_two_means(1e-300, 1.0), "delta"),  # was OverflowError: (34, 'Numerical result out of range')
+    (lambda: n_two_means(1.0, 1e300), "delta"),
+    (lambda: n_two_proportions(0.3, 0.3 + 1e-10), "p2"),
+    (lambda: events_logrank(1.0 + 1e-10), "hazard_ratio"),
+    (lambda: events_logrank(0.7, p_event=1e-300), "p_event"),  # was a 300-digit patient count
+])
+def test_designs_no_trial_could_run_are_refused(call, field) -> None:
+    with pytest.raises(InputError, match=rf"^{field}: got .*at most 1e\+10 patients or events"):
+        call()
+
+
+def test_extreme_but_valid_inputs_give_finite_answers() -> None:
+    """Huge effect sizes need the minimum of 2 per arm with power ~1 (was: ValueError 'cannot convert float NaN
+    to integer' at delta/sigma = 5e11, power nan at 1e300); alpha = 1e-300 has a finite z (was: OverflowError
+    'cannot convert float infinity to integer')."""
+    for d in (5e11, 1e300):
+        r = n_two_means(d, 1.0)
+        assert r["n_per_arm"] == 2 and r["achieved_power"] == pytest.approx(1.0)
+    r = n_two_means(1.0, 2.0, alpha=1e-300)
+    assert 1e4 < r["n_per_arm"] < 1e5 and 0.79 < r["achieved_power"] < 0.81
