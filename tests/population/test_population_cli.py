@@ -149,3 +149,20 @@ def test_chunk_is_solved_in_blocks_with_flat_memory(scenario, monkeypatch):
             tracemalloc.stop()
 
     assert peak(256) < 1.5 * peak(64)
+
+
+def test_absurd_target_auc_is_reported(scenario, tmp_path, capsys):
+    """A target AUC of 1e12 mg h/L was met 'with PTA 1.0' by personalised doses of ~1e10 mg, silently; now the
+    dose factor is checked against its validated range (warning line and a note in summary.json)."""
+    args = ["population", str(scenario), "--n", "8", "--out", str(tmp_path / "x"), "--no-plots", "--target-auc"]
+    assert main([*args, "1e12"]) == 0
+    err = capsys.readouterr().err
+    assert "nanodds: warning: --target-auc: got 1000000000000.0 (median personalised dose" in err
+    assert "validated range: 0.1 to 10 (the range" in err
+    notes = json.loads((tmp_path / "x" / "summary.json").read_text())["notes"]
+    assert any(n.startswith("--target-auc 1e+12 mg h/L needs") for n in notes)
+    s = json.loads((tmp_path / "x" / "summary.json").read_text())
+    typical = s["metrics"]["plasma_total_auc_inf"]["median"]
+    assert main(["population", str(scenario), "--n", "8", "--out", str(tmp_path / "y"), "--no-plots",
+                 "--target-auc", f"{typical:.6g}"]) == 0
+    assert "--target-auc" not in capsys.readouterr().err

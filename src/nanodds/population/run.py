@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import sys
@@ -45,6 +46,7 @@ from nanodds.population.dosing import compare_strategies, personalised_doses
 from nanodds.population.fast import PopulationModel
 from nanodds.population.virtual import load_covariates, sample_patients
 from nanodds.specs.scenario import parse_scenario
+from nanodds.specs.validity import check_range, validated_range
 
 MAX_N = 100_000
 """Largest N without ``force`` (10^5 patients x ~70 columns ~ 60 MB of parquet, minutes of compute)."""
@@ -300,6 +302,13 @@ def summarise(pop: pd.DataFrame, pm: PopulationModel, name: str, scheduler: str,
     if target_auc is not None:
         sub = pop.iloc[: min(len(pop), 2000)]  # dosing table on at most 2000 patients (re-solves them)
         tab = compare_strategies(pm, sub, target_auc)
+        doses = tab.set_index("strategy")["median_dose_mg"]
+        factor = float(doses["personalised"] / doses["body_size"])
+        if check_range("--target-auc", factor, target_auc, "personalised_dose_factor", "1",
+                       note=f" (median personalised dose {factor:.3g} x the scenario's regimen)"):
+            lo, hi = validated_range("personalised_dose_factor", "1") or (math.nan, math.nan)
+            notes.append(f"--target-auc {target_auc:g} mg h/L needs {factor:.3g} x the scenario's doses (median): "
+                         f"outside the validated {lo:g}-{hi:g} x, an extrapolation")
         out["dosing"] = {"metric": "plasma_total AUC0-inf (mg h/L)", "target_auc": target_auc,
                          "patients": len(sub), "strategies": tab.to_dict(orient="records")}
     return out

@@ -79,18 +79,19 @@ def check_range(field: str, value: float, written: Any, key: str, unit: str,
         Beyond ``error_low``/``error_high``: no physical meaning is left.
     """
     lo_err, hi_err = error_limit(key, unit, qualifier, "low"), error_limit(key, unit, qualifier, "high")
+    shown = "" if unit in ("", "1") else f" {unit}"  # a dimensionless range has no unit to print
     if (lo_err is not None and value < lo_err) or (hi_err is not None and value > hi_err):
         lo_s = f"{lo_err:g}" if lo_err is not None else "-"
         hi_s = f"{hi_err:g}" if hi_err is not None else "-"
         who = f" for {qualifier}" if qualifier else ""
-        raise InputError(field, written, f"{lo_s} to {hi_s} {unit}{who} (beyond it the value has no physical "
+        raise InputError(field, written, f"{lo_s} to {hi_s}{shown}{who} (beyond it the value has no physical "
                          f"meaning; data/{DATA_FILE} '{key}')")
     rng = validated_range(key, unit, qualifier)
     if rng is None or rng[0] <= value <= rng[1]:
         return False
     lo, hi = rng
     who = f" for {qualifier}" if qualifier else ""
-    warnings.warn(f"{field}: got {written!r}{note}; validated range{who}: {lo:g} to {hi:g} {unit} (the range in which "
+    warnings.warn(f"{field}: got {written!r}{note}; validated range{who}: {lo:g} to {hi:g}{shown} (the range in which "
                   f"the model was built and checked; results outside it are extrapolations; see data/{DATA_FILE} "
                   f"'{key}')", RangeWarning, stacklevel=3)
     return True
