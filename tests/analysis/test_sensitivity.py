@@ -43,6 +43,29 @@ def test_sobol_ishigami_matches_analytic() -> None:
         sobol_analysis(f, params, 100)
 
 
+def test_indices_outside_the_unit_interval_are_reported() -> None:
+    """Ishigami with a base sample of 2: indices outside [0, 1] beyond their bootstrap half-width, which were
+    printed as results ('ST = 1.98 +/- 0.02') without a word; at 4096 the analytic check above has no note."""
+    import warnings
+
+    params = [ParamSpec(f"x{i}", "1", -np.pi, np.pi) for i in (1, 2, 3)]
+
+    def f(X: np.ndarray) -> dict[str, np.ndarray]:
+        return {"y": np.sin(X[:, 0]) + 7 * np.sin(X[:, 1]) ** 2 + 0.1 * X[:, 2] ** 4 * np.sin(X[:, 0])}
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        small = sobol_analysis(f, params, 2, seed=0)
+    t = small.table
+    outside = ((t["S1"] < -t["S1_conf"]) | (t["S1"] > 1 + t["S1_conf"]) | (t["ST"] < -t["ST_conf"])
+               | (t["ST"] > 1 + t["ST_conf"]))
+    assert outside.any()
+    assert small.notes and all("the base sample n = 2 is too small" in n for n in small.notes)
+    assert [str(w.message) for w in seen if issubclass(w.category, UserWarning)] == list(small.notes)
+    assert small.to_dict()["notes"] == list(small.notes)
+    assert sobol_analysis(f, params, 1024, seed=1).notes == ()
+
+
 def test_scenario_sensitivity_small_run_batched_equals_loop() -> None:
     scn = replace(load_scenario(DOXIL), saturable=False)
     specs = parse_param_specs(scn, {

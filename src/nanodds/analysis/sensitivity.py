@@ -16,6 +16,7 @@ once by the exact batched solver when the model is linear with no stimulus sched
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ class SobolResult:
     samples: np.ndarray
     outputs: dict[str, np.ndarray]
     conf_level: float
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary (indices, parameter ranges, outcome means and SDs)."""
@@ -73,7 +75,7 @@ class SobolResult:
             "parameters": [{"name": p.name, "unit": p.unit, "low": p.low, "high": p.high, "log": p.log}
                            for p in self.params],
             "outcomes": {k: {"mean": float(np.mean(v)), "sd": float(np.std(v))} for k, v in self.outputs.items()},
-            "indices": self.table.to_dict(orient="records"),
+            "indices": self.table.to_dict(orient="records"), "notes": list(self.notes),
         }
 
 
@@ -127,7 +129,26 @@ def sobol_analysis(func: Callable[[np.ndarray], Mapping[str, np.ndarray]], param
             s1, s1c, st, stc = r["S1"], r["S1_conf"], r["ST"], r["ST_conf"]
         rows += [{"outcome": name, "parameter": p.name, "S1": float(s1[i]), "S1_conf": float(s1c[i]),
                   "ST": float(st[i]), "ST_conf": float(stc[i])} for i, p in enumerate(params)]
-    return SobolResult(pd.DataFrame(rows), params, n, X, outputs, conf_level)
+    table = pd.DataFrame(rows)
+    notes = _outside_unit_interval(table, n)
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return SobolResult(table, params, n, X, outputs, conf_level, tuple(notes))
+
+
+def _outside_unit_interval(table: pd.DataFrame, n: int) -> list[str]:
+    """A note when an index lies outside [0, 1] by more than its bootstrap half-width: Sobol indices are
+    fractions of a variance, so the sample is too small for the estimates to mean anything."""
+    out = []
+    for kind in ("S1", "ST"):
+        v, c = table[kind].to_numpy(), table[f"{kind}_conf"].to_numpy()
+        bad = np.flatnonzero((v < -c) | (v > 1.0 + c))
+        if bad.size:
+            r = table.iloc[bad[0]]
+            out.append(f"sensitivity: {kind} of {r['parameter']} for {r['outcome']} is {r[kind]:.3g} +/- "
+                       f"{r[f'{kind}_conf']:.2g}, outside [0, 1] (a fraction of the variance): the base sample n = "
+                       f"{n} is too small for the indices to mean anything; use a larger --n (e.g. 256)")
+    return out
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
