@@ -146,3 +146,13 @@ def test_an_estimate_at_its_bound_is_not_reported_as_a_result() -> None:
     assert res.notes == ("fit: drug_clearance_multiplier = 1000 sits at its upper bound (1000): the data push it "
                          "beyond the bounds, so the estimate and its interval are not a result",)
     assert fit_scenario(scn, _synthetic(scn), list(TRUTH)).notes == ()
+
+
+def test_an_unknown_column_is_refused() -> None:
+    """A misspelt ``dose_mg`` ('dose') was ignored: every subject silently got the scenario's dose."""
+    df = pd.DataFrame({"ID": [1, 1], "time_h": [1.0, 2.0], "compartment": ["plasma", "plasma"],
+                       "value": [2.0, 1.0], "unit": ["ug/mL", "ug/mL"], "dose": [5.0, 5.0]})
+    with pytest.raises(InputError, match=r"^data\.dose: got 'dose'; allowed: the columns ID, time_h"):
+        read_observations(df)
+    again = read_observations(df.rename(columns={"dose": "dose_mg"}))
+    assert read_observations(again)["value_canonical"].tolist() == again["value_canonical"].tolist()

@@ -38,6 +38,9 @@ from nanodds.units import ureg
 __all__ = ["FitResult", "fit_scenario", "plot_fit", "read_observations"]
 
 REQUIRED = ("ID", "time_h", "compartment", "value", "unit")
+OPTIONAL = ("dose_mg", "weight")
+DERIVED = ("value_canonical", "observable")
+"""Columns :func:`read_observations` adds (recomputed when a table it returned is read again)."""
 PLASMA = {"plasma": "plasma_total", "plasma_total": "plasma_total", "plasma_free": "plasma_free",
           "plasma_encapsulated": "plasma_encapsulated", "plasma_unbound": "plasma_unbound"}
 _TINY = 1e-300
@@ -78,6 +81,10 @@ def read_observations(data: str | Path | pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(f"data.{missing[0]}", None, f"a table with columns {', '.join(REQUIRED)}")
+    extra = [c for c in df.columns if c not in REQUIRED + OPTIONAL + DERIVED]
+    if extra:  # a misspelt 'dose_mg' would silently give every subject the scenario's dose
+        raise InputError(f"data.{extra[0]}", extra[0], f"the columns {', '.join(REQUIRED)} and optionally "
+                         f"{', '.join(OPTIONAL)} (every column acts)")
     if df.empty:
         raise InputError("data", "empty table", "at least one observation")
     for col in ("time_h", "value", *(c for c in ("dose_mg", "weight") if c in df.columns)):
