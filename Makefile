@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test validate calibrate train bench lint clean venv e2e-deps serve design-eval bench-pop
+.PHONY: demo test validate calibrate train bench lint clean venv e2e-deps serve design-eval bench-pop sweep
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench-pop: $(STAMP)
 
 design-eval: $(STAMP)
 	mkdir -p out && $(BIN)/python -m validation.nano_tumor_eval --calibrate --json out/nano_tumor_eval.json
+
+sweep: $(STAMP)
+	mkdir -p out && $(BIN)/python -m validation.mutation_sweep all --n 100 --out out/mutation_sweep.csv
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks validation
