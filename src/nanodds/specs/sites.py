@@ -152,7 +152,7 @@ def _wall(item: dict[str, Any], d: dict[str, Any], stype: str, fld: str, has_car
             raise InputError(f"{fld}.adhesion", a, "a scenario with a carrier (the ligand coats the carrier)")
         if "ligand" not in a:
             raise InputError(f"{fld}.adhesion.ligand", None, "the carrier's wall ligand, e.g. glycocalicin")
-        pairs = bond_pairs(str(a["ligand"]), stype, f"{fld}.adhesion")
+        pairs = bond_pairs(a["ligand"], stype, f"{fld}.adhesion")
         dens = (to_canonical(a["ligand_density"], "1/um**2", f"{fld}.adhesion.ligand_density", positive=True)
                 if "ligand_density" in a else default_ligand_density_per_um2(str(a["ligand"])))
         adhesion = Adhesion(str(a["ligand"]), dens, tuple(sorted(pairs.items())))
