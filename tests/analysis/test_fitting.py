@@ -156,3 +156,21 @@ def test_an_unknown_column_is_refused() -> None:
         read_observations(df)
     again = read_observations(df.rename(columns={"dose": "dose_mg"}))
     assert read_observations(again)["value_canonical"].tolist() == again["value_canonical"].tolist()
+
+
+def test_an_unconverged_fit_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An optimiser that stops without converging (here: its result marked so) gives a note, not a silent result."""
+    import scipy.optimize
+
+    real = scipy.optimize.least_squares
+
+    def stopped(*a, **k):
+        res = real(*a, **k)
+        res.success, res.message = False, "The maximum number of function evaluations is exceeded."
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "least_squares", stopped)
+    scn = _scenario()
+    with pytest.warns(UserWarning, match="the optimiser stopped without converging"):
+        res = fit_scenario(scn, _synthetic(scn), list(TRUTH))
+    assert res.notes[0].startswith("fit: the optimiser stopped without converging (The maximum number")

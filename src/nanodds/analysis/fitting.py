@@ -278,6 +278,9 @@ def fit_scenario(scn: Scenario, data: pd.DataFrame | str | Path, params: Sequenc
     with np.errstate(over="ignore"):  # an undetermined parameter: its interval is infinite, said in the notes
         ci_lo, ci_hi = np.exp(theta - tq * se_log), np.exp(theta + tq * se_log)
     notes = _notes(names, theta, np.log(lo), np.log(hi), ci_lo, ci_hi, df, pred)
+    if not res.success:
+        notes.insert(0, f"fit: the optimiser stopped without converging ({res.message}): the estimates are where it "
+                        "stopped, not a minimum")
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=2)
     out = df.copy()
