@@ -99,6 +99,20 @@ def test_personalised_dose_hits_target_linear(pm):
     np.testing.assert_allclose(got, 150.0, rtol=1e-10)
 
 
+def test_personalised_dose_that_misses_the_target_says_so(pm):
+    """Saturable doses come from a secant iteration; stopped after one step they miss the target, and the returned
+    doses were used silently before (now a warning with the count and the worst relative miss)."""
+    pts = sample_patients(4, 11)
+    with pytest.warns(UserWarning, match=r"personalised doses: \d of 4 patients miss the target AUC 3000 mg h/L"):
+        personalised_doses(pm, pts, 3000.0, "plasma_total", saturable=True, max_iter=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _, got = personalised_doses(pm, pts, 3000.0, "plasma_total", saturable=True)
+    np.testing.assert_allclose(got, 3000.0, rtol=2e-6)
+
+
 def test_pta_toy():
     e = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     assert pta(e, 2.0, 4.0) == pytest.approx(0.6)

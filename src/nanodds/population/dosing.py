@@ -11,6 +11,7 @@ The target window for PTA is ``[low, high]`` (mg h/L); :func:`default_window` us
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,6 +75,11 @@ def personalised_doses(pm: PopulationModel, patients: Mapping[str, Any] | pd.Dat
         x0, y0 = x1, y1
         x1 = x2
         y1 = np.log(exposure(pm, patients, base * np.exp(x1)[:, None], metric, saturable=True, chunk=chunk))
+    off = np.abs(y1 - goal) > rtol
+    if off.any():  # the doses are returned as reached; say that they miss the target
+        warnings.warn(f"personalised doses: {int(off.sum())} of {off.size} patients miss the target AUC "
+                      f"{target_auc:g} mg h/L by up to {float(np.max(np.abs(np.expm1(y1 - goal)))):.2g} (relative) "
+                      f"after {max_iter} secant steps", UserWarning, stacklevel=2)
     return base * np.exp(x1)[:, None], np.exp(y1)
 
 
