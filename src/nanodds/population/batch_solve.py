@@ -87,13 +87,13 @@ def _solve(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, obse
         return _on_grid(res, grid, solve_grid, None)
     K = pm.rate_matrices(patients)
     W = pm.weights(patients, observe)
-    from nanodds.population.saturable import graded_substeps, solve_saturable_batch, substeps_within
+    from nanodds.population.saturable import plan_substeps, solve_saturable_batch
 
     k, cap = pm.saturation(patients)
-    nsub = graded_substeps(pm.events, grid, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
-    if len(solve_grid) != len(grid):  # the peak times split their interval's substeps, never add many
-        nsub = substeps_within(pm.events, grid, nsub, solve_grid)
-    res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap,
+    terms = (pm.sat_src, pm.sat_dst, pm.sat_pc)
+    nsub = plan_substeps(K, pm.dose_vector, pm.sinks, terms, k, cap, pm.events, am, grid, solve_grid, W,
+                         SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
+    res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, terms, k, cap,
                                 pm.events, am, solve_grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
     return _on_grid(res, grid, solve_grid, keep_obs)
 
