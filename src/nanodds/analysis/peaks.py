@@ -8,17 +8,27 @@ the same model and doses again on the output grid plus log-spaced times inside t
 bolus, when some observable has a local maximum at the first output time after a bolus (otherwise the solution
 is returned as it is); the peak metrics of
 :func:`nanodds.analysis.metrics.compute_metrics` are read on it. AUCs stay exact on any grid and are not re-read.
+
+A peak between output times away from a bolus (a tissue peaking hours after an infusion, a carrier in a
+site) is refined as well: where the cubic Hermite interpolant of a step (values and the model's own slopes at
+both ends) rises more than :data:`PEAK_RTOL` above the observable's highest grid value, :data:`PEAK_WINDOW_POINTS`
+uniform times are added inside that step and the model is solved again, until no step needs it (at most
+:data:`PEAK_ROUNDS` solves). Measured before (2026-12-05): the Doxil example on 21 output points over 336 h read
+the muscle's released-drug Cmax 13 % low, the muscle's total 3.6 %, the liver's 1 %.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
 from nanodds.solve.solution import Solution, same_time_tol_h
 
-__all__ = ["PEAK_FIRST_H", "PEAK_POINTS", "peak_solution", "peak_times", "refined_times"]
+__all__ = ["PEAK_FIRST_H", "PEAK_POINTS", "PEAK_ROUNDS", "PEAK_RTOL", "PEAK_WINDOW_POINTS", "grid_peak_windows",
+           "interior_peak_times", "peak_solution", "peak_times", "refined_times"]
 
 PEAK_FIRST_H = 1e-4
 """First refined time after a bolus (h; 0.36 s): below the fastest tissue peaks measured (~6 s, heart blood)."""
@@ -83,15 +93,151 @@ def _peaks_after_a_bolus(sol: Solution) -> bool:
     return bool(inner) and bool(np.any((Y[inner] > Y[[j - 1 for j in inner]]) & (Y[inner] > Y[[j + 1 for j in inner]])))
 
 
+PEAK_RTOL = 1e-3
+"""Relative amount by which a peak between output times may exceed the highest value read on the grid before it is
+refined (:func:`interior_peak_times`)."""
+PEAK_WINDOW_POINTS = 16
+"""Uniform times added inside an output step that may hold a higher peak (the step then shrinks 17-fold)."""
+PEAK_ROUNDS = 3
+"""Most solves :func:`peak_solution` adds for maxima between output times."""
+_HERMITE_S = np.linspace(0.0, 1.0, 33)[1:-1]
+"""Fractions of a step at which the cubic Hermite interpolant is evaluated for its maximum."""
+
+
+def _rates(model: Any, y: np.ndarray, K: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``dy/dt`` (mg/h) at states ``y`` (m, n) under rate matrix ``K`` and infusion input ``r`` (m, n): the linear
+    part and the saturated part of each capacity-limited transfer taken back (as the stiff solver does)."""
+    dy = y @ K.T + r
+    st = model.saturable
+    if st:
+        src = np.array([x.src for x in st])
+        dst = np.array([x.dst for x in st])
+        pc = np.array([x.pc for x in st])
+        k = np.array([x.rate_per_h for x in st])
+        cap = np.array([x.capacity_mg for x in st])
+        f = k * np.clip(y[:, pc] / cap, 0.0, 1.0) * y[:, src]  # (m, terms)
+        np.add.at(dy.T, src, f.T)
+        np.subtract.at(dy.T, dst, f.T)
+    return dy
+
+
+def _step_slopes(sol: Solution, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Observable slopes (per h) at the start and at the end of each output step, (T - 1, observables) each,
+    from the model's right-hand side with the inputs and rate matrix in force inside the step."""
+    m, t, y = sol.model, sol.times_h, sol.y
+    mids = 0.5 * (t[:-1] + t[1:])
+    r = np.zeros((len(mids), m.n))
+    for e in sol.dose_events:
+        if e.duration_h > 0:
+            on = (mids > e.start_h) & (mids < e.start_h + e.duration_h)
+            r[on] += (e.amount_mg / e.duration_h) * m.dose_vector
+    start, end = np.empty((len(mids), W.shape[1])), np.empty((len(mids), W.shape[1]))
+    changes = [0.0] + [t0 for t0, _ in m.k_schedule]
+    which = np.searchsorted(np.array(changes), mids, side="right") - 1
+    for j in np.unique(which):
+        sel = which == j
+        K = m.k_at(float(changes[j]))
+        start[sel] = _rates(m, y[:-1][sel], K, r[sel]) @ W
+        end[sel] = _rates(m, y[1:][sel], K, r[sel]) @ W
+    return start, end
+
+
+def interior_peak_times(sol: Solution, rtol: float = PEAK_RTOL,
+                        points: int = PEAK_WINDOW_POINTS) -> np.ndarray:
+    """Times (h) inside output steps where an observable of ``sol`` may peak above its highest grid value.
+
+    Each step's cubic Hermite interpolant (the values at both ends and the model's slopes there, from its
+    right-hand side, :func:`_step_slopes`) is evaluated inside the step; a step whose interpolant exceeds the
+    observable's highest grid value by more than ``rtol`` of it gets ``points`` uniform times. Steps that end at
+    a bolus (their end value is the one after it) and the first step after a bolus (:func:`refined_times`) are
+    left out. Returns sorted times, none on the grid.
+    """
+    t = sol.times_h
+    if len(t) < 2:
+        return np.empty(0)
+    W = np.stack([o.weights for o in sol.model.observables.values()], axis=1)  # (n, observables)
+    Y = sol.y @ W
+    top = Y.max(axis=0)
+    m0, m1 = _step_slopes(sol, W)
+    h = np.diff(t)[:, None]
+    bar = (top * (1.0 + rtol))[None, :]
+    # the Hermite basis of the slopes stays within +-4/27 on [0, 1] and that of the values within [0, 1]: only
+    # (step, observable) pairs this bound lets past the bar are evaluated
+    bound = np.maximum(Y[:-1], Y[1:]) + (4.0 / 27.0) * h * (np.maximum(m0, 0.0) + np.maximum(-m1, 0.0))
+    js, os = np.nonzero((bound > bar) & (top > 0)[None, :])
+    s = _HERMITE_S[None, :]
+    s2, s3 = s * s, s * s * s
+    hj = h[js, 0][:, None]
+    p = ((2 * s3 - 3 * s2 + 1) * Y[js, os][:, None] + (s3 - 2 * s2 + s) * hj * m0[js, os][:, None]
+         + (-2 * s3 + 3 * s2) * Y[js + 1, os][:, None] + (s3 - s2) * hj * m1[js, os][:, None])  # (pairs, s)
+    steps = np.unique(js[p.max(axis=1) > bar[0, os]])
+    boluses = _boluses(sol)
+    if boluses and steps.size:
+        tol = np.array([same_time_tol_h(b) for b in boluses])
+        b = np.array(boluses)
+        ends_at = (np.abs(t[steps + 1][:, None] - b[None, :]) <= tol).any(axis=1)
+        after = (np.abs(t[steps][:, None] - b[None, :]) <= tol).any(axis=1) | \
+            ((t[steps][:, None] < b[None, :]) & (t[steps + 1][:, None] > b[None, :])).any(axis=1)
+        steps = steps[~ends_at & ~after]
+    if not steps.size:
+        return np.empty(0)
+    out = [np.linspace(t[j], t[j + 1], points + 2)[1:-1] for j in steps]
+    return np.setdiff1d(np.concatenate(out), t)
+
+
+def grid_peak_windows(t: np.ndarray, y: np.ndarray, rtol: float = PEAK_RTOL,
+                      points: int = PEAK_WINDOW_POINTS) -> np.ndarray:
+    """Times (h) around the grid maximum of one trajectory ``y`` on ``t`` when the peak may lie between output
+    times by more than ``rtol``: where only the values are known (no model slopes, e.g. the design optimiser's
+    forward runs), the parabola through the maximum and its two neighbours peaking above it by more than
+    ``rtol``. Returns ``points`` uniform times inside each of the two steps around the maximum, none on ``t``
+    (empty when the maximum is the first or last point, or the parabola stays below)."""
+    i = int(np.argmax(y))
+    if i == 0 or i == len(t) - 1 or y[i] <= 0:
+        return np.empty(0)
+    h0, h1 = t[i] - t[i - 1], t[i + 1] - t[i]
+    d0, d1 = (y[i] - y[i - 1]) / h0, (y[i + 1] - y[i]) / h1
+    a = (d1 - d0) / (h0 + h1)  # p(x) = y_i + b x + a x^2, x = t - t_i
+    b = a * h0 + d0
+    if a >= 0 or y[i] - b * b / (4 * a) <= y[i] * (1.0 + rtol):
+        return np.empty(0)
+    return np.setdiff1d(np.linspace(t[i - 1], t[i + 1], 2 * points + 3)[1:-1], t)
+
+
+def _stiff_method(method: str) -> str:
+    """The stiff back-end that produced a solution of ``Solution.method`` ``method`` (``stiff-bdf-aot``,
+    ``stiff-bdf-numba``, ``stiff-bdf``, ``stiff-radau``, with ``+radau`` after a fallback), so that solving again
+    loads nothing new (the command line's ahead-of-time kernel does not import numba)."""
+    from nanodds.solve.stiff import AHEAD_OF_TIME, COMPILED
+
+    first = method.removeprefix("stiff-").split("+")[0]
+    return {"bdf-aot": AHEAD_OF_TIME, "bdf-numba": COMPILED, "bdf": "BDF", "radau": "Radau"}.get(first, COMPILED)
+
+
 def peak_solution(sol: Solution) -> Solution:
-    """``sol``, or the same model and doses solved on its grid plus :func:`refined_times` when a peak may lie
-    inside the first output step after a bolus (same back-end family: exact linear or stiff)."""
-    if not _peaks_after_a_bolus(sol):
-        return sol
-    extra = refined_times(sol)
-    if not len(extra):
-        return sol
+    """``sol``, or the same model and doses solved again on its grid plus times where a peak may lie between
+    output times (same back-end family: exact linear or stiff): :func:`refined_times` when it may lie inside the
+    first output step after a bolus, and :func:`interior_peak_times` around maxima the grid misses by more than
+    :data:`PEAK_RTOL` (repeated on each new solution, at most :data:`PEAK_ROUNDS` times)."""
     from nanodds.solve.api import solve
 
     backend = "linear" if sol.method == "linear-expm" else "stiff"
-    return solve(sol.model, sol.dose_events, np.union1d(sol.times_h, extra), backend=backend)
+    kw = {} if backend == "linear" else {"stiff_method": _stiff_method(sol.method)}
+    from nanodds.solve.threads import single_blas_thread
+
+    out = sol
+    with single_blas_thread():  # small products: a second BLAS thread only spins
+        extra = refined_times(sol) if _peaks_after_a_bolus(sol) else np.empty(0)
+        extra = np.union1d(extra, interior_peak_times(sol))
+        for _ in range(PEAK_ROUNDS):
+            if not len(extra):
+                break
+            out = solve(sol.model, sol.dose_events, np.union1d(out.times_h, extra), backend=backend, **kw)
+            extra = interior_peak_times(out)
+    if out is sol:
+        return sol
+    # on the first grid the values are the first solve's (they agree to the solver's tolerance): a peak is then never
+    # below a value read on that grid (DE168 <= Demax exactly)
+    y = np.array(out.y)
+    y[np.searchsorted(out.times_h, sol.times_h)] = sol.y
+    return replace(out, y=y)
