@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from nanodds.analysis.peaks import PEAK_RTOL
 from nanodds.design.optimise import Design
 from nanodds.design.space import parse_space
 from nanodds.engine import output_grid, simulate
@@ -37,4 +38,32 @@ def test_max_metric_is_the_peak_after_a_bolus(base):
     assert got == pytest.approx(metric.from_forward(ref, "objective:heart_peak")[0], rel=0.02)
     assert metric.from_forward(on_grid, "objective:heart_peak")[0] < 0.9 * got  # what the grid alone gave
     sol_raw = copy.deepcopy(design.scenario_mapping(x[0], "d1"))
-    assert metric.from_solution(simulate(parse_scenario(sol_raw))) == pytest.approx(got, rel=1e-6)
+    # the same peak as `simulate` reads it, to the tolerance both refine to (the optimiser from its values, the
+    # solution from the model's slopes as well: 0.08 % apart here)
+    assert metric.from_solution(simulate(parse_scenario(sol_raw))) == pytest.approx(got, rel=2 * PEAK_RTOL)
+
+
+def test_max_metric_is_the_peak_between_output_times(base):
+    """Criterion: a ``max`` objective of a design whose peak lies hours after the dose, on a coarse grid (21
+    points over 336 h), within PEAK_RTOL of the peak on a 0.05 h grid; read on the grid alone it misses by more
+    (the check can fail)."""
+    raw, _, _ = base
+    raw = copy.deepcopy(raw)
+    raw["simulation"] = dict(raw["simulation"], points=21)
+    scn = parse_scenario(raw)
+    space = yaml.safe_load(SPACE.read_text())
+    space["objectives"] = [{"name": "tumour_peak", "metric": "tumour released max", "direction": "max"},
+                           {"name": "heart_auc", "metric": "heart released AUC0-T", "direction": "min"}]
+    space.pop("constraints", None)
+    from nanodds.engine import build
+
+    design = Design(scn, raw, parse_space(space, scn, raw, build(scn)))
+    x = np.array([[100.0, 1.0, 0.05, 6.0, 1.0]])
+    got = design.evaluate(x)["objective:tumour_peak"][0]
+    c = np.array([design._canonical(v, xi) for v, xi in zip(design.space.variables, x[0], strict=True)])
+    metric = design.space.objectives[0].metric
+    fine = design.fm.simulate(c[None], np.linspace(0.0, 336.0, 6721))
+    ref = metric.from_forward(fine, "objective:tumour_peak")[0]
+    on_grid = metric.from_forward(design.fm.simulate(c[None], output_grid(scn)), "objective:tumour_peak")[0]
+    assert got == pytest.approx(ref, rel=PEAK_RTOL)
+    assert on_grid < ref * (1.0 - PEAK_RTOL)
