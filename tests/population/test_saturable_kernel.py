@@ -59,8 +59,8 @@ def _solve(pm: PopulationModel, one: dict, events: tuple[DoseEvent, ...]):
     elim[:, pm.sinks] = 0.0
     W |= {"body": body, "elimination": elim}
     am = np.array([[e.amount_mg for e in events]])
-    nsub = plan_substeps(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap, events, am, GRID,
-                         GRID, W, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
+    nsub, _ = plan_substeps(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap, events, am,
+                            GRID, GRID, W, SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
     return solve_saturable_batch(K, pm.dose_vector, pm.sinks, (pm.sat_src, pm.sat_dst, pm.sat_pc), k, cap, events,
                                  am, GRID, W, substeps=nsub)
 

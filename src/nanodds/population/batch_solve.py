@@ -91,10 +91,11 @@ def _solve(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, obse
 
     k, cap = pm.saturation(patients)
     terms = (pm.sat_src, pm.sat_dst, pm.sat_pc)
-    nsub = plan_substeps(K, pm.dose_vector, pm.sinks, terms, k, cap, pm.events, am, grid, solve_grid, W,
-                         SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
-    res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, terms, k, cap,
-                                pm.events, am, solve_grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
+    nsub, res = plan_substeps(K, pm.dose_vector, pm.sinks, terms, k, cap, pm.events, am, grid, solve_grid, W,
+                              SATURABLE_FINE_SUBSTEPS, SATURABLE_DECAY_H)
+    if res is None:  # else the pilots were all the patients: their solve with the chosen counts is the result
+        res = solve_saturable_batch(K, pm.dose_vector, pm.sinks, terms, k, cap,
+                                    pm.events, am, solve_grid, W, chunk=chunk or SATURABLE_CHUNK, substeps=nsub)
     return _on_grid(res, grid, solve_grid, keep_obs)
 
 

@@ -428,26 +428,34 @@ def plan_substeps(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndarray,
                   terms: tuple[np.ndarray, np.ndarray, np.ndarray], k: np.ndarray, cap: np.ndarray,
                   events: Sequence[DoseEvent], amounts_mg: np.ndarray, grid: np.ndarray, solve_grid: np.ndarray,
                   observe: Mapping[str, np.ndarray], fine: int, decay_h: float,
-                  tol: float = ERROR_TOL) -> np.ndarray:
+                  tol: float = ERROR_TOL) -> tuple[np.ndarray, BatchResult | None]:
     """Substeps per interval of the saturable solve on ``solve_grid`` (``grid`` plus any peak times).
 
     Graded after each dose (:func:`graded_substeps` on ``grid`` with ``fine`` and ``decay_h``, then
     :func:`substeps_within` for the added times), then refined until the step-doubling estimate on the
     :func:`pilot_rows` patients is within ``tol`` of each observable's peak (:func:`refine_substeps`). The
     arguments are those of :func:`solve_saturable_batch` for all patients; the pilots are solved alone.
+
+    Returns the counts and, when the pilots are all the patients (small blocks), their solve with those counts
+    (the same call :func:`solve_saturable_batch` would make: no third solve), else None.
     """
     nsub = graded_substeps(events, grid, fine, decay_h)
     if len(solve_grid) != len(grid):  # the peak times split their interval's substeps, never add many
         nsub = substeps_within(events, grid, nsub, solve_grid)
     am = np.asarray(amounts_mg, dtype=float).reshape(len(K), len(events))
     pilots = pilot_rows(am, k, cap)
+    everyone = np.array_equal(pilots, np.arange(len(K)))
     Wp = {q: w if w.ndim == 1 else w[pilots] for q, w in ((q, np.asarray(w)) for q, w in observe.items())}
+    solved: dict[bytes, BatchResult] = {}
 
     def pilot_solve(counts: np.ndarray) -> Mapping[str, np.ndarray]:
-        return solve_saturable_batch(K[pilots], dose_vector, sinks, terms, k[pilots], cap[pilots], events,
-                                     am[pilots], solve_grid, Wp, chunk=len(pilots), substeps=counts,
-                                     workers=1).observables
+        res = solve_saturable_batch(K[pilots], dose_vector, sinks, terms, k[pilots], cap[pilots], events,
+                                    am[pilots], solve_grid, Wp, chunk=len(pilots), substeps=counts, workers=1)
+        if everyone:
+            solved[np.asarray(counts, dtype=np.int64).tobytes()] = res
+        return res.observables
 
     pts = _steps(events, solve_grid)  # the plan's intervals, each inside one interval between solve times
     owner = np.clip(np.searchsorted(solve_grid, pts[:-1], side="right") - 1, 0, len(solve_grid) - 2)
-    return refine_substeps(pilot_solve, nsub, owner, tol)[0]
+    counts = refine_substeps(pilot_solve, nsub, owner, tol)[0]
+    return counts, solved.get(np.asarray(counts, dtype=np.int64).tobytes())
