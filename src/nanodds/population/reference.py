@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nanodds.engine import build
@@ -42,3 +43,27 @@ def single_patient(pm: PopulationModel, raw: Mapping[str, Any], patients: pd.Dat
     model = build(*patient_scenario(scn, scn.physiology.body_weight_kg, scn.physiology.height_cm, **factors))
     amounts = pm.amounts(patients.iloc[[i]])[0]
     return model, tuple(DoseEvent(e.start_h, float(a), e.duration_h) for e, a in zip(pm.events, amounts, strict=True))
+
+
+def errors_vs_stiff(pm: PopulationModel, raw: Mapping[str, Any], patients: pd.DataFrame,
+                    observables: Mapping[str, np.ndarray], times_h: np.ndarray, i: int = 0,
+                    rtol: float = 1e-11) -> dict[str, tuple[float, float]]:
+    """Error of a population solve of patient ``i`` against its single-patient model solved by ``solve_stiff``.
+
+    ``observables``: name -> the population's values of that patient at ``times_h`` (h). Returns, per observable
+    the model has and that is not zero throughout, ``(max |y - y_ref| / max y_ref, time of that maximum in h)``.
+    """
+    from nanodds.solve.stiff import solve_stiff
+
+    m, events = single_patient(pm, raw, patients, i)
+    ref = solve_stiff(m, events, times_h, rtol=rtol)
+    out: dict[str, tuple[float, float]] = {}
+    for name, got in observables.items():
+        if name not in m.observables:
+            continue
+        y = ref.y @ m.observables[name].weights
+        if y.max() > 0:
+            e = np.abs(np.asarray(got) - y) / y.max()
+            j = int(np.argmax(e))
+            out[name] = (float(e[j]), float(times_h[j]))
+    return out
