@@ -161,8 +161,8 @@ def rel_err(y: np.ndarray, ref: np.ndarray) -> float:
 def reference_rows(pm: PopulationModel, pts: pd.DataFrame, extra: int = 2, random: int = 8) -> np.ndarray:
     """Patients whose errors are measured: the first ``N_REF``, ``random`` others drawn with a fixed seed, and the
     ``extra`` most saturated by dose per capacity and by fastest relative filling (the saturable solver's own pilot
-    choices, :func:`nanodds.population.saturable.pilot_rows`, where its error is largest)."""
-    from nanodds.population.saturable import pilot_rows
+    choices, :func:`nanodds.population.substep_control.pilot_rows`, where its error is largest)."""
+    from nanodds.population.substep_control import pilot_rows
 
     k, cap = pm.saturation(pts)
     am = pm.amounts(pts)

@@ -131,7 +131,7 @@ def test_saturable_boluses_within_1e6(example, scale, second_h, seeds):
 def test_saturable_bolus_accuracy_over_patients_and_doses(seed, scale, second_h):
     """Invariant: free doxorubicin, two boluses (x0.5-2 of 50 mg/m2, the second 24-120 h after the first), any
     patient: every observable within 1e-6 of its peak (a second bolus 24 h after the first reached 1.4e-6 with the
-    graded substeps alone; the step-doubling refinement, saturable.refine_substeps, covers it)."""
+    graded substeps alone; the step-doubling refinement, substep_control.refine_substeps, covers it)."""
     errors = _bolus_errors("doxorubicin_free_human.yaml", scale, second_h, [seed])
     assert max(errors.values()) <= 1e-6, max(errors.items(), key=lambda x: x[1])
 

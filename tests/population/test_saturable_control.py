@@ -21,7 +21,7 @@ import nanodds.population.batch_solve as bs
 from nanodds.population.fast import PopulationModel
 from nanodds.population.reference import errors_vs_stiff
 from nanodds.population.run import observed
-from nanodds.population.saturable import ERROR_TOL, pilot_rows, refine_substeps
+from nanodds.population.substep_control import ERROR_TOL, pilot_rows, refine_substeps
 from nanodds.population.virtual import sample_patients
 from nanodds.specs.scenario import parse_scenario
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from nanodds.engine import build
 from nanodds.population.batch_solve import SATURABLE_DECAY_H, SATURABLE_FINE_SUBSTEPS
 from nanodds.population.fast import PopulationModel, patient_scenario
-from nanodds.population.saturable import plan_substeps, solve_saturable_batch
+from nanodds.population.saturable import solve_saturable_batch
+from nanodds.population.substep_control import plan_substeps
 from nanodds.solve.stiff import solve_stiff
 from nanodds.specs.regimen import DoseEvent
 from nanodds.specs.scenario import parse_scenario

@@ -87,7 +87,8 @@ def _solve(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, obse
         return _on_grid(res, grid, solve_grid, None)
     K = pm.rate_matrices(patients)
     W = pm.weights(patients, observe)
-    from nanodds.population.saturable import plan_substeps, solve_saturable_batch
+    from nanodds.population.saturable import solve_saturable_batch
+    from nanodds.population.substep_control import plan_substeps
 
     k, cap = pm.saturation(patients)
     terms = (pm.sat_src, pm.sat_dst, pm.sat_pc)
