@@ -24,7 +24,7 @@ from nanodds.model.structure import Model
 from nanodds.solve.api import solve
 from nanodds.solve.batched import solve_linear_batch
 from nanodds.solve.linear import breakpoints, input_rate
-from nanodds.solve.stiff import _Saturation
+from nanodds.solve.stiff import Saturation
 from nanodds.specs.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +50,7 @@ def lsoda(model: Model, events, t_grid: np.ndarray, saturable: bool = False) -> 
     """Reference: solve_ivp LSODA (rtol 1e-8, atol 1e-12 x dose, jac = K) segment by segment."""
     K = model.K
     dv = model.dose_vector
-    sat = _Saturation(model) if saturable and model.saturable else None
+    sat = Saturation(model) if saturable and model.saturable else None
     atol = 1e-12 * max(e.amount_mg for e in events)
     bps = breakpoints(events, model, float(t_grid[-1]))
     y = np.zeros(model.n)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
@@ -104,41 +103,30 @@ _HERMITE_S = np.linspace(0.0, 1.0, 33)[1:-1]
 """Fractions of a step at which the cubic Hermite interpolant is evaluated for its maximum."""
 
 
-def _rates(model: Any, y: np.ndarray, K: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``dy/dt`` (mg/h) at states ``y`` (m, n) under rate matrix ``K`` and infusion input ``r`` (m, n): the linear
-    part and the saturated part of each capacity-limited transfer taken back (as the stiff solver does)."""
-    dy = y @ K.T + r
-    st = model.saturable
-    if st:
-        src = np.array([x.src for x in st])
-        dst = np.array([x.dst for x in st])
-        pc = np.array([x.pc for x in st])
-        k = np.array([x.rate_per_h for x in st])
-        cap = np.array([x.capacity_mg for x in st])
-        f = k * np.clip(y[:, pc] / cap, 0.0, 1.0) * y[:, src]  # (m, terms)
-        np.add.at(dy.T, src, f.T)
-        np.subtract.at(dy.T, dst, f.T)
-    return dy
-
-
 def _step_slopes(sol: Solution, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Observable slopes (per h) at the start and at the end of each output step, (T - 1, observables) each,
     from the model's right-hand side with the inputs and rate matrix in force inside the step."""
+    from nanodds.solve.linear import input_rate
+    from nanodds.solve.stiff import Saturation
+
     m, t, y = sol.model, sol.times_h, sol.y
     mids = 0.5 * (t[:-1] + t[1:])
-    r = np.zeros((len(mids), m.n))
-    for e in sol.dose_events:
-        if e.duration_h > 0:
-            on = (mids > e.start_h) & (mids < e.start_h + e.duration_h)
-            r[on] += (e.amount_mg / e.duration_h) * m.dose_vector
+    r = np.array([input_rate(sol.dose_events, x) for x in mids])[:, None] * m.dose_vector  # as the solvers dose
+    sat = Saturation(m)
+
+    def rates(states: np.ndarray, K: np.ndarray, inp: np.ndarray) -> np.ndarray:
+        dy = states @ K.T + inp
+        sat.apply(dy, states)
+        return dy
+
     start, end = np.empty((len(mids), W.shape[1])), np.empty((len(mids), W.shape[1]))
     changes = [0.0] + [t0 for t0, _ in m.k_schedule]
     which = np.searchsorted(np.array(changes), mids, side="right") - 1
     for j in np.unique(which):
         sel = which == j
         K = m.k_at(float(changes[j]))
-        start[sel] = _rates(m, y[:-1][sel], K, r[sel]) @ W
-        end[sel] = _rates(m, y[1:][sel], K, r[sel]) @ W
+        start[sel] = rates(y[:-1][sel], K, r[sel]) @ W
+        end[sel] = rates(y[1:][sel], K, r[sel]) @ W
     return start, end
 
 

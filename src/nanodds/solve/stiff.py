@@ -45,7 +45,10 @@ RTOL = 1e-10
 ATOL_REL = 1e-14  # absolute tolerance per mg dosed
 
 
-class _Saturation:
+class Saturation:
+    """The capacity-limited transfers of a model: their saturated part, added back to ``dy/dt``. States ``y`` are
+    one vector (n,) or a stack (m, n) (:func:`nanodds.analysis.peaks` evaluates slopes at many times at once)."""
+
     def __init__(self, model: Model) -> None:
         st = model.saturable
         self.src = np.array([s.src for s in st], dtype=int)
@@ -55,16 +58,16 @@ class _Saturation:
         self.cap = np.array([s.capacity_mg for s in st])
 
     def occupancy(self, y: np.ndarray) -> np.ndarray:
-        return np.clip(y[self.pc] / self.cap, 0.0, 1.0)
+        return np.clip(y[..., self.pc] / self.cap, 0.0, 1.0)
 
     def withdrawn(self, y: np.ndarray) -> np.ndarray:
         """Saturated part of each transfer (mg/h)."""
-        return self.k * self.occupancy(y) * y[self.src]
+        return self.k * self.occupancy(y) * y[..., self.src]
 
     def apply(self, dy: np.ndarray, y: np.ndarray) -> None:
         f = self.withdrawn(y)
-        np.add.at(dy, self.src, f)
-        np.subtract.at(dy, self.dst, f)
+        np.add.at(dy.T, self.src, f.T)  # .T: the state axis first, for a vector and a stack alike
+        np.subtract.at(dy.T, self.dst, f.T)
 
     def jac_sparse(self, y: np.ndarray, size: int) -> sp.csc_matrix:
         """Saturation part of the Jacobian as a sparse (size x size) matrix."""
@@ -109,7 +112,7 @@ def _lu_structure(pattern_bits: bytes, n: int) -> tuple[np.ndarray, ...]:
 class _Compiled:
     """Per-solve inputs of the compiled stepper: saturation arrays and the Newton matrix's LU structure."""
 
-    def __init__(self, model: Model, sat: _Saturation, bps: np.ndarray, kernel: Any) -> None:
+    def __init__(self, model: Model, sat: Saturation, bps: np.ndarray, kernel: Any) -> None:
         n = model.n
         self.kernel = kernel
         pattern = np.eye(n, dtype=bool)
@@ -158,7 +161,7 @@ def solve_stiff(model: Model, events: Sequence[DoseEvent], t_grid: np.ndarray,
     t_grid = np.asarray(t_grid, dtype=float)
     events = tuple(events)
     n = model.n
-    sat = _Saturation(model)
+    sat = Saturation(model)
     dv = model.dose_vector
     total = max(sum(e.amount_mg for e in events), 1e-300)
     atol = ATOL_REL * total * max(1.0, float(np.max(dv)))
@@ -245,7 +248,7 @@ def _kernel(method: str) -> tuple[Any, str]:
     return None, ""
 
 
-def _scipy_segment(K: np.ndarray, r: np.ndarray, sat: _Saturation, z: np.ndarray, a: float, b: float,
+def _scipy_segment(K: np.ndarray, r: np.ndarray, sat: Saturation, z: np.ndarray, a: float, b: float,
                    t_out: np.ndarray, method: str, rtol: float, atol: float) -> tuple[np.ndarray, np.ndarray]:
     """One segment with ``scipy.integrate.solve_ivp``: (states at ``t_out``, state at ``b``); raises on failure."""
     sol = _scipy_try(K, r, sat, z, a, b, t_out, method, rtol, atol)
@@ -254,7 +257,7 @@ def _scipy_segment(K: np.ndarray, r: np.ndarray, sat: _Saturation, z: np.ndarray
     return sol.y[:, :-1].T, sol.y[:, -1].copy()
 
 
-def _scipy_segment_with_fallback(K: np.ndarray, r: np.ndarray, sat: _Saturation, z: np.ndarray, a: float,
+def _scipy_segment_with_fallback(K: np.ndarray, r: np.ndarray, sat: Saturation, z: np.ndarray, a: float,
                                  b: float, t_out: np.ndarray, method: str, rtol: float,
                                  atol: float) -> tuple[np.ndarray, np.ndarray, str]:
     """:func:`_scipy_segment` with ``method``, retried with :data:`FALLBACK_METHOD` if it fails."""
@@ -273,7 +276,7 @@ def _scipy_segment_with_fallback(K: np.ndarray, r: np.ndarray, sat: _Saturation,
     return sol.y[:, :-1].T, sol.y[:, -1].copy(), FALLBACK_METHOD
 
 
-def _scipy_try(K: np.ndarray, r: np.ndarray, sat: _Saturation, z: np.ndarray, a: float, b: float,
+def _scipy_try(K: np.ndarray, r: np.ndarray, sat: Saturation, z: np.ndarray, a: float, b: float,
                t_out: np.ndarray, method: str, rtol: float, atol: float):  # scipy OdeResult
     from scipy.integrate import solve_ivp
 
