@@ -174,3 +174,25 @@ def test_an_unconverged_fit_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.warns(UserWarning, match="the optimiser stopped without converging"):
         res = fit_scenario(scn, _synthetic(scn), list(TRUTH))
     assert res.notes[0].startswith("fit: the optimiser stopped without converging (The maximum number")
+
+
+def test_an_estimate_stopped_short_of_its_bound_is_moved_onto_it_only_where_no_worse() -> None:
+    """The optimiser may stop on its step tolerance just short of a bound along a flat objective (seen 2.4e-4 short
+    of x1000): then the estimate is the bound; where the bound is worse, or the estimate is far from it, it stays."""
+    from nanodds.analysis.fitting import _onto_bounds
+
+    class Flat:  # decreasing towards the upper bound 0, flat to 1e-16 near it
+        def residuals(self, theta):
+            return np.array([1.0 + 1e-16 * abs(theta[0]), 2.0])
+
+    class Bowl:  # minimum at -1e-3, short of the bound
+        def residuals(self, theta):
+            return np.array([1.0 + (theta[0] + 1e-3) ** 2, 2.0])
+
+    lo, hi = np.array([-5.0]), np.array([0.0])
+    th, f = _onto_bounds(Flat(), np.array([-2.4e-4]), lo, hi, Flat().residuals([-2.4e-4]))
+    assert th[0] == 0.0 and f[0] == 1.0
+    th, _ = _onto_bounds(Bowl(), np.array([-1e-3]), lo, hi, Bowl().residuals([-1e-3]))
+    assert th[0] == -1e-3
+    th, _ = _onto_bounds(Flat(), np.array([-0.5]), lo, hi, Flat().residuals([-0.5]))
+    assert th[0] == -0.5
