@@ -102,3 +102,17 @@ def test_dmul_upper_zero_leaves_the_upper_blocks_alone() -> None:
     np.testing.assert_allclose(np.tril(out), np.tril(A @ A), rtol=1e-13, atol=1e-13)
     dmul(A, A, bounds, out=out)
     assert np.all(out[:, :3, 3:] == 0.0)
+
+
+def test_states_the_dose_never_reaches_are_not_assembled(pm) -> None:
+    """A 100 nm liposome crosses no continuous endothelium: the encapsulated interstitium of those organs gets
+    nothing in any patient, stays zero, and is neither assembled nor solved; the fenestrated organs' is."""
+    kept = {pm.names[i] for i in pm.kept_states(NAMES)}
+    pattern = np.any(pm.coef != 0, axis=(0, 1))
+    for organ in ("muscle", "skin", "adipose", "brain", "heart"):
+        i = pm.names.index(f"encapsulated:{organ}.interstitial")
+        assert not np.any(np.delete(pattern[i], i)), organ  # no inflow in any patient
+        assert f"encapsulated:{organ}.interstitial" not in kept
+    for organ in ("liver", "spleen", "marrow"):
+        assert f"encapsulated:{organ}.interstitial" in kept
+    assert "free:muscle" in kept and "encapsulated:venous_plasma" in kept

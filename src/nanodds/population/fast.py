@@ -230,11 +230,12 @@ class PopulationModel:
         return {k: B @ self.obs_coef[:, self.obs_names.index(k), cols] for k in names}
 
     def kept_states(self, observe: Sequence[str]) -> np.ndarray:
-        """States that reach one of the observables through any patient's transfers, and the sinks.
+        """States that reach one of the observables and are reached from the dose through any patient's
+        transfers, and the sinks.
 
         The union of the decomposed parts' patterns is used, so the set holds for every patient; the elimination
         sinks are added (the solver checks that every kept state drains into one). The linear solve of these
-        observables needs no other state.
+        observables needs no other state: one the dose never reaches stays zero from the zero start.
 
         Parameters
         ----------
@@ -248,7 +249,7 @@ class PopulationModel:
         """
         pattern = np.any(self.coef != 0, axis=(0, 1))
         cols = [self.obs_names.index(k) for k in observe]
-        keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)))
+        keep = relevant_states(pattern, np.any(self.obs_coef[:, cols] != 0, axis=(0, 1)), self.dose_vector != 0)
         keep[self.sinks] = True
         return np.flatnonzero(keep)
 
@@ -275,7 +276,8 @@ class PopulationModel:
             pattern = np.any(self.coef[:, :, keep[:, None], keep] != 0, axis=(0, 1))
             cols = [self.obs_names.index(k) for k in observe]
             observed = np.any(self.obs_coef[:, cols][:, :, keep] != 0, axis=(0, 1))
-            ns, kept_sinks, _, _ = solver_structure(pattern, observed, np.flatnonzero(np.isin(keep, self.sinks)))
+            ns, kept_sinks, _, _ = solver_structure(pattern, observed, np.flatnonzero(np.isin(keep, self.sinks)),
+                                                    self.dose_vector[keep] != 0)
             first = np.r_[ns, kept_sinks].astype(int)
             states = keep[np.r_[first, np.setdiff1d(np.arange(len(keep)), first)].astype(int)]
             hit = (states, np.flatnonzero(np.isin(states, self.sinks)))

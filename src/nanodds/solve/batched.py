@@ -314,7 +314,9 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         raise ValueError(f"observe weights must be (n,) or (P, n) with n={n}, P={P}")
     W = np.stack([np.broadcast_to(w, (Pw, n)) for w in ws], axis=1).reshape(Pw, len(names), n)
     # only states that reach an observed state matter; order them block lower-triangular
-    ns, kept_sinks, unordered, bounds = solver_structure(pattern, np.any(W != 0, axis=(0, 1)), sinks)
+    # from a zero start, states no dose reaches stay zero: not solved either
+    ns, kept_sinks, unordered, bounds = solver_structure(pattern, np.any(W != 0, axis=(0, 1)), sinks,
+                                                         np.any(dv != 0, axis=0))
     _check_eliminated(kmin, unordered, sinks)
     sinks = kept_sinks
     T = len(t_grid)
