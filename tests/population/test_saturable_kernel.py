@@ -101,3 +101,26 @@ def test_two_step_sizes_of_one_interval_length_share_one_pade(pm):
             pm.amounts(one), GRID[:200], pm.weights(one, ["plasma_total"]))
     three, four = solve_saturable_batch(*args, substeps=3), solve_saturable_batch(*args, substeps=4)
     np.testing.assert_array_equal(three.observables["plasma_total"], four.observables["plasma_total"])
+
+
+def test_states_no_dose_reaches_are_not_solved(pm):
+    """The liposome's interstitium behind continuous endothelium (encapsulated and carrier) gets nothing from the
+    dose in any patient: the saturable solve leaves it out (it stays zero), every saturable term still acts, and
+    a term whose source no dose reaches is dropped while its pool is kept."""
+    from nanodds.population.saturable import _solved_states
+    pattern = np.any(pm.coef != 0, axis=(0, 1))
+    terms = (np.asarray(pm.sat_src), np.asarray(pm.sat_dst), np.asarray(pm.sat_pc))
+    observed = np.any(pm.obs_coef != 0, axis=(0, 1))
+    keep, acting = _solved_states(pattern, terms, observed, pm.dose_vector != 0)
+    solved = {pm.names[i] for i in np.flatnonzero(keep)}
+    for organ in ("muscle", "skin", "brain"):
+        assert f"encapsulated:{organ}.interstitial" not in solved
+        assert f"carrier:{organ}.interstitial" not in solved
+    assert "encapsulated:liver.interstitial" in solved and "carrier:spleen.phagocyte" in solved
+    assert acting.all()
+    # a synthetic term out of a state no dose reaches (muscle interstitium -> its phagocytes, pooled in the liver's)
+    i = pm.names.index("carrier:muscle.interstitial")
+    j, q = pm.names.index("free:muscle"), pm.names.index("carrier:liver.phagocyte")
+    extra = tuple(np.r_[a, b] for a, b in zip(terms, (i, j, q), strict=True))
+    keep2, acting2 = _solved_states(pattern, extra, observed, pm.dose_vector != 0)
+    assert not acting2[-1] and acting2[:-1].all() and not keep2[i] and keep2[q]

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from nanodds.solve.batched import BatchResult
-from nanodds.solve.batched_blocks import block_order
+from nanodds.solve.batched_blocks import block_order, relevant_states
 from nanodds.solve.block_expm import expm_steps, inverse
 from nanodds.specs.regimen import DoseEvent
 
@@ -118,22 +118,26 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
     K = np.asarray(K, dtype=float)
     P, n, _ = K.shape
     t_grid = np.asarray(t_grid, dtype=float)
-    ns = np.setdiff1d(np.arange(n), sinks)
-    order, bounds = block_order(np.any(K[:, ns][:, :, ns] != 0, axis=0))  # block lower-triangular order
-    ns = ns[order]
-    pos = -np.ones(n, dtype=int)
-    pos[ns] = np.arange(len(ns))
-    src, dst, pc = (pos[np.asarray(a, dtype=int)] for a in terms)
-    if np.any(src < 0) or np.any(dst < 0) or np.any(pc < 0):
+    src_all, dst_all, pc_all = (np.asarray(a, dtype=int) for a in terms)
+    if np.any(np.isin(np.r_[src_all, dst_all, pc_all], sinks)):
         raise ValueError("saturable terms must act on non-sink states")
-    m, M = len(ns), len(src)
-    U = np.zeros((m, M))
-    np.add.at(U, (src, np.arange(M)), 1.0)
-    np.add.at(U, (dst, np.arange(M)), -1.0)
     names = list(observe)
     Wfull = np.stack([np.broadcast_to(np.asarray(observe[q], dtype=float), (P, n)) for q in names], axis=1)
     if np.any(Wfull[:, :, sinks] != 0):
         raise ValueError("observables of the saturable population solver must not weigh elimination states")
+    used, on = _solved_states(np.any(K != 0, axis=0), (src_all, dst_all, pc_all), np.any(Wfull != 0, axis=(0, 1)),
+                              np.asarray(dose_vector) != 0)
+    ns = np.setdiff1d(np.flatnonzero(used), sinks)
+    order, bounds = block_order(np.any(K[:, ns][:, :, ns] != 0, axis=0))  # block lower-triangular order
+    ns = ns[order]
+    pos = -np.ones(n, dtype=int)
+    pos[ns] = np.arange(len(ns))
+    src, dst, pc = (pos[a[on]] for a in (src_all, dst_all, pc_all))
+    k, cap = np.asarray(k)[:, on], np.asarray(cap)[:, on]
+    m, M = len(ns), len(src)
+    U = np.zeros((m, M))
+    np.add.at(U, (src, np.arange(M)), 1.0)
+    np.add.at(U, (dst, np.arange(M)), -1.0)
     W = Wfull[:, :, ns]
     dn = np.asarray(dose_vector, dtype=float)[ns]
     am = np.asarray(amounts_mg, dtype=float).reshape(P, len(events))
@@ -167,6 +171,33 @@ def solve_saturable_batch(K: np.ndarray, dose_vector: np.ndarray, sinks: np.ndar
                        {q: auc_inf[i] for i, q in enumerate(names)},
                        {q: np.take_along_axis(v, imax[q][:, None], 1)[:, 0] for q, v in observables.items()},
                        {q: t_grid[imax[q]] for q in names})
+
+
+def _solved_states(pattern: np.ndarray, terms: tuple[np.ndarray, np.ndarray, np.ndarray], observed: np.ndarray,
+                   dosed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """States the saturable solve needs, and which saturable terms can act.
+
+    From the zero start a state no dose reaches (through the transfers ``pattern[i, j]``: j -> i of any patient,
+    and the saturable transfers src -> dst) stays exactly zero, and so does the flux of a term whose source is
+    such a state: neither is solved. Of the rest, only states that reach an observed state or a term's source,
+    destination or pool matter (the others never act back). The pools of the acting terms are kept even if always
+    zero.
+
+    Returns
+    -------
+    keep : ndarray of bool (n,)
+    acting : ndarray of bool (M,)
+        Terms whose source some dose reaches.
+    """
+    src, dst, pc = terms
+    pat = np.array(pattern, dtype=bool)
+    pat[dst, src] = True
+    targets = observed.copy()
+    targets[src] = targets[dst] = targets[pc] = True
+    keep = relevant_states(pat, targets, dosed)
+    acting = keep[src]
+    keep[pc[acting]] = True
+    return keep, acting
 
 
 def _chunk(Kn: np.ndarray, dn: np.ndarray, U: np.ndarray, src: np.ndarray, pc: np.ndarray, k: np.ndarray,
