@@ -187,7 +187,7 @@ def run_chunks(cls, data, rows, keep_traj=False):
         idx = rows[c0:c0 + CHUNK]
         ch = cls(K, ns, ksinks, W, {}, bounds, idx, private=True)
         buf = workspace("probe_traj", (len(idx), nobs, len(GRID)))
-        obs, a, ai = solve_chunk_uniform(ch, dv[idx][:, ns], dv[idx][:, ksinks], pm.events, am[idx], GRID,
+        obs, a, ai, _ = solve_chunk_uniform(ch, dv[idx][:, ns], dv[idx][:, ksinks], pm.events, am[idx], GRID,
                                          GRID[1], buf)
         im = np.argmax(obs, axis=2)
         cmax[c0:c0 + len(idx)] = np.take_along_axis(obs, im[:, :, None], axis=2)[:, :, 0]

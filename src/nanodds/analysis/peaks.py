@@ -26,8 +26,9 @@ import numpy as np
 
 from nanodds.solve.solution import Solution, same_time_tol_h
 
-__all__ = ["PEAK_FIRST_H", "PEAK_POINTS", "PEAK_ROUNDS", "PEAK_RTOL", "PEAK_WINDOW_POINTS", "grid_peak_windows",
-           "interior_peak_times", "peak_solution", "peak_times", "refined_times"]
+__all__ = ["END_POINTS", "PEAK_FIRST_H", "PEAK_POINTS", "PEAK_ROUNDS", "PEAK_RTOL", "PEAK_WINDOW_POINTS",
+           "grid_peak_windows", "infusion_end_times", "interior_peak_times", "peak_solution", "peak_times",
+           "refined_times"]
 
 PEAK_FIRST_H = 1e-4
 """First refined time after a bolus (h; 0.36 s): below the fastest tissue peaks measured (~6 s, heart blood)."""
@@ -43,6 +44,29 @@ def _boluses(sol: Solution) -> list[float]:
 def refined_times(sol: Solution) -> np.ndarray:
     """Times (h) inside the first output step after each bolus of ``sol``: see :func:`peak_times`."""
     return peak_times(sol.times_h, _boluses(sol))
+
+
+END_POINTS = 1
+"""Times an infusion's end adds up to the next output time: the end itself and ``END_POINTS - 1`` uniform times
+after it (:func:`infusion_end_times`)."""
+
+
+def infusion_end_times(times_h: np.ndarray, ends_h: Sequence[float], points: int = END_POINTS) -> np.ndarray:
+    """An infusion's end (where the plasma peaks, as a kink, and fast tissues just after it) and ``points - 1``
+    uniform times from it to the next output time, for each end not on ``times_h`` and inside it.
+
+    Measured (2026-12-05, Doxil example 168 h on 1,000 points, 20 patients, against a 0.002 h grid): without them the
+    population Cmax read 6.2 % low for unbound plasma drug, 2.0 % for the lung, 0.6 % for total plasma (the end at
+    1 h lies between output times); the tissues peaking within the step after it up to 0.2 %.
+    """
+    t = np.asarray(times_h, dtype=float)
+    out: list[np.ndarray] = []
+    for te in sorted(set(ends_h)):
+        j = int(np.searchsorted(t, te))
+        if j == 0 or j >= len(t) or abs(t[j] - te) <= same_time_tol_h(te):
+            continue
+        out.append(te + (t[j] - te) * np.arange(points) / points)
+    return np.setdiff1d(np.concatenate(out), t) if out else np.empty(0)
 
 
 def peak_times(times_h: np.ndarray, bolus_h: Sequence[float], points: int = PEAK_POINTS) -> np.ndarray:

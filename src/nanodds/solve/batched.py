@@ -52,9 +52,9 @@ class BatchResult:
         ``trajectories`` when the solver was given it.
     auc_t, auc_inf, cmax : dict of ndarray, shape (P,)
         Exact AUC over ``[0, T]``, exact AUC to infinity (no further dosing; ``inf`` when the observable
-        weighs a sink), maximum over the output grid.
+        weighs a sink), maximum over the output grid (and between output times with ``peak_rtol``).
     tmax_h : dict of ndarray, shape (P,)
-        Output time of ``cmax``.
+        Time of ``cmax`` (h).
     """
 
     times_h: np.ndarray
@@ -114,7 +114,7 @@ def _breakpoints(events: Sequence[DoseEvent], t_end: float) -> np.ndarray:
 
 @dataclass
 class _Outputs:
-    """Where the chunks write: kept trajectories (P, nkeep, T) of observables ``keep``, AUCs, Cmax and its index
+    """Where the chunks write: kept trajectories (P, nkeep, T) of observables ``keep``, AUCs, Cmax and its time
     (nobs, P)."""
 
     obs: np.ndarray
@@ -122,12 +122,13 @@ class _Outputs:
     auc_t: np.ndarray
     auc_inf: np.ndarray
     cmax: np.ndarray
-    imax: np.ndarray
+    tmax: np.ndarray
 
 
 def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amounts: np.ndarray,
                  t_grid: np.ndarray, W: np.ndarray, ns: np.ndarray, sinks: np.ndarray, chunk: int,
-                 out: _Outputs, rows: np.ndarray, bounds: Sequence[int], workers: int) -> None:
+                 out: _Outputs, rows: np.ndarray, bounds: Sequence[int], workers: int,
+                 peak_rtol: float | None = None) -> None:
     """Solve patients ``rows`` (shared event timing; ``amounts`` (len(rows), E) mg) into the outputs."""
     shared_k = K.shape[0] == 1
     shared_cache: dict[float, list[np.ndarray]] = {}
@@ -141,6 +142,7 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
         d = dv[idx] if dv.shape[0] > 1 else np.broadcast_to(dv, (len(idx), dv.shape[1]))
         contiguous = bool(np.all(np.diff(idx) == 1))
         buf = None
+        peaks = None
         if ub is None:
             obs, auc, ainf = _solve_chunk(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid)
         else:
@@ -148,11 +150,15 @@ def _solve_group(K: np.ndarray, dv: np.ndarray, events: Sequence[DoseEvent], amo
                 buf = out.obs[idx[0]:idx[-1] + 1] if contiguous else None
             else:  # trajectories only summarised here: one buffer per thread, reused chunk after chunk
                 buf = workspace("chunk_trajectories", (len(idx), W.shape[1], len(t_grid)))
-            obs, auc, ainf = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid, ub[0], buf,
-                                                  ub[1])
-        im = np.argmax(obs, axis=2)  # Cmax while the chunk's trajectories are in cache (and on this thread)
-        out.imax[:, idx] = im.T
-        out.cmax[:, idx] = np.take_along_axis(obs, im[:, :, None], axis=2)[:, :, 0].T
+            obs, auc, ainf, peaks = _solve_chunk_uniform(ch, d[:, ns], d[:, sinks], events, amounts[sl], t_grid,
+                                                         ub[0], buf, ub[1], peak_rtol)
+        if peaks is None:  # Cmax while the chunk's trajectories are in cache (and on this thread)
+            im = np.argmax(obs, axis=2)
+            cmax, tmax = np.take_along_axis(obs, im[:, :, None], axis=2)[:, :, 0], t_grid[im]
+        else:  # also between output times
+            cmax, tmax = peaks
+        out.tmax[:, idx] = tmax.T
+        out.cmax[:, idx] = cmax.T
         if out.keep is not None:
             out.obs[idx] = obs[:, out.keep]
         elif obs is not buf:
@@ -252,7 +258,8 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
                        events: Sequence[DoseEvent] | Sequence[Sequence[DoseEvent]], t_grid: np.ndarray,
                        observe: Mapping[str, np.ndarray], chunk: int = 512,
                        amounts_mg: np.ndarray | None = None, sinks: np.ndarray | None = None,
-                       workers: int | None = None, trajectories: Sequence[str] | None = None) -> BatchResult:
+                       workers: int | None = None, trajectories: Sequence[str] | None = None,
+                       peak_rtol: float | None = None) -> BatchResult:
     """Solve the linear kinetics of P patients exactly, keeping only observables.
 
     Parameters
@@ -282,6 +289,10 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     trajectories : sequence of str, optional
         Observables whose trajectories are returned (default: all). The others are still computed on the
         whole grid, chunk by chunk, for their Cmax and Tmax, but not kept (no (P, T) array each).
+    peak_rtol : float, optional
+        Cmax and Tmax of the model between output times on a uniform grid (:mod:`nanodds.solve.batched_peaks`):
+        where the parabola through a grid maximum and its neighbours rises more than this (relative), the
+        observable is read exactly at 16 times per step around it. Default: the grid's maximum.
     """
     t_grid = np.asarray(t_grid, dtype=float)
     if t_grid.ndim != 1 or len(t_grid) < 1 or np.any(np.diff(t_grid) <= 0) or t_grid[0] < 0:
@@ -330,7 +341,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         keep = np.array([names.index(k) for k in kept], dtype=int)
     nobs = len(names)  # observable i of all patients: the view out.obs[:, i]
     out = _Outputs(np.empty((P, len(kept), T)), keep, np.empty((nobs, P)), np.empty((nobs, P)), np.empty((nobs, P)),
-                   np.empty((nobs, P), dtype=int))
+                   np.empty((nobs, P)))
 
     if per_patient:
         if amounts_mg is not None:
@@ -360,7 +371,7 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
     with single_blas_thread():
         for evs, am, rows in jobs:
             _solve_group(K, dv, evs, am, t_grid, W, ns, sinks, chunk, out, rows, bounds,
-                         (os.cpu_count() or 1) if workers is None else workers)
+                         (os.cpu_count() or 1) if workers is None else workers, peak_rtol)
 
     return BatchResult(
         times_h=t_grid,
@@ -368,5 +379,5 @@ def solve_linear_batch(K: np.ndarray, dose_vectors: np.ndarray,
         auc_t={k: out.auc_t[i] for i, k in enumerate(names)},
         auc_inf={k: out.auc_inf[i] for i, k in enumerate(names)},
         cmax={k: out.cmax[i] for i, k in enumerate(names)},
-        tmax_h={k: t_grid[out.imax[i]] for i, k in enumerate(names)},
+        tmax_h={k: out.tmax[i] for i, k in enumerate(names)},
     )

@@ -37,6 +37,10 @@ MIN_BLOCK = 16
 """Consecutive strongly connected components are merged until a block has at least this many states."""
 
 _TOL = 1e-12
+FINE_LOG2 = (4, 6)
+"""A chunk keeps ``expm(K h / 16)`` and ``expm(K h / 256)`` of its output step h (:meth:`Chunk.fine`): the steps
+of the exact values between output times where a peak is refined, in two rounds
+(:mod:`nanodds.solve.batched_peaks`; 16 as ``analysis.peaks.PEAK_WINDOW_POINTS``)."""
 EXPM_METHOD = "taylor"
 """Propagators of the linear population path: degree-20 Taylor (products only; ~15 % less CPU than the Pade-13
 path, whose batched solve of small matrices is slow; same accuracy, tested against scipy's expm)."""
@@ -197,6 +201,7 @@ class Chunk:
         self.A = self.Wn + self.WG
         self._Kinv: np.ndarray | None = None
         self._powers = cache
+        self._fine: dict[tuple[float, int], np.ndarray] = {}
 
     @property
     def Kinv(self) -> np.ndarray:
@@ -239,11 +244,22 @@ class Chunk:
         """
         key = round(h, 12)
         if EXPM_METHOD == "taylor" and key not in self._powers:
-            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs, scratch=self.private)
+            fine: dict[int, np.ndarray] = {}
+            pw, moved = taylor_steps_applied(self.Kn, self.bounds, h, count - 1, pairs, scratch=self.private,
+                                             fine_out=fine, fine_log2=FINE_LOG2)
             self._powers[key] = pw
+            self._fine.update({(key, lv): F for lv, F in fine.items()})
             return moved
         self.prepare(np.array([h, *(d for d, _ in pairs)]), {key: count})
         return [mv(self.powers(d, 1)[0], v) for d, v in pairs]
+
+    def fine(self, h: float, level: int = FINE_LOG2[0]) -> np.ndarray:
+        """``expm(K h / 2^level)`` (p, m, m): kept from ``E``'s own squaring chain when :meth:`offgrid` built it
+        (levels :data:`FINE_LOG2`), else computed now."""
+        key = (round(h, 12), level)
+        if key not in self._fine:
+            self._fine[key] = expm_steps(self.Kn, self.bounds, [h / 2.0**level], method=EXPM_METHOD)[0][0]
+        return self._fine[key]
 
     def powers(self, h: float, count: int) -> list[np.ndarray]:
         """``[E, E^2, E^4, ...]`` with ``E = expm(K h)``, at least ``count`` entries (<= log2 BLOCK + 1)."""

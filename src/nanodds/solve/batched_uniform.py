@@ -10,6 +10,7 @@ this path instead of stepping through every breakpoint.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -77,7 +78,8 @@ def _power_mv(pw: list[np.ndarray], n: int, x: np.ndarray) -> np.ndarray:
 
 def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Sequence[DoseEvent], am: np.ndarray,
                         t_grid: np.ndarray, h: float, out: np.ndarray | None = None,
-                        base: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                        base: np.ndarray | None = None, peak_rtol: float | None = None
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
     """The batched solver's chunk on a uniform grid ``t_k = k h``, by superposition of the dose responses.
 
     A bolus ``a`` at ``tau`` gives ``a E(t - tau) d``, an infusion edge (rate ``+-R`` from ``tau``) gives
@@ -90,6 +92,10 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
 
     ``base``: indices of the uniform points in ``t_grid`` (default all, see :func:`uniform_base`); the other
     times are read as ``A x(t*)`` with ``x(t*)`` summed over the sources given by then (module docstring).
+
+    Returns the observables (p, nobs, T), AUC0-T and AUC0-inf (p, nobs), and with ``peak_rtol`` Cmax and Tmax
+    (p, nobs): the grid's maximum, or the model's between output times where higher
+    (:func:`nanodds.solve.batched_peaks.refine_peaks`); else None.
     """
     p = dn.shape[0]
     T = len(t_grid)
@@ -144,22 +150,35 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     pw = ch.powers(h, bilinear_levels(Tb - 1))
     E = pw[0]
     full = np.empty((p, A.shape[1], T)) if out is None else out
-    obs = full if not extra.size else np.empty((p, A.shape[1], Tb))
+    # uniform points are written in place, in runs between the extra times (no (p, nobs, T) copy)
+    gaps = np.flatnonzero(np.diff(base) > 1) + 1  # uniform positions that follow an extra time
+
+    def advance(x: np.ndarray, a: int, b: int) -> np.ndarray:
+        """From the state at uniform point a - 1, write points a .. b - 1; returns the state at b - 1."""
+        cuts = [a, *gaps[(gaps > a) & (gaps < b)].tolist(), b]
+        for s0, s1 in itertools.pairwise(cuts):
+            emit = full[:, :, base[s0]:base[s0] + s1 - s0]
+            if s1 - s0 > 4 * BILINEAR_C:
+                x = propagate_bilinear(ch, x, s1 - s0, h, emit)
+            else:
+                x = propagate(ch, x, np.full(s1 - s0, h), emit)
+        return x
+
     x = np.zeros_like(dn)
     ks = sorted(inj)
-    obs[:, :, :ks[0] if ks else Tb] = 0.0
+    full[:, :, base[:ks[0] if ks else Tb]] = 0.0
+    after: dict[int, np.ndarray] = {}  # the state just after each injection (peaks between output times)
     for si, ka in enumerate(ks):
         x = x + inj[ka]
+        if peak_rtol is not None:
+            after[ka] = x
         kb = ks[si + 1] if si + 1 < len(ks) else Tb
-        obs[:, :, ka] = mv(A, x)
-        if kb - ka > 4 * BILINEAR_C:
-            x = propagate_bilinear(ch, x, kb - ka - 1, h, obs[:, :, ka + 1:kb])
-        elif kb - ka > 1:
-            x = propagate(ch, x, np.full(kb - ka - 1, h), obs[:, :, ka + 1:kb])
+        full[:, :, base[ka]] = mv(A, x)
+        if kb - ka > 1:
+            x = advance(x, ka + 1, kb)
         if kb < Tb:
             x = mv(E, x)
     if extra.size:
-        full[:, :, base] = obs
         xe = np.zeros((len(extra), *dn.shape))
         for pos, n, c, b, r in late:
             xe[pos] += c[:, None] * _power_mv(pw, n, moved.pop(0) if r > 0 else b)
@@ -169,12 +188,48 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     if np.any(q1 != 0) and np.any(g != 0):
         full += q1[:, :, None] * g[:, None, :]
     on = np.flatnonzero(np.any(rho != 0, axis=0))  # infusion running
+    Av = mv(A, v)
     if on.size:
-        full[:, :, on[0]:on[-1] + 1] -= mv(A, v)[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
+        full[:, :, on[0]:on[-1] + 1] -= Av[:, :, None] * rho[:, None, on[0]:on[-1] + 1]
+    peaks = None
+    if peak_rtol is not None:  # Cmax and Tmax (p, nobs) of the model: the grid's, and between output times
+        from nanodds.solve.batched_peaks import refine_peaks
+
+        def offset(t: np.ndarray) -> np.ndarray:  # -rho(t) A v + g(t) q1 at times t (p, S)
+            rate, given = _inputs_at(events, am, t)
+            return q1[:, :, None] * given[:, None, :] - Av[:, :, None] * rate[:, None, :]
+
+        im = np.argmax(full, axis=2)
+        cmax, tmax = np.take_along_axis(full, im[:, :, None], axis=2)[:, :, 0], t_grid[im]
+        where = np.full(T, -1)
+        where[base] = np.arange(Tb)
+        fine = refine_peaks(ch, full, base, where[im], h, after, pw, A, offset, peak_rtol)
+        if fine is not None:
+            up = fine[0] > cmax
+            cmax, tmax = np.where(up, fine[0], cmax), np.where(up, fine[1], tmax)
+        peaks = (cmax, tmax)
     yT = x - rho[:, -1:] * v
     KiyT = ch.solve(yT)  # one right-hand side: K^{-1} (yT - g_T d) = K^{-1} yT - g_T v
     S = KiyT - g[:, -1:] * v
     auc = mv(A, S) + q1 * gint[:, None]
     ainf = auc - mv(ch.Wn, KiyT)
     ainf[:, np.any(ch.Ws != 0, axis=(0, 2))] = np.inf
-    return full, auc, ainf
+    return full, auc, ainf, peaks
+
+
+def _inputs_at(events: Sequence[DoseEvent], am: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Infusion rate running (mg/h) and amount given so far (mg) at times ``t`` (p, S), per patient (``am`` (p, E)
+    mg); an event starting at t counts as started."""
+    rate = np.zeros(t.shape)
+    given = np.zeros(t.shape)
+    for i, e in enumerate(events):
+        a = am[:, i][:, None]
+        since = t - e.start_h
+        started = since >= -_TOL * max(1.0, e.start_h)
+        if e.duration_h == 0:
+            given += np.where(started, a, 0.0)
+        else:
+            R = a / e.duration_h
+            rate += np.where(started & (since < e.duration_h), R, 0.0)
+            given += R * np.clip(since, 0.0, e.duration_h)
+    return rate, given

@@ -125,8 +125,9 @@ def taylor_steps(K: np.ndarray, bounds: Sequence[int], hs: Sequence[float],
 
 
 def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: int,
-                         pairs: Sequence[tuple[float, np.ndarray]],
-                         scratch: bool = False) -> tuple[list[np.ndarray], list[np.ndarray]]:
+                         pairs: Sequence[tuple[float, np.ndarray]], scratch: bool = False,
+                         fine_out: dict[int, np.ndarray] | None = None,
+                         fine_log2: Sequence[int] = (4,)) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``[E, E^2, ..., E^(2^extra)]`` (``E = expm(K h)``, as :func:`expm_steps` with ``method="taylor"``) and
     ``expm(K delta) v`` for each ``(delta, v)`` of ``pairs`` (``v`` (p, m); ``0 <= delta <= h 2^extra``), the
     latter as vector products only.
@@ -151,6 +152,10 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
         Off-grid steps ``delta`` (h) and the vectors they act on.
     scratch : bool
         ``E^2 ..`` in this thread's :func:`workspace` (a chunk's private propagators, valid until the next call).
+    fine_out : dict, optional
+        Receives ``expm(K h / 2^l)`` at key ``l`` for each ``l`` of ``fine_log2`` (fresh arrays): the chain's own
+        power where it passes through that step (``s >= l``), else the Taylor root at that step
+        (``alpha h / 2^l <= THETA_TAYLOR20``).
 
     Returns
     -------
@@ -169,9 +174,15 @@ def taylor_steps_applied(K: np.ndarray, bounds: Sequence[int], h: float, extra: 
         u = np.array(v, dtype=float)
         vecs.append(_taylor_mv(P, mu, fg, u) if fg > 0.0 else u)
         bits.append(q)
+    levels = {} if fine_out is None else {s - lv: lv for lv in fine_log2 if s >= lv}
+    for lv in () if fine_out is None else fine_log2:
+        if s < lv:
+            fine_out[lv] = _taylor_root(P, alpha, mu, h / 2.0**lv, bounds)[0]
     acc, s, g = _taylor_root(P, alpha, mu, h, bounds, scratch)
 
     def hook(j: int, R: np.ndarray) -> None:
+        if j in levels:
+            fine_out[levels[j]] = R.copy()  # R = expm(K g 2^j) = expm(K h / 2^level)
         for i, q in enumerate(bits):
             if (q >> j) & 1:
                 vecs[i] = _mv(R, vecs[i])
