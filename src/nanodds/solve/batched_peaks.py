@@ -162,13 +162,14 @@ def refine_peaks(ch: Chunk, full: np.ndarray, base: np.ndarray, kb: np.ndarray, 
 
 
 def _scan(F: np.ndarray, X: np.ndarray, A: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``A F^j X`` (n, p, nobs, S) and the states ``F^j X`` (n, p, m, S) for ``j = 1 .. n``."""
-    Ys = np.empty((n, A.shape[0], A.shape[1], X.shape[2]))
-    Xs = np.empty((n, *X.shape))
+    """``A F^j X`` (n, p, nobs, S) and the states ``F^j X`` (n, p, m, S) for ``j = 1 .. n`` (the observables of all
+    points in one product)."""
+    p, m, S = X.shape
+    Xs = np.empty((n, p, m, S))
     for j in range(n):
         X = np.matmul(F, X, out=Xs[j])
-        np.matmul(A, X, out=Ys[j])
-    return Ys, Xs
+    Ys = np.matmul(A, np.moveaxis(Xs, 0, 2).reshape(p, m, n * S)).reshape(p, A.shape[1], n, S)
+    return np.moveaxis(Ys, 2, 0), Xs
 
 
 def _second_round(ch: Chunk, h: float, levels: tuple[int, int], X0: np.ndarray, Xs: np.ndarray, A: np.ndarray,
