@@ -166,3 +166,12 @@ def test_absurd_target_auc_is_reported(scenario, tmp_path, capsys):
     assert main(["population", str(scenario), "--n", "8", "--out", str(tmp_path / "y"), "--no-plots",
                  "--target-auc", f"{typical:.6g}"]) == 0
     assert "--target-auc" not in capsys.readouterr().err
+
+
+def test_time_varying_model_is_refused_in_one_line(tmp_path, capsys):
+    """A drug vehicle makes K change over time (micelles fall apart): the population solver refused it with an
+    internal KeyError (found by the mutation sweep, 2026-12-05); now one line naming the vehicle, exit 2."""
+    taxol = EXAMPLE.parent / "taxol_cremophor_human.yaml"
+    assert main(["population", str(taxol), "--n", "3", "--no-plots", "--out", str(tmp_path / "t")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "vehicle" in err and "cremophor_el" in err and "simulate" in err

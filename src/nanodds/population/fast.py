@@ -145,6 +145,10 @@ class PopulationModel:
         self.bw0 = scn.physiology.body_weight_kg
         models = [build(*patient_scenario(scn, self.bw0 * s)) for s in (*BASIS_S, CHECK_S)]
         m0 = models[0]
+        if m0.k_schedule or "K_parts" not in m0.meta:  # e.g. a drug vehicle whose micelles fall apart over time
+            what = ("vehicle", m0.meta["vehicle"]) if "vehicle" in m0.meta else ("scenario", scn.name)
+            raise InputError(what[0], what[1], "a scenario whose rate constants stay fixed over time for population "
+                             "runs (a time-varying model, e.g. a drug vehicle, runs with 'nanodds simulate')")
         self.model = m0
         self.names = m0.names
         self.n = m0.n
