@@ -24,7 +24,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from nanodds.solve.solution import Solution, same_time_tol_h
+from nanodds.solve.solution import PEAK_RTOL, Solution, same_time_tol_h
 
 __all__ = ["END_POINTS", "PEAK_FIRST_H", "PEAK_POINTS", "PEAK_ROUNDS", "PEAK_RTOL", "PEAK_WINDOW_POINTS",
            "grid_peak_windows", "infusion_end_times", "interior_peak_times", "peak_solution", "peak_times",
@@ -116,9 +116,6 @@ def _peaks_after_a_bolus(sol: Solution) -> bool:
     return bool(inner) and bool(np.any((Y[inner] > Y[[j - 1 for j in inner]]) & (Y[inner] > Y[[j + 1 for j in inner]])))
 
 
-PEAK_RTOL = 1e-3
-"""Relative amount by which a peak between output times may exceed the highest value read on the grid before it is
-refined (:func:`interior_peak_times`)."""
 PEAK_WINDOW_POINTS = 16
 """Uniform times added inside an output step that may hold a higher peak (the step then shrinks 17-fold)."""
 PEAK_ROUNDS = 3

@@ -88,8 +88,7 @@ def simulate_population(pm: PopulationModel, patients: Mapping[str, Any] | pd.Da
 
 def _solve(pm: PopulationModel, patients: Mapping[str, Any] | pd.DataFrame, observe: Sequence[str],
            grid: np.ndarray, solve_grid: np.ndarray, am: np.ndarray, sat: bool, chunk: int | None,
-           trajectories: Sequence[str] | None, workers: int | None,
-           peak_rtol: float | None = PEAK_RTOL) -> BatchResult:
+           trajectories: Sequence[str] | None, workers: int | None, peak_rtol: float | None) -> BatchResult:
     """One solve on ``solve_grid`` (``grid`` plus peak times, or ``grid``); trajectories returned on ``grid``."""
     keep_obs = None if trajectories is None else set(trajectories)
     if not sat:  # only the states that reach an observable, assembled as such (no full K to gather from)

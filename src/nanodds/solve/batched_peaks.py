@@ -19,17 +19,32 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from nanodds.solve.batched_blocks import FINE_LOG2, Chunk
+from nanodds.solve.solution import PEAK_RTOL
 
 __all__ = ["PEAK_RTOL", "refine_peaks"]
-
-PEAK_RTOL = 1e-3
-"""A grid maximum whose parabola through it and its neighbours rises more than this (relative) is refined; the
-single-scenario path uses the same bar (:data:`nanodds.analysis.peaks.PEAK_RTOL`)."""
-
 
 PARABOLA_SAFETY = 0.5
 """The parabola's rise is compared with this fraction of ``rtol``: an estimate from three values misjudges an
 asymmetric peak (measured: muscle total, Doxil example on 1,001 points, estimate below 1e-3, true 1.09e-3)."""
+
+
+def _rise(ym: np.ndarray, y0: np.ndarray, yp: np.ndarray) -> np.ndarray:
+    """How far the parabola through three equally spaced values peaks above the middle one (0 unless it is
+    concave)."""
+    a, b = 0.5 * (ym + yp) - y0, 0.5 * (yp - ym)  # y0 + b x + a x^2, x in steps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(a < 0, -b * b / (4.0 * np.where(a < 0, a, -1.0)), 0.0)
+
+
+def _slots(keys: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Each row's distinct ``keys`` (ints >= 0) where ``valid``, ascending, as columns (rows, S); a row with fewer
+    is padded with 0 (a valid index: computed, not used)."""
+    big = int(keys.max(initial=0)) + 1
+    cand = np.sort(np.where(valid, keys, big), axis=1)
+    cand[:, 1:][cand[:, 1:] == cand[:, :-1]] = big
+    cand.sort(axis=1)
+    S = int((cand < big).sum(axis=1).max())
+    return np.where(cand[:, :S] < big, cand[:, :S], 0)
 
 
 def _flagged(full: np.ndarray, base: np.ndarray, kb: np.ndarray, rtol: float, k0s: np.ndarray) -> np.ndarray:
@@ -44,11 +59,7 @@ def _flagged(full: np.ndarray, base: np.ndarray, kb: np.ndarray, rtol: float, k0
     kc = base[np.clip(kb, 1, Tb - 2)][..., None]
     km, kp = base[np.clip(kb - 1, 0, Tb - 1)][..., None], base[np.clip(kb + 1, 0, Tb - 1)][..., None]
     y0 = np.take_along_axis(full, kc, 2)[..., 0]
-    ym = np.take_along_axis(full, km, 2)[..., 0]
-    yp = np.take_along_axis(full, kp, 2)[..., 0]
-    a, b = 0.5 * (ym + yp) - y0, 0.5 * (yp - ym)  # y0 + b x + a x^2, x in steps
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rise = np.where(a < 0, -b * b / (4.0 * np.where(a < 0, a, -1.0)), 0.0)
+    rise = _rise(np.take_along_axis(full, km, 2)[..., 0], y0, np.take_along_axis(full, kp, 2)[..., 0])
     near = (np.abs(kb[..., None] - k0s) <= 1).any(axis=-1)
     return (kb > 0) & (kb < Tb - 1) & (y0 > 0) & ((rise > PARABOLA_SAFETY * rtol * y0) | near)
 
@@ -98,13 +109,8 @@ def refine_peaks(ch: Chunk, full: np.ndarray, base: np.ndarray, kb: np.ndarray, 
     if not any(ok.any() for _, ok in sides):
         return None
     p = full.shape[0]
-    # each patient's distinct step starts, ascending, padded with step 0 (computed, not used)
-    big = len(base)
-    cand = np.sort(np.concatenate([np.where(ok, k, big) for k, ok in sides], axis=1), axis=1)
-    cand[:, 1:][cand[:, 1:] == cand[:, :-1]] = big
-    cand.sort(axis=1)
-    S = int((cand < big).sum(axis=1).max())
-    start = np.where(cand[:, :S] < big, cand[:, :S], 0)
+    start = _slots(np.concatenate([k for k, _ in sides], axis=1), np.concatenate([ok for _, ok in sides], axis=1))
+    S = start.shape[1]
     X = np.zeros((p, A.shape[2], S))
     top = len(powers) - 1
     last = np.searchsorted(k0s, start, side="right") - 1  # the last source at or before each start
@@ -123,12 +129,7 @@ def refine_peaks(ch: Chunk, full: np.ndarray, base: np.ndarray, kb: np.ndarray, 
     l1, l2 = FINE_LOG2
     dt1 = h / 2**l1
     t0 = start * h
-    # no source enters inside a step: the infusion rate is constant there and the amount given linear in time,
-    # so the offset is affine in time
-    o0 = offset(t0)
-    o1 = (offset(t0 + dt1) - o0) / dt1
-    Ys, Xs = _scan(ch.fine(h, l1), X, A, 2**l1)
-    Ys += o0 + (np.arange(1, 2**l1 + 1) * dt1)[:, None, None, None] * o1
+    Ys, Xs = _scan(ch.fine(h, l1), X, A, 2**l1, offset, t0, dt1)
     # each flagged pair's slot
     pairs = []
     for k, ok in sides:
@@ -143,10 +144,7 @@ def refine_peaks(ch: Chunk, full: np.ndarray, base: np.ndarray, kb: np.ndarray, 
     y_start = full[r, o, base[start[r, sl]]]
     prev = np.where(j1 > 0, y[np.maximum(j1 - 1, 0), np.arange(len(r))], y_start)
     nxt = y[np.minimum(j1 + 1, 2**l1 - 1), np.arange(len(r))]
-    a2, b2 = 0.5 * (prev + nxt) - best, 0.5 * (nxt - prev)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rise = np.where(a2 < 0, -b2 * b2 / (4.0 * np.where(a2 < 0, a2, -1.0)), 0.0)
-    again = (j1 < 2**l1 - 1) & (rise > PARABOLA_SAFETY * rtol * best)
+    again = (j1 < 2**l1 - 1) & (_rise(prev, best, nxt) > PARABOLA_SAFETY * rtol * best)
     if again.any():
         b2v, w2 = _second_round(ch, h, (l1, l2), X, Xs, A, offset, t0, r[again], sl[again], j1[again],
                                 o[again])
@@ -161,15 +159,19 @@ def refine_peaks(ch: Chunk, full: np.ndarray, base: np.ndarray, kb: np.ndarray, 
     return cmax, tmax
 
 
-def _scan(F: np.ndarray, X: np.ndarray, A: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """``A F^j X`` (n, p, nobs, S) and the states ``F^j X`` (n, p, m, S) for ``j = 1 .. n`` (the observables of all
-    points in one product)."""
+def _scan(F: np.ndarray, X: np.ndarray, A: np.ndarray, n: int, offset: Callable[[np.ndarray], np.ndarray],
+          t0: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """The observables (n, p, nobs, S) and the states ``F^j X`` (n, p, m, S) at ``t0 + j dt``, ``j = 1 .. n``, with
+    ``F = expm(K dt)`` and X the states at ``t0`` (p, S): ``A F^j X`` in one product, plus the offset, affine in
+    time inside a step that no source enters (constant infusion rate, amount given linear in time)."""
     p, m, S = X.shape
     Xs = np.empty((n, p, m, S))
     for j in range(n):
         X = np.matmul(F, X, out=Xs[j])
-    Ys = np.matmul(A, np.moveaxis(Xs, 0, 2).reshape(p, m, n * S)).reshape(p, A.shape[1], n, S)
-    return np.moveaxis(Ys, 2, 0), Xs
+    Ys = np.moveaxis(np.matmul(A, np.moveaxis(Xs, 0, 2).reshape(p, m, n * S)).reshape(p, A.shape[1], n, S), 2, 0)
+    o0 = offset(t0)
+    Ys += o0 + np.arange(1, n + 1)[:, None, None, None] * (offset(t0 + dt) - o0)
+    return Ys, Xs
 
 
 def _second_round(ch: Chunk, h: float, levels: tuple[int, int], X0: np.ndarray, Xs: np.ndarray, A: np.ndarray,
@@ -181,23 +183,17 @@ def _second_round(ch: Chunk, h: float, levels: tuple[int, int], X0: np.ndarray, 
     dt1, dt2 = h / 2**l1, h / 2**l2
     p = X0.shape[0]
     key = sl * (2**l1 + 1) + j1  # per patient: distinct (slot, first-round maximum)
-    big = int(key.max()) + 1
-    grid = np.full((p, len(r)), big)
-    grid[r, np.arange(len(r))] = key
-    grid.sort(axis=1)
-    grid[:, 1:][grid[:, 1:] == grid[:, :-1]] = big
-    grid.sort(axis=1)
-    S2 = int((grid < big).sum(axis=1).max())
-    slots = np.where(grid[:, :S2] < big, grid[:, :S2], grid[:, :1])
+    keys = np.zeros((p, len(r)), dtype=int)
+    keys[r, np.arange(len(r))] = key
+    mine = np.zeros((p, len(r)), dtype=bool)
+    mine[r, np.arange(len(r))] = True
+    slots = _slots(keys, mine)
     s_of, j_of = slots // (2**l1 + 1), slots % (2**l1 + 1)
     every = np.concatenate([X0[None], Xs], axis=0)  # state at first-round point j (0: the step's start)
     Xb = np.transpose(every[j_of, np.arange(p)[:, None], :, s_of], (0, 2, 1))  # state at j1 - 1 (point j1)
     tb = t0[np.arange(p)[:, None], s_of] + j_of * dt1
     n2 = 2 ** (l2 - l1 + 1)
-    Ys, _ = _scan(ch.fine(h, l2), np.ascontiguousarray(Xb), A, n2)
-    o0 = offset(tb)
-    o1 = (offset(tb + dt2) - o0) / dt2
-    Ys += o0 + (np.arange(1, n2 + 1) * dt2)[:, None, None, None] * o1
+    Ys, _ = _scan(ch.fine(h, l2), np.ascontiguousarray(Xb), A, n2, offset, tb, dt2)
     col = np.argmax(slots[r] == key[:, None], axis=1)
     y = Ys[:, r, o, col]
     j2 = np.argmax(y, axis=0)

@@ -106,8 +106,7 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     tend = float(t_grid[-1])
     A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
     v = ch.solve(dn)
-    g = np.zeros((p, T))
-    rho = np.zeros((p, T))
+    rho, g = _inputs_at(events, am, np.broadcast_to(t_grid, (p, T)))  # rate running and mg given, per time
     gint = np.zeros(p)
     srcs = []  # (k0, delta, coefficient (p,), base vector (p, m), tau)
     for i, e in enumerate(events):
@@ -121,14 +120,10 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
             k0 = int(np.searchsorted(tb, tau - tol))
             delta = float(tb[k0]) - tau
             srcs.append((k0, 0.0 if abs(delta) <= tol else delta, c, b, tau))
-            if e.duration_h > 0:
-                rho[:, np.searchsorted(t_grid, tau - tol):] += c[:, None]
         if e.duration_h == 0:
-            g[:, np.searchsorted(t_grid, e.start_h - _TOL * max(1.0, e.start_h)):] += a[:, None]
             gint += a * max(tend - e.start_h, 0.0)
         else:
             dur, u, R = e.duration_h, tend - e.start_h, a / e.duration_h
-            g += R[:, None] * np.clip(t_grid - e.start_h, 0.0, dur)[None]
             gint += R * (0.0 if u <= 0 else u * u / 2 if u <= dur else dur * dur / 2 + dur * (u - dur))
     # extra times: every source given by t* as (n, r) with t* - tau = n h + r, 0 <= r < h
     late = []  # (extra position, n, coefficient, base vector, r)
@@ -219,7 +214,8 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
 
 def _inputs_at(events: Sequence[DoseEvent], am: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Infusion rate running (mg/h) and amount given so far (mg) at times ``t`` (p, S), per patient (``am`` (p, E)
-    mg); an event starting at t counts as started."""
+    mg). An edge at t (to 1e-12 relative) has happened: a dose starting at t is given or running, an infusion
+    ending at t has stopped."""
     rate = np.zeros(t.shape)
     given = np.zeros(t.shape)
     for i, e in enumerate(events):
@@ -229,7 +225,8 @@ def _inputs_at(events: Sequence[DoseEvent], am: np.ndarray, t: np.ndarray) -> tu
         if e.duration_h == 0:
             given += np.where(started, a, 0.0)
         else:
+            end = e.start_h + e.duration_h
             R = a / e.duration_h
-            rate += np.where(started & (since < e.duration_h), R, 0.0)
+            rate += np.where(started & (t < end - _TOL * max(1.0, end)), R, 0.0)
             given += R * np.clip(since, 0.0, e.duration_h)
     return rate, given

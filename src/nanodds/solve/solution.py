@@ -16,6 +16,12 @@ at an output time this close to it, so the dose accounting counts it there too (
 reported at the 4.0 h grid point after the bolus is not a mass-balance error)."""
 
 
+PEAK_RTOL = 1e-3
+"""Relative amount by which a peak between output times may exceed the highest value read on the grid before it is
+refined: the single-scenario path (:func:`nanodds.analysis.peaks.interior_peak_times`) and the batched linear
+population path (:mod:`nanodds.solve.batched_peaks`) use this one bar."""
+
+
 def same_time_tol_h(t_h: float) -> float:
     """Absolute tolerance (h) within which a time equal to ``t_h`` is the same instant."""
     return SAME_TIME_REL * max(1.0, abs(t_h))
