@@ -106,7 +106,7 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
     tend = float(t_grid[-1])
     A = np.broadcast_to(ch.A, (p, *ch.A.shape[1:]))
     v = ch.solve(dn)
-    rho, g = _inputs_at(events, am, np.broadcast_to(t_grid, (p, T)))  # rate running and mg given, per time
+    rho, g = _inputs_at(events, am, t_grid[None])  # rate running and mg given, (p, T)
     gint = np.zeros(p)
     srcs = []  # (k0, delta, coefficient (p,), base vector (p, m), tau)
     for i, e in enumerate(events):
@@ -214,10 +214,11 @@ def solve_chunk_uniform(ch: Chunk, dn: np.ndarray, ds: np.ndarray, events: Seque
 
 def _inputs_at(events: Sequence[DoseEvent], am: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Infusion rate running (mg/h) and amount given so far (mg) at times ``t`` (p, S), per patient (``am`` (p, E)
-    mg). An edge at t (to 1e-12 relative) has happened: a dose starting at t is given or running, an infusion
-    ending at t has stopped."""
-    rate = np.zeros(t.shape)
-    given = np.zeros(t.shape)
+    mg; ``t`` (1, S) for times shared by the patients). An edge at t (to 1e-12 relative) has happened: a dose
+    starting at t is given or running, an infusion ending at t has stopped."""
+    shape = np.broadcast_shapes(t.shape, (am.shape[0], 1))
+    rate = np.zeros(shape)
+    given = np.zeros(shape)
     for i, e in enumerate(events):
         a = am[:, i][:, None]
         since = t - e.start_h
